@@ -1,0 +1,20 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type pg from 'pg';
+import type { Config } from '../infra/config';
+
+/** What activities need from the outside world; the worker builds it once. */
+export interface ActivityDeps {
+  orm: MikroORM;
+  /** Raw connections for COPY and set-based SQL. */
+  pool: pg.Pool;
+  temporal: Client;
+  config: Pick<Config, 'fileRoots' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'>;
+}
+
+/** Identifies one run of one job, as workflows pass it to activities. */
+export interface RunRef {
+  domain: string;
+  jobId: string;
+  runNumber: number;
+}

@@ -1,0 +1,15 @@
+import type { ActivityDeps } from './deps';
+import { importActivities } from './import/importPhases';
+import { runRecordActivities } from './runRecords';
+import { scheduleActivities } from './schedules';
+
+export type { ActivityDeps, RunRef } from './deps';
+
+/** Every activity, bound to its dependencies (the worker passes the result to Temporal). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...runRecordActivities(deps),
+    ...importActivities(deps),
+    ...scheduleActivities(deps),
+  };
+}

@@ -1,0 +1,77 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApplicationFailure } from '@temporalio/activity';
+import { JobSchema, RunLogSchema, RunSchema, type Job, type Run, type RunLog } from '../db/entities';
+import { runWorkflowId, type RunTrigger } from '../domain/jobDefinition';
+import { failedPercent, outcomeOf, type RunCounters, type RunOutcome } from '../domain/runStatus';
+import type { ActivityDeps, RunRef } from './deps';
+import { dropStaging } from './import/staging';
+
+/** The run-history table, written at each run's start and end (the API lists runs from it). */
+
+export const countersOf = (run: Run): RunCounters => ({
+  read: run.read, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged,
+  deleted: run.deleted, skipped: run.skipped, warnings: run.warnings, rejected: run.rejected,
+});
+
+export async function findJob(em: EntityManager, domain: string, identifier: string): Promise<Job> {
+  const job = await em.findOne(JobSchema, { domain, identifier });
+  if (!job) throw ApplicationFailure.nonRetryable(`Job ${domain}/${identifier} does not exist (deleted?).`, 'JobMissing');
+  return job;
+}
+
+export async function findRun(em: EntityManager, ref: RunRef): Promise<{ job: Job; run: Run }> {
+  const job = await findJob(em, ref.domain, ref.jobId);
+  const run = await em.findOne(RunSchema, { jobId: job.id, number: ref.runNumber });
+  if (!run) throw new Error(`Run ${ref.runNumber} of job ${ref.domain}/${ref.jobId} has no record yet.`);
+  return { job, run };
+}
+
+export async function appendLog(em: EntityManager, runId: string, level: RunLog['level'], message: string): Promise<void> {
+  em.persist(em.create(RunLogSchema, { runId, level, message, at: new Date() } as RunLog));
+  await em.flush();
+}
+
+export function runRecordActivities({ orm, pool }: ActivityDeps) {
+  return {
+    /** Creates the run's record; a retried call finds it already there. */
+    async recordRunStart(ref: RunRef & { trigger: RunTrigger; attempt: number }): Promise<void> {
+      const em = orm.em.fork();
+      const job = await findJob(em, ref.domain, ref.jobId);
+      const existing = await em.findOne(RunSchema, { jobId: job.id, number: ref.runNumber });
+      if (existing) return;
+      const run = em.create(RunSchema, {
+        jobId: job.id, domain: job.domain, number: ref.runNumber,
+        workflowId: runWorkflowId(ref.domain, ref.jobId, ref.runNumber),
+        trigger: ref.trigger, attempt: ref.attempt, status: 'queued',
+        read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, warnings: 0, rejected: 0,
+        warningsByKind: {}, failedPct: 0, startedAt: new Date(), sourceFiles: [],
+      } as unknown as Run);
+      await em.persistAndFlush(run);
+      await appendLog(em, run.id, 'info', `Run ${ref.runNumber} started (trigger: ${ref.trigger}, attempt ${ref.attempt}).`);
+    },
+
+    /**
+     * Writes the run's outcome. The database has the last word on what happened: a run
+     * whose load committed is never recorded as canceled or failed.
+     */
+    async recordRunEnd(ref: RunRef & { outcome: RunOutcome; reason?: string }): Promise<{ outcome: RunOutcome; reason?: string; counters: RunCounters }> {
+      const em = orm.em.fork();
+      const { run } = await findRun(em, ref);
+      const counters = countersOf(run);
+      let { outcome, reason } = ref;
+      if (run.committedAt) {
+        outcome = outcomeOf(counters);
+        reason = undefined;
+      }
+      run.status = outcome;
+      run.reason = reason ?? null;
+      run.failedPct = failedPercent(counters);
+      run.endedAt ??= new Date();
+      await em.flush();
+      await dropStaging(pool, run.id);
+      const summary = `read ${counters.read}, inserted ${counters.inserted}, updated ${counters.updated}, unchanged ${counters.unchanged}, deleted ${counters.deleted}, skipped ${counters.skipped}, warnings ${counters.warnings}, rejected ${counters.rejected}`;
+      await appendLog(em, run.id, outcome === 'failed' || outcome === 'halted' ? 'error' : 'info', `Run ${outcome}${reason ? `: ${reason}` : ''} (${summary}).`);
+      return { outcome, reason, counters };
+    },
+  };
+}

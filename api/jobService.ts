@@ -1,0 +1,178 @@
+import crypto from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { JobSchema, type Job } from '../db/entities';
+import { jobWorkflowId, type RunTrigger } from '../domain/jobDefinition';
+import { requestRun, type JobSettings, type RequestResult } from '../domain/jobLifecycle';
+import { effectiveTiming, schedulingRefusal } from '../domain/schedule';
+import type { Config } from '../infra/config';
+import { findTaskType, taskTypeNames } from '../taskTypes/registry';
+import { deleteJobSchedule, upsertJobSchedule } from '../temporal/schedules';
+import {
+  definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView,
+} from '../workflows/messages';
+import type { jobWorkflow } from '../workflows/jobWorkflow';
+import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
+import type { Principal } from './auth';
+import { HttpError, notFound } from './problem';
+import type { CreateJobBody } from './schemas';
+
+export interface ServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'>;
+}
+
+/**
+ * What the API does with jobs: the definition goes to PostgreSQL, the live state to the
+ * job workflow, the timing to a Temporal Schedule. Handlers stay thin and call this.
+ */
+export class JobService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  settingsOf(job: Job): JobSettings {
+    const taskType = findTaskType(job.taskType);
+    const timing = taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
+    return {
+      mode: job.mode,
+      setupStatus: job.setupStatus,
+      hasSchedule: job.mode !== 'on-demand' && !!timing,
+      active: job.active,
+      retryLimit: this.deps.config.RUN_RETRY_LIMIT,
+      retryIntervalMs: this.deps.config.RUN_RETRY_INTERVAL,
+    };
+  }
+
+  /** The definition's problems an administrator must fix, as one 422. */
+  private check(def: Pick<Job, 'taskType' | 'direction' | 'mode' | 'scheduling' | 'sourceUrl' | 'destinationUrl'>): void {
+    const taskType = findTaskType(def.taskType);
+    if (!taskType) throw new HttpError(422, 'Unknown task type', `"${def.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
+    if (!taskType.directions.includes(def.direction)) throw new HttpError(422, 'Unsupported direction', `${def.taskType} does not support ${def.direction}.`);
+    const refusal = schedulingRefusal(def.mode, def.direction, def.scheduling, taskType.defaultTiming);
+    if (refusal) throw new HttpError(422, 'Schedule refused', refusal);
+    if (def.direction === 'import' && !def.sourceUrl) throw new HttpError(422, 'Source missing', 'An import job needs a sourceUrl.');
+    if (def.direction === 'export' && !def.destinationUrl) throw new HttpError(422, 'Destination missing', 'An export job needs a destinationUrl.');
+  }
+
+  list(domain: string): Promise<Job[]> {
+    return this.deps.orm.em.fork().find(JobSchema, { domain }, { orderBy: { identifier: 'asc' } });
+  }
+
+  async find(domain: string, identifier: string): Promise<Job> {
+    const job = await this.deps.orm.em.fork().findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    return job;
+  }
+
+  async create(domain: string, body: CreateJobBody): Promise<Job> {
+    const em = this.deps.orm.em.fork();
+    const { id, ...rest } = body;
+    const job = em.create(JobSchema, {
+      ...rest, id: crypto.randomUUID(), domain, identifier: id, setupStatus: 'ready', logsReadUpTo: '0',
+      sourceUrl: body.sourceUrl ?? null, destinationUrl: body.destinationUrl ?? null,
+      createdAt: new Date(), updatedAt: new Date(),
+    } as Job);
+    this.check(job);
+    try {
+      await em.persistAndFlush(job);
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new HttpError(409, 'Conflict', `Job ${id} already exists in domain ${domain}.`);
+      throw e;
+    }
+    await this.deps.temporal.workflow.start<typeof jobWorkflow>('jobWorkflow', {
+      workflowId: jobWorkflowId(domain, job.identifier),
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{ domain, jobId: job.identifier, name: job.name, direction: job.direction, taskType: job.taskType, settings: this.settingsOf(job) }],
+      memo: { jobName: job.name },
+      typedSearchAttributes: [
+        { key: DomainKey, value: domain },
+        { key: JobIdKey, value: job.identifier },
+        { key: JobModeKey, value: job.mode },
+        { key: TaskTypeKey, value: job.taskType },
+      ],
+    });
+    await this.syncSchedule(job);
+    return job;
+  }
+
+  private async syncSchedule(job: Job): Promise<void> {
+    const settings = this.settingsOf(job);
+    const timing = findTaskType(job.taskType) && effectiveTiming(job.scheduling, findTaskType(job.taskType)!.defaultTiming);
+    if (!settings.hasSchedule || !timing) {
+      await deleteJobSchedule(this.deps.temporal, job.domain, job.identifier);
+      return;
+    }
+    await upsertJobSchedule(this.deps.temporal, {
+      domain: job.domain, jobId: job.identifier, name: job.name, timing, timezone: job.timezone,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+    });
+  }
+
+  async update(domain: string, identifier: string, changes: Partial<CreateJobBody>): Promise<Job> {
+    const em = this.deps.orm.em.fork();
+    const job = await em.findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    Object.assign(job, changes);
+    this.check(job);
+    await em.flush();
+    await this.syncSchedule(job);
+    await this.handle(job).signal(definitionChangedSignal, { settings: this.settingsOf(job), name: job.name });
+    return job;
+  }
+
+  async delete(domain: string, identifier: string, by: Principal): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const job = await em.findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    await deleteJobSchedule(this.deps.temporal, domain, identifier);
+    await this.handle(job).signal(deleteSignal, { by: by.name }).catch((e) => {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    });
+    await em.removeAndFlush(job);
+  }
+
+  handle(job: Pick<Job, 'domain' | 'identifier'>) {
+    return this.deps.temporal.workflow.getHandle(jobWorkflowId(job.domain, job.identifier));
+  }
+
+  /** The job's live state, from its workflow; undefined if the workflow is gone. */
+  async liveState(job: Job): Promise<JobView | undefined> {
+    try {
+      return await this.handle(job).query(statusQuery);
+    } catch (e) {
+      if (e instanceof WorkflowNotFoundError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Asks for a run. The job workflow decides; the answer given here is what its rules say
+   * for the state it reported a moment ago (a refusal is certain, started/queued likely).
+   */
+  async runNow(job: Job, by: Principal, trigger: Extract<RunTrigger, 'manual' | 'event'> = 'manual', detail?: string): Promise<RequestResult> {
+    const state = await this.liveState(job);
+    if (!state) throw new HttpError(409, 'Job not running', 'The job workflow is not running; update the job to restart it.');
+    const prediction = requestRun(structuredClone(state), { trigger, requestedBy: by.name });
+    if (prediction.result === 'refused') return prediction;
+    if (trigger === 'event') await this.handle(job).signal(eventSignal, { source: by.name, detail });
+    else await this.handle(job).signal(runNowSignal, { trigger, requestedBy: by.name });
+    return prediction;
+  }
+
+  async pause(job: Job, by: Principal, note?: string): Promise<void> {
+    await this.handle(job).signal(pauseSignal, { by: by.name, note });
+  }
+
+  async reactivate(job: Job, by: Principal): Promise<void> {
+    await this.handle(job).signal(reactivateSignal, { by: by.name });
+  }
+
+  /** Cancels the run in progress, if any; returns its number. */
+  async cancelRun(job: Job): Promise<number | undefined> {
+    const state = await this.liveState(job);
+    if (!state?.currentRun) return undefined;
+    await this.deps.temporal.workflow.getHandle(state.currentRun.workflowId).cancel();
+    return state.currentRun.number;
+  }
+}

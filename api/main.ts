@@ -1,0 +1,25 @@
+import { openOrm } from '../db/orm';
+import { loadConfig } from '../infra/config';
+import { connectClient } from '../temporal/connection';
+import { startApi } from './server';
+
+/** The API process (docker-compose runs it). Needs DATABASE_URL and TEMPORAL_ADDRESS. */
+async function main() {
+  const config = loadConfig();
+  if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('The API needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both up for you).');
+  const orm = await openOrm(config.DATABASE_URL);
+  const temporal = await connectClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
+  const api = await startApi({ orm, temporal, config }, config.API_HOST, config.API_PORT);
+  console.log(`API listening on ${api.url}`);
+  const stop = async () => {
+    await api.close();
+    await temporal.connection.close();
+    await orm.close();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop());
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import type { Job, Run } from '../db/entities';
+import type { JobView } from '../workflows/messages';
+
+/** What the API shows of a job: its definition (never a credential) and its live state. */
+export function jobView(job: Job, live: JobView | undefined) {
+  return {
+    id: job.identifier,
+    domain: job.domain,
+    name: job.name,
+    description: job.description,
+    taskType: job.taskType,
+    direction: job.direction,
+    mode: job.mode,
+    rules: job.rules,
+    sourceUrl: redactUrl(job.sourceUrl),
+    destinationUrl: redactUrl(job.destinationUrl),
+    scheduling: job.scheduling,
+    timezone: job.timezone,
+    active: job.active,
+    recipients: job.recipients,
+    sendReport: job.sendReport,
+    status: live?.status ?? 'unknown',
+    currentRun: live?.currentRun ?? null,
+    queuedRun: live?.queued ?? null,
+    retry: live?.retry ?? null,
+    paused: live?.paused ?? null,
+    halted: live?.halted ?? null,
+    lastRuns: live?.lastRuns ?? [],
+    lastRunAt: live?.lastRuns[0]?.endedAt ?? null,
+    lastOutcome: live?.lastRuns[0]?.outcome ?? null,
+    nextRunAt: live?.nextRunAt ?? null,
+    refusals: live?.refusals ?? [],
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/** A URL without its user-info: credentials never leave the server. */
+export function redactUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+export function runView(run: Run) {
+  return {
+    number: run.number,
+    workflowId: run.workflowId,
+    trigger: run.trigger,
+    attempt: run.attempt,
+    status: run.status,
+    counters: {
+      read: run.read, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged,
+      deleted: run.deleted, skipped: run.skipped, warnings: run.warnings, rejected: run.rejected,
+    },
+    warningsByKind: run.warningsByKind,
+    failedPct: run.failedPct,
+    reason: run.reason ?? null,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt ?? null,
+  };
+}

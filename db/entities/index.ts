@@ -1,0 +1,10 @@
+export * from './job';
+export * from './run';
+export * from './apiToken';
+export * from './section';
+import { JobSchema } from './job';
+import { RejectedRowSchema, RunLogSchema, RunSchema } from './run';
+import { ApiTokenSchema } from './apiToken';
+import { SectionSchema } from './section';
+
+export const ALL_ENTITIES = [JobSchema, RunSchema, RunLogSchema, RejectedRowSchema, ApiTokenSchema, SectionSchema];

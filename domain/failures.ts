@@ -1,0 +1,32 @@
+/**
+ * ApplicationFailure types that activities throw, and which run outcome each means.
+ * A run's outcome is decided by these types, never by parsing messages.
+ */
+
+/** The run stopped before ingesting anything, and trying again later may work. */
+export const FAILED_TYPES = {
+  sourceUnavailable: 'SourceUnavailable',
+  unreadableFile: 'UnreadableFile',
+  destinationUnavailable: 'DestinationUnavailable',
+} as const;
+
+/** The run needs a person: retrying alone will not fix it. */
+export const HALTED_TYPES = {
+  limitReached: 'LimitReached',
+  credentialsRefused: 'CredentialsRefused',
+  mappingMismatch: 'MappingMismatch',
+  tooManyRejected: 'TooManyRejected',
+} as const;
+
+const failedSet = new Set<string>(Object.values(FAILED_TYPES));
+const haltedSet = new Set<string>(Object.values(HALTED_TYPES));
+
+/** Activity failure types that no activity-level retry can fix; the job's own retries take over. */
+export const NON_RETRYABLE_TYPES: string[] = [...failedSet, ...haltedSet];
+
+export function outcomeForFailureType(type: string | undefined | null): 'failed' | 'halted' {
+  return type && haltedSet.has(type) ? 'halted' : 'failed';
+}
+
+export const isKnownFailureType = (type: string | undefined | null): boolean =>
+  !!type && (failedSet.has(type) || haltedSet.has(type));

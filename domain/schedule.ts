@@ -1,0 +1,104 @@
+import type { Direction, JobMode } from './jobDefinition';
+
+/**
+ * Scheduling types (seed 003): automatic (the task type's default), scheduled (the
+ * administrator's days and times, a cron expression or an interval), disabled (runs only
+ * when started by hand). Pure rules; turning them into Temporal Schedules is elsewhere.
+ */
+
+export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** Concrete timing: what Temporal Schedules can express. */
+export type Timing =
+  | { kind: 'calendar'; days: Weekday[]; times: string[]; timezone?: string }
+  | { kind: 'interval'; everyMinutes: number; timezone?: string }
+  | { kind: 'cron'; expression: string; timezone?: string };
+
+export type Scheduling = { type: 'automatic' } | { type: 'disabled' } | { type: 'scheduled'; timing: Timing };
+
+/** A batch import runs once a day, four times at most (seed 000). */
+export const MAX_BATCH_IMPORT_RUNS_PER_DAY = 4;
+
+const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+/** Expands one cron field (`*`, `5`, `1-5`, `*\/15`, `1,2,3`) into the values it allows. */
+export function expandCronField(field: string, min: number, max: number): number[] {
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
+    if (!m) throw new Error(`"${part}" is not a cron field value`);
+    const from = m[1] === '*' ? min : Number(m[2]);
+    const to = m[1] === '*' ? max : m[3] !== undefined ? Number(m[3]) : m[4] ? max : from;
+    const step = m[4] ? Number(m[4]) : 1;
+    if (from < min || to > max || from > to || step < 1) throw new Error(`"${part}" is out of range ${min}-${max}`);
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return [...values];
+}
+
+/** The most runs the timing can start on one day. */
+export function runsPerDay(t: Timing): number {
+  switch (t.kind) {
+    case 'calendar':
+      return t.days.length === 0 ? 0 : new Set(t.times).size;
+    case 'interval':
+      return Math.ceil((24 * 60) / t.everyMinutes);
+    case 'cron': {
+      const fields = t.expression.trim().split(/\s+/);
+      if (fields.length !== 5) throw new Error('a cron expression has five fields: minute hour day-of-month month day-of-week');
+      return expandCronField(fields[0]!, 0, 59).length * expandCronField(fields[1]!, 0, 23).length;
+    }
+  }
+}
+
+/** Problems with a timing as written, each a sentence; empty when it is valid. */
+export function timingProblems(t: Timing): string[] {
+  const problems: string[] = [];
+  if (t.kind === 'calendar') {
+    if (t.days.length === 0) problems.push('choose at least one day of the week');
+    if (t.times.length === 0) problems.push('choose at least one time of day');
+    for (const time of t.times) if (!TIME.test(time)) problems.push(`"${time}" is not a time of day as HH:MM (24-hour)`);
+  } else if (t.kind === 'interval') {
+    if (!Number.isInteger(t.everyMinutes) || t.everyMinutes < 1) problems.push('the interval is a whole number of minutes, 1 or more');
+  } else {
+    try {
+      runsPerDay(t);
+    } catch (e) {
+      problems.push(`cron "${t.expression}": ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/** The timing a job's scheduling stands for, or undefined when it has none. */
+export function effectiveTiming(s: Scheduling, taskTypeDefault: Timing): Timing | undefined {
+  if (s.type === 'disabled') return undefined;
+  return s.type === 'automatic' ? taskTypeDefault : s.timing;
+}
+
+/**
+ * Why a job's scheduling is refused for its mode and direction, or undefined when it is
+ * allowed. Each reason is a sentence an administrator can act on.
+ */
+export function schedulingRefusal(
+  mode: JobMode,
+  direction: Direction,
+  scheduling: Scheduling,
+  taskTypeDefault: Timing,
+): string | undefined {
+  if (mode === 'on-demand') {
+    return scheduling.type === 'disabled' ? undefined : 'An on-demand job has no schedule: it runs when an event arrives (use scheduling type "disabled").';
+  }
+  const timing = effectiveTiming(scheduling, taskTypeDefault);
+  if (!timing) return mode === 'realtime' ? 'A realtime job must have a schedule (scheduling type "automatic" or "scheduled").' : undefined;
+  const problems = timingProblems(timing);
+  if (problems.length) return `The schedule is not valid: ${problems.join('; ')}.`;
+  if (mode === 'batch' && direction === 'import') {
+    const perDay = runsPerDay(timing);
+    if (perDay > MAX_BATCH_IMPORT_RUNS_PER_DAY) {
+      return `A batch import runs at most ${MAX_BATCH_IMPORT_RUNS_PER_DAY} times a day; this schedule runs it ${perDay} times. Use a realtime job for frequent imports.`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,51 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the system reads from its environment, with its default. The README's
+ * configuration table is this list; keep the two in step.
+ */
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'a duration such as 500ms, 30s, 15m or 2h')
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(v)!;
+    return Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  });
+
+const schema = z.object({
+  DATA_DIR: z.string().default('data'),
+  DATABASE_URL: z.string().optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().default(5433),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('jobflow'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  JOBFLOW_CACHE_DIR: z.string().optional(),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().default(3000),
+  FILE_ROOTS: z.string().default('samples:data/files'),
+  RUN_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
+  RUN_RETRY_INTERVAL: durationMs.prefault('15m'),
+  MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    DATA_DIR: path.resolve(c.DATA_DIR),
+    fileRoots: c.FILE_ROOTS.split(path.delimiter).filter(Boolean).map((r) => path.resolve(r)),
+    cacheDir: path.resolve(c.JOBFLOW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'jobflow')),
+  };
+}

@@ -1,0 +1,19 @@
+import type { TaskType } from './taskType';
+import { sectionsCsv } from './sectionsCsv';
+
+/** Every task type the system knows, by name. */
+const TASK_TYPES: readonly TaskType[] = [sectionsCsv];
+
+const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
+
+export const taskTypeNames = (): string[] => [...byName.keys()];
+
+export function findTaskType(name: string): TaskType | undefined {
+  return byName.get(name);
+}
+
+export function getTaskType(name: string): TaskType {
+  const t = byName.get(name);
+  if (!t) throw new Error(`Unknown task type "${name}". Known: ${taskTypeNames().join(', ')}`);
+  return t;
+}

@@ -1,0 +1,52 @@
+import type { z } from 'zod';
+import type { Direction } from '../domain/jobDefinition';
+import type { Timing } from '../domain/schedule';
+
+/** One field of a task type's records: its header name, SQL column and header aliases. */
+export interface FieldSpec {
+  name: string;
+  column: string;
+  /** SQL type of the column; text unless said. */
+  sqlType?: 'integer';
+  /** Other header names sampling maps onto this field. */
+  aliases?: string[];
+}
+
+/** A rule that turns a parsed record into a row or a rejection, per field. */
+export type RowSchema = z.ZodType<Record<string, string | number | null>, Record<string, string>>;
+
+/**
+ * A task type: what moves, in which direction and format (PRODUCT.md, Concepts). Adding
+ * one is one module in this folder plus its tests, and a line in registry.ts.
+ */
+export interface TaskType {
+  name: string;
+  description: string;
+  directions: readonly Direction[];
+  format: 'csv' | 'xml';
+  /** Fields in their canonical order: the export column order and the staging layout. */
+  fields: readonly FieldSpec[];
+  /** The natural key's field name. */
+  key: string;
+  /** Target table, keyed by (domain, key column). */
+  table: string;
+  /** Validates a record of raw strings (by field name) into typed column values. */
+  rowSchema: RowSchema;
+  /** Warnings a single row raises on its own, possibly clearing values (returns kinds). */
+  rowWarnings?(row: Record<string, string | number | null>): string[];
+  /** SQL run while processing a staged run, for warnings that need the existing data. */
+  processSql?: readonly ProcessRule[];
+  /** The automatic schedule (seed 003). */
+  defaultTiming: Timing;
+}
+
+/**
+ * A set-based processing rule over a run's staging table (columns: line, the fields,
+ * warnings text[], action 'upsert' | 'delete' | 'skip'). `sql` may use {staging},
+ * {target}, {domain} and {rules} (the job's rules, jsonb). It flags rows by
+ * appending its warning kind to `warnings`, and may change their action.
+ */
+export interface ProcessRule {
+  warning: string;
+  sql: string;
+}

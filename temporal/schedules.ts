@@ -1,0 +1,97 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { jobScheduleId } from '../domain/jobDefinition';
+import type { Timing } from '../domain/schedule';
+import { DomainKey, JobIdKey } from '../workflows/searchAttributes';
+
+/**
+ * A job's Temporal Schedule (batch and realtime jobs). It starts scheduledRunWorkflow,
+ * which asks the job workflow for a run; the job workflow decides.
+ */
+
+export function toScheduleSpec(timing: Timing, timezone: string): ScheduleSpec {
+  const tz = timing.timezone ?? timezone;
+  switch (timing.kind) {
+    case 'calendar':
+      return {
+        timezone: tz,
+        calendars: timing.times.map((t) => {
+          const [hour, minute] = t.split(':').map(Number) as [number, number];
+          return { dayOfWeek: timing.days, hour, minute };
+        }),
+      };
+    case 'interval':
+      return { timezone: tz, intervals: [{ every: `${timing.everyMinutes}m` }] };
+    case 'cron':
+      return { timezone: tz, cronExpressions: [timing.expression] };
+  }
+}
+
+export interface JobScheduleInput {
+  domain: string;
+  jobId: string;
+  name: string;
+  timing: Timing;
+  timezone: string;
+  taskQueue: string;
+  /** A note when the schedule should be paused (job paused or halted). */
+  pausedNote?: string;
+}
+
+/** Creates the job's schedule, or updates it to match the job's definition. */
+export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Promise<void> {
+  const scheduleId = jobScheduleId(s.domain, s.jobId);
+  const spec = toScheduleSpec(s.timing, s.timezone);
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'scheduledRunWorkflow',
+    args: [{ domain: s.domain, jobId: s.jobId }],
+    taskQueue: s.taskQueue,
+    workflowId: `tick-${s.domain}-${s.jobId}`,
+    typedSearchAttributes: [
+      { key: DomainKey, value: s.domain },
+      { key: JobIdKey, value: s.jobId },
+    ],
+  };
+  try {
+    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action }));
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      memo: { jobName: s.name },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      state: s.pausedNote ? { paused: true, note: s.pausedNote } : { note: 'Created with the job.' },
+    });
+  }
+}
+
+export async function deleteJobSchedule(client: Client, domain: string, jobId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(jobScheduleId(domain, jobId)).delete();
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+  }
+}
+
+/**
+ * Pauses the schedule with a note (who and why), or unpauses it when note is undefined.
+ * Returns the next time it will start a run, if it will.
+ */
+export async function setSchedulePaused(client: Client, domain: string, jobId: string, note: string | undefined): Promise<{ nextRunAt?: string }> {
+  const handle = client.schedule.getHandle(jobScheduleId(domain, jobId));
+  let desc;
+  try {
+    desc = await handle.describe();
+  } catch (e) {
+    if (e instanceof ScheduleNotFoundError) return {};
+    throw e;
+  }
+  if (note && !desc.state.paused) await handle.pause(note);
+  else if (note && desc.state.note !== note) await handle.pause(note);
+  else if (!note && desc.state.paused) await handle.unpause('Reactivated.');
+  if (note) return {};
+  const next = (await handle.describe()).info.nextActionTimes[0];
+  return { nextRunAt: next?.toISOString() };
+}

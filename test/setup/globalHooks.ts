@@ -1,0 +1,69 @@
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
+import { migrate, openOrm } from '../../db/orm';
+import { loadConfig } from '../../infra/config';
+import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/postgres';
+import { freePort } from '../../infra/ports';
+import { ensureTemporal, type TemporalServer } from '../../infra/temporalServer';
+import { connectClient } from '../../temporal/connection';
+import { ensureSearchAttributes } from '../../temporal/searchAttributes';
+import { workflowsPath } from '../../worker/createWorker';
+
+/**
+ * Root hooks for the whole test run: a real Temporal dev server (found or built, as
+ * npm start does, unless TEMPORAL_ADDRESS points at one) and a real PostgreSQL with a
+ * fresh `jobflow_test` database, so tests never touch a user's data.
+ */
+
+export interface TestEnv {
+  temporalAddress: string;
+  namespace: string;
+  databaseUrl: string;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  temporal: TemporalServer;
+}
+
+let env: TestEnv | undefined;
+let stopPostgres: (() => Promise<void>) | undefined;
+
+export function testEnv(): TestEnv {
+  if (!env) throw new Error('The test environment is not up (test/setup/globalHooks.ts).');
+  return env;
+}
+
+// Quiet workers: warnings and errors only.
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+});
+
+before(async function () {
+  this.timeout(20 * 60_000); // a first run may build the Temporal CLI
+  const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'data/test' });
+  const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });
+  stopPostgres = pg.stop;
+  const databaseUrl = withDatabase(pg.url, 'jobflow_test');
+  await recreateDatabase(withDatabase(pg.url, 'postgres'), 'jobflow_test');
+  const orm = await openOrm(databaseUrl);
+  await migrate(orm);
+  await orm.close();
+
+  const temporal = await ensureTemporal({
+    address: config.TEMPORAL_ADDRESS,
+    cliPath: config.TEMPORAL_CLI_PATH,
+    cacheDir: config.cacheDir,
+    port: await freePort(),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
+  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
+  await client.connection.close();
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal };
+});
+
+after(async function () {
+  this.timeout(60_000);
+  await env?.temporal.stop();
+  await stopPostgres?.();
+});

@@ -1,0 +1,26 @@
+import { NativeConnection } from '@temporalio/worker';
+import pg from 'pg';
+import type { ActivityDeps } from '../activities';
+import { openOrm } from '../db/orm';
+import type { Config } from '../infra/config';
+import { connectClient } from '../temporal/connection';
+import { createWorker } from './createWorker';
+
+/** Connects everything a worker needs and runs it until `signal` aborts. */
+export async function runWorker(config: Config, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<void> {
+  const orm = await openOrm(databaseUrl);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE);
+  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const deps: ActivityDeps = { orm, pool, temporal, config };
+  try {
+    const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
+    signal.addEventListener('abort', () => worker.shutdown(), { once: true });
+    await worker.run();
+  } finally {
+    await connection.close();
+    await temporal.connection.close();
+    await pool.end();
+    await orm.close();
+  }
+}

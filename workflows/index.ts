@@ -1,0 +1,4 @@
+// The workflows the worker registers. Only workflow-safe code may be imported from here.
+export { jobWorkflow } from './jobWorkflow';
+export { runWorkflow } from './runWorkflow';
+export { scheduledRunWorkflow } from './scheduledRunWorkflow';

@@ -1,0 +1,202 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  executeChild,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { Direction } from '../domain/jobDefinition';
+import { runWorkflowId } from '../domain/jobDefinition';
+import {
+  applySettings,
+  initialJobState,
+  jobStatus,
+  markPhase,
+  markRunFinished,
+  markRunStarted,
+  msUntilRetry,
+  nextRunToStart,
+  pause,
+  reactivate,
+  requestRun,
+  type JobSettings,
+  type JobState,
+  type RunRequest,
+} from '../domain/jobLifecycle';
+import {
+  definitionChangedSignal,
+  deleteSignal,
+  eventSignal,
+  pauseSignal,
+  reactivateSignal,
+  runNowSignal,
+  runPhaseSignal,
+  statusQuery,
+  type JobView,
+} from './messages';
+import { runWorkflow, type RunResult } from './runWorkflow';
+import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from './searchAttributes';
+
+export interface JobWorkflowInput {
+  domain: string;
+  jobId: string;
+  name: string;
+  direction: Direction;
+  taskType: string;
+  settings: JobSettings;
+  /** Continue-as-new once the history has this many events (tests lower it). */
+  historyLimit?: number;
+  /** Carried across continue-as-new. */
+  state?: JobState;
+  refusals?: JobView['refusals'];
+}
+
+const DEFAULT_HISTORY_LIMIT = 5_000;
+
+const { syncSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
+
+/**
+ * One long-running workflow per job: the single owner of the job's live state. Schedules,
+ * the API and events only send it requests; it alone decides when a run starts, so runs of
+ * one job never overlap and a paused or halted job never runs.
+ */
+export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
+  const state = input.state ?? initialJobState(input.settings);
+  const refusals = input.refusals ?? [];
+  let name = input.name;
+  // The schedule's pause state and next run time are refreshed when this is set.
+  let scheduleStale = !input.state;
+
+  const refuse = (req: RunRequest, reason: string) => {
+    refusals.unshift({ at: nowIso(), trigger: req.trigger, reason });
+    refusals.splice(5);
+    log.info('Run request refused', { trigger: req.trigger, reason });
+  };
+  const accept = (req: RunRequest) => {
+    const r = requestRun(state, req);
+    if (r.result === 'refused') refuse(req, r.reason);
+  };
+
+  setHandler(runNowSignal, accept);
+  setHandler(eventSignal, (e) => accept({ trigger: 'event', requestedBy: e.source }));
+  setHandler(pauseSignal, ({ by, note }) => {
+    pause(state, by, note, nowIso());
+    scheduleStale = true;
+  });
+  setHandler(reactivateSignal, () => {
+    reactivate(state);
+    scheduleStale = true;
+  });
+  setHandler(definitionChangedSignal, (def) => {
+    applySettings(state, def.settings);
+    if (def.name !== name) upsertMemo({ jobName: def.name });
+    name = def.name;
+    scheduleStale = true;
+  });
+  setHandler(deleteSignal, () => {
+    state.deleted = true;
+  });
+  setHandler(runPhaseSignal, ({ runNumber, phase }) => markPhase(state, runNumber, phase));
+  setHandler(statusQuery, () => ({ ...state, status: jobStatus(state), refusals }));
+
+  let lastPublishedStatus: string | undefined;
+  const publishStatus = () => {
+    const status = jobStatus(state);
+    if (status === lastPublishedStatus) return;
+    lastPublishedStatus = status;
+    upsertSearchAttributes([{ key: JobStatusKey, value: status }]);
+  };
+
+  const runOnce = async (request: RunRequest, attempt: number): Promise<void> => {
+    const number = state.runCounter + 1;
+    const workflowId = runWorkflowId(input.domain, input.jobId, number);
+    markRunStarted(state, { number, workflowId, trigger: request.trigger, attempt, startedAt: nowIso() });
+    publishStatus();
+    const result: RunResult = await executeChild(runWorkflow, {
+      workflowId,
+      args: [{
+        domain: input.domain,
+        jobId: input.jobId,
+        runNumber: number,
+        trigger: request.trigger,
+        attempt,
+        direction: input.direction,
+        taskType: input.taskType,
+        jobWorkflowId: workflowInfo().workflowId,
+      }],
+      memo: { jobName: name, trigger: request.trigger, attempt },
+      typedSearchAttributes: [
+        { key: DomainKey, value: input.domain },
+        { key: JobIdKey, value: input.jobId },
+        { key: JobModeKey, value: state.settings.mode },
+        { key: TaskTypeKey, value: input.taskType },
+        { key: RunStatusKey, value: 'queued' },
+      ],
+    });
+    const startedAt = state.currentRun?.startedAt ?? nowIso();
+    const after = markRunFinished(state, {
+      number, trigger: request.trigger, attempt, outcome: result.outcome, reason: result.reason,
+      counters: result.counters, startedAt, endedAt: nowIso(),
+    }, nowIso());
+    if (after.haltJob) log.warn('Job halted after its retries', { reason: after.haltJob });
+    scheduleStale = true;
+  };
+
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const shouldContinueAsNew = () =>
+    !state.currentRun && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyLimit);
+
+  let running: Promise<void> | undefined;
+  for (;;) {
+    publishStatus();
+    await condition(
+      () => state.deleted || scheduleStale || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew(),
+      msUntilRetry(state, nowIso()) ?? '365 days',
+    );
+    if (state.deleted) break;
+    if (scheduleStale && state.settings.hasSchedule) {
+      scheduleStale = false;
+      const paused = state.halted ? `Halted: ${state.halted.reason}` : state.paused ? `Paused by ${state.paused.by}${state.paused.note ? `: ${state.paused.note}` : ''}` : undefined;
+      const { nextRunAt } = await syncSchedule({ domain: input.domain, jobId: input.jobId, pausedNote: paused });
+      state.nextRunAt = nextRunAt;
+    } else {
+      scheduleStale = false;
+      if (!state.settings.hasSchedule) state.nextRunAt = undefined;
+    }
+    const next = state.currentRun ? undefined : nextRunToStart(state, nowIso());
+    if (next) {
+      running = runOnce(next.request, next.attempt);
+      // A failed child never ends the job: it is recorded as a failed run.
+      running = running.catch((err) => {
+        log.error('Run workflow ended abnormally', { error: String(err) });
+        markRunFinished(state, {
+          number: state.runCounter, trigger: next.request.trigger, attempt: next.attempt, outcome: 'failed',
+          reason: 'The run ended abnormally; see its workflow in Temporal Web.', startedAt: nowIso(), endedAt: nowIso(),
+        }, nowIso());
+      });
+      continue;
+    }
+    if (shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof jobWorkflow>({ ...input, name, settings: state.settings, state, refusals });
+    }
+  }
+
+  // Deleted: a run in progress is canceled and allowed to record that it was.
+  if (state.currentRun) {
+    await getExternalWorkflowHandle(state.currentRun.workflowId).cancel();
+    await running;
+  }
+}

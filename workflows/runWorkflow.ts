@@ -1,0 +1,116 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  defineQuery,
+  upsertSearchAttributes,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { NON_RETRYABLE_TYPES, outcomeForFailureType } from '../domain/failures';
+import type { Direction, RunTrigger } from '../domain/jobDefinition';
+import { emptyCounters, outcomeOf, type RunCounters, type RunOutcome, type RunPhase, type RunStatus } from '../domain/runStatus';
+import { runPhaseSignal } from './messages';
+import { RunStatusKey } from './searchAttributes';
+
+export interface RunWorkflowInput {
+  domain: string;
+  jobId: string;
+  runNumber: number;
+  trigger: RunTrigger;
+  attempt: number;
+  direction: Direction;
+  taskType: string;
+  /** The job workflow to tell about phase changes. */
+  jobWorkflowId: string;
+}
+
+export interface RunResult {
+  outcome: RunOutcome;
+  reason?: string;
+  counters: RunCounters;
+}
+
+export const runStatusQuery = defineQuery<{ status: RunStatus; counters: RunCounters }>('runStatus');
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Activities retry what a retry can fix (a dropped connection, a restarted worker) a few
+// times; the failure types that mean "failed" or "halted" are left to the job's retries.
+const activityRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+};
+
+const bookkeeping = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: activityRetry });
+
+// Data phases stream whole files: long, heartbeating, and resumable from their heartbeats.
+// The last phase waits for the activity to confirm cancellation, so a run canceled as it
+// commits is recorded as what really happened.
+const dataPhases = proxyActivities<Activities>({
+  startToCloseTimeout: '4 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: activityRetry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** The failure type and message a person should read, from an activity's failure. */
+function describeFailure(err: unknown): { outcome: 'failed' | 'halted'; reason: string } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return { outcome: outcomeForFailureType(cause.type), reason: cause.message };
+  return { outcome: 'failed', reason: cause instanceof Error ? cause.message : String(cause) };
+}
+
+/** One execution of a job: its phases, each an activity, then its outcome. */
+export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
+  const ref = { domain: input.domain, jobId: input.jobId, runNumber: input.runNumber };
+  let status: RunStatus = 'queued';
+  let counters = emptyCounters();
+  setHandler(runStatusQuery, () => ({ status, counters }));
+
+  const job = getExternalWorkflowHandle(input.jobWorkflowId);
+  const enter = async (phase: RunPhase) => {
+    status = phase;
+    upsertSearchAttributes([{ key: RunStatusKey, value: phase }]);
+    await job.signal(runPhaseSignal, { runNumber: input.runNumber, phase });
+  };
+
+  let result: RunResult;
+  try {
+    await bookkeeping.recordRunStart({ ...ref, trigger: input.trigger, attempt: input.attempt });
+    if (input.direction === 'import') {
+      await enter('validating');
+      counters = await dataPhases.validateImport(ref);
+      await enter('processing');
+      counters = await dataPhases.processImport(ref);
+      await enter('importing');
+      counters = await dataPhases.loadImport(ref);
+    } else {
+      throw ApplicationFailure.nonRetryable(`Exports of ${input.taskType} are not available yet.`, 'UnreadableFile');
+    }
+    result = { outcome: outcomeOf(counters), counters };
+  } catch (err) {
+    if (isCancellation(err)) {
+      result = { outcome: 'canceled', reason: 'Canceled by a person.', counters };
+    } else {
+      const { outcome, reason } = describeFailure(err);
+      result = { outcome, reason, counters };
+    }
+  }
+
+  // Whatever happened, the run's record and its outcome are written, even when canceled.
+  return CancellationScope.nonCancellable(async () => {
+    const final = await bookkeeping.recordRunEnd({ ...ref, outcome: result.outcome, reason: result.reason });
+    status = final.outcome;
+    upsertSearchAttributes([{ key: RunStatusKey, value: final.outcome }]);
+    return final;
+  });
+}
