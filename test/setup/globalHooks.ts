@@ -42,8 +42,10 @@ before(async function () {
   const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'data/test' });
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });
   stopPostgres = pg.stop;
-  const databaseUrl = withDatabase(pg.url, 'jobflow_test');
-  await recreateDatabase(withDatabase(pg.url, 'postgres'), 'jobflow_test');
+  // TEST_DATABASE_NAME lets parallel test runs on one machine keep apart.
+  const testDatabase = process.env.TEST_DATABASE_NAME ?? 'jobflow_test';
+  const databaseUrl = withDatabase(pg.url, testDatabase);
+  await recreateDatabase(withDatabase(pg.url, 'postgres'), testDatabase);
   const orm = await openOrm(databaseUrl);
   await migrate(orm);
   await orm.close();
