@@ -33,6 +33,9 @@ const schema = z.object({
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
 });
 
+/** Every environment variable the system reads (docker-compose.yml is checked against it). */
+export const CONFIG_KEYS = Object.keys(schema.shape);
+
 export type Config = ReturnType<typeof loadConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -4,6 +4,7 @@ import type { ActivityDeps } from '../activities';
 import { openOrm } from '../db/orm';
 import type { Config } from '../infra/config';
 import { connectClient } from '../temporal/connection';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from './createWorker';
 
 /** Connects everything a worker needs and runs it until `signal` aborts. */
@@ -11,6 +12,7 @@ export async function runWorker(config: Config, databaseUrl: string, temporalAdd
   const orm = await openOrm(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE);
+  await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = { orm, pool, temporal, config };
   try {

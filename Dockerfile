@@ -1,0 +1,10 @@
+# One image for the worker, the API and the migration step (docker-compose.yml picks the command).
+FROM node:20.19-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY . .
+RUN mkdir -p /data/files && chown -R node:node /data
+USER node
+CMD ["npx", "tsx", "worker/main.ts"]

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { loadConfig } from '../infra/config';
+import { findOrBuildCli, startDevServer, TemporalUnavailableError } from '../infra/temporalServer';
+
+/**
+ * `npm run temporal:server`            starts the Temporal dev server in the foreground
+ *                                      (persisting to DATA_DIR/temporal.db, Temporal Web on).
+ * `npm run temporal:server -- --cli`   only finds or builds the CLI and prints its path
+ *                                      (CI uses it to warm the cache).
+ */
+async function main() {
+  const config = loadConfig();
+  const log = (l: string) => console.error(l);
+  const cliPath = findOrBuildCli({ cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, log });
+  if (process.argv.includes('--cli')) {
+    console.log(cliPath);
+    return;
+  }
+  const server = await startDevServer({
+    cliPath, port: config.TEMPORAL_PORT, uiPort: config.TEMPORAL_UI_PORT,
+    dbFile: path.join(config.DATA_DIR, 'temporal.db'), namespace: config.TEMPORAL_NAMESPACE, log,
+  });
+  log(`Temporal dev server on ${server.address}; Temporal Web: ${server.webUrl}. Ctrl-C stops it.`);
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(e instanceof TemporalUnavailableError ? e.message : e);
+  process.exit(1);
+});
