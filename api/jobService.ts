@@ -21,7 +21,7 @@ import type { CreateJobBody } from './schemas';
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT'>>;
 }
 
 /**
@@ -80,10 +80,15 @@ export class JobService {
       if (e instanceof UniqueConstraintViolationException) throw new HttpError(409, 'Conflict', `Job ${id} already exists in domain ${domain}.`);
       throw e;
     }
+    // The schedule first, so the job workflow finds it (and its next run time) when it starts.
+    await this.syncSchedule(job);
     await this.deps.temporal.workflow.start<typeof jobWorkflow>('jobWorkflow', {
       workflowId: jobWorkflowId(domain, job.identifier),
       taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
-      args: [{ domain, jobId: job.identifier, name: job.name, direction: job.direction, taskType: job.taskType, settings: this.settingsOf(job) }],
+      args: [{
+        domain, jobId: job.identifier, name: job.name, direction: job.direction, taskType: job.taskType, settings: this.settingsOf(job),
+        historyLimit: this.deps.config.JOB_HISTORY_LIMIT,
+      }],
       memo: { jobName: job.name },
       typedSearchAttributes: [
         { key: DomainKey, value: domain },
@@ -92,7 +97,6 @@ export class JobService {
         { key: TaskTypeKey, value: job.taskType },
       ],
     });
-    await this.syncSchedule(job);
     return job;
   }
 

@@ -20,7 +20,13 @@ const timing = z.discriminatedUnion('kind', [
     times: z.array(z.string().max(5)).min(1).max(48),
     timezone: z.string().max(64).optional(),
   }).strict(),
-  z.object({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1).max(60 * 24 * 31), timezone: z.string().max(64).optional() }).strict(),
+  // One of everyMinutes or everySeconds (domain/schedule.ts checks that exactly one is given).
+  z.object({
+    kind: z.literal('interval'),
+    everyMinutes: z.number().int().min(1).max(60 * 24 * 31).optional(),
+    everySeconds: z.number().int().min(1).max(60 * 60 * 24 * 31).optional(),
+    timezone: z.string().max(64).optional(),
+  }).strict(),
   z.object({ kind: z.literal('cron'), expression: z.string().max(200), timezone: z.string().max(64).optional() }).strict(),
 ]);
 

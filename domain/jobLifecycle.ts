@@ -167,6 +167,8 @@ export function markRunFinished(s: JobState, summary: RunSummary, now: string): 
 
 export function pause(s: JobState, by: string, note: string | undefined, now: string): void {
   s.paused = { by, note, at: now };
+  // A request waiting behind the current run was meant for the job as it was: a paused job does not run it later.
+  s.queued = undefined;
 }
 
 /** Clears a pause and a halt; the job goes back to its schedule with a clean retry slate. */

@@ -12,7 +12,8 @@ export type Weekday = (typeof WEEKDAYS)[number];
 /** Concrete timing: what Temporal Schedules can express. */
 export type Timing =
   | { kind: 'calendar'; days: Weekday[]; times: string[]; timezone?: string }
-  | { kind: 'interval'; everyMinutes: number; timezone?: string }
+  /** Exactly one of everyMinutes and everySeconds (seconds let tests schedule every few seconds). */
+  | { kind: 'interval'; everyMinutes?: number; everySeconds?: number; timezone?: string }
   | { kind: 'cron'; expression: string; timezone?: string };
 
 export type Scheduling = { type: 'automatic' } | { type: 'disabled' } | { type: 'scheduled'; timing: Timing };
@@ -37,13 +38,18 @@ export function expandCronField(field: string, min: number, max: number): number
   return [...values];
 }
 
+/** An interval timing's period in seconds. */
+export function intervalSeconds(t: Extract<Timing, { kind: 'interval' }>): number {
+  return t.everySeconds ?? (t.everyMinutes ?? 0) * 60;
+}
+
 /** The most runs the timing can start on one day. */
 export function runsPerDay(t: Timing): number {
   switch (t.kind) {
     case 'calendar':
       return t.days.length === 0 ? 0 : new Set(t.times).size;
     case 'interval':
-      return Math.ceil((24 * 60) / t.everyMinutes);
+      return Math.ceil((24 * 60 * 60) / intervalSeconds(t));
     case 'cron': {
       const fields = t.expression.trim().split(/\s+/);
       if (fields.length !== 5) throw new Error('a cron expression has five fields: minute hour day-of-month month day-of-week');
@@ -60,7 +66,9 @@ export function timingProblems(t: Timing): string[] {
     if (t.times.length === 0) problems.push('choose at least one time of day');
     for (const time of t.times) if (!TIME.test(time)) problems.push(`"${time}" is not a time of day as HH:MM (24-hour)`);
   } else if (t.kind === 'interval') {
-    if (!Number.isInteger(t.everyMinutes) || t.everyMinutes < 1) problems.push('the interval is a whole number of minutes, 1 or more');
+    const given = [t.everyMinutes, t.everySeconds].filter((v) => v !== undefined);
+    if (given.length !== 1) problems.push('give the interval as everyMinutes or everySeconds (one of them)');
+    else if (!Number.isInteger(given[0]) || given[0]! < 1) problems.push('the interval is a whole number of minutes or seconds, 1 or more');
   } else {
     try {
       runsPerDay(t);

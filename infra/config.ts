@@ -31,6 +31,8 @@ const schema = z.object({
   RUN_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
   RUN_RETRY_INTERVAL: durationMs.prefault('15m'),
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
+  // A job workflow continues-as-new once its history has this many events.
+  JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
 });
 
 /** Every environment variable the system reads (docker-compose.yml is checked against it). */

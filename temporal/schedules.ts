@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { jobScheduleId } from '../domain/jobDefinition';
-import type { Timing } from '../domain/schedule';
+import { intervalSeconds, type Timing } from '../domain/schedule';
 import { DomainKey, JobIdKey } from '../workflows/searchAttributes';
 
 /**
@@ -20,7 +20,7 @@ export function toScheduleSpec(timing: Timing, timezone: string): ScheduleSpec {
         }),
       };
     case 'interval':
-      return { timezone: tz, intervals: [{ every: `${timing.everyMinutes}m` }] };
+      return { timezone: tz, intervals: [{ every: `${intervalSeconds(timing)}s` }] };
     case 'cron':
       return { timezone: tz, cronExpressions: [timing.expression] };
   }

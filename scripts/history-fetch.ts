@@ -1,0 +1,37 @@
+import { connectClient } from '../temporal/connection';
+import { saveHistory } from '../test/replay/histories';
+
+/**
+ * Saves a workflow's history from a live cluster into test/histories, where the replay
+ * test replays it against today's code:
+ *   npm run history:fetch -- <workflowId> [--run <runId>] [--name <file name without .json>]
+ * Reads TEMPORAL_ADDRESS (default 127.0.0.1:7233) and TEMPORAL_NAMESPACE (default "default").
+ */
+async function main(argv: string[]): Promise<void> {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) flags[a.slice(2)] = argv[++i] ?? '';
+    else positional.push(a);
+  }
+  const workflowId = positional[0];
+  if (!workflowId) {
+    console.error('usage: npm run history:fetch -- <workflowId> [--run <runId>] [--name <name>]');
+    process.exitCode = 2;
+    return;
+  }
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const client = await connectClient(address, process.env.TEMPORAL_NAMESPACE ?? 'default');
+  try {
+    const file = await saveHistory(client, workflowId, flags.name || workflowId, flags.run || undefined);
+    console.log(`Saved the history of ${workflowId} to ${file}`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
