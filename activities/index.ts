@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { exportActivities } from './export/exportPhases';
 import { importActivities } from './import/importPhases';
 import { runRecordActivities } from './runRecords';
 import { scheduleActivities } from './schedules';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...runRecordActivities(deps),
     ...importActivities(deps),
+    ...exportActivities(deps),
     ...scheduleActivities(deps),
   };
 }

@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import https from 'node:https';
+import path from 'node:path';
+import tls from 'node:tls';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Client as FtpClient, FTPError } from 'basic-ftp';
+import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
+import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
+import type { SecretKind } from '../secrets';
+
+/**
+ * Where an export goes (PRODUCT.md, Sources and destinations). Every destination makes
+ * the file appear under its final name only when it is complete: a temporary name, then
+ * a rename (file:, ftp:), or one POST whose body is the whole file (https:).
+ *
+ * Failures are typed: a destination that cannot be reached fails the run (the job's
+ * retries take over), refused credentials halt it. Messages name the destination with
+ * its password removed and never include a credential.
+ */
+
+export interface Delivery {
+  /** The complete spool file. */
+  file: string;
+  bytes: number;
+  url: string;
+  /** Name for a directory destination (a URL ending in `/`, or an existing directory). */
+  fileName: string;
+  /** Sent as Idempotency-Key to HTTPS receivers, so a repeated POST can be recognised. */
+  deliveryId: string;
+  fileRoots: readonly string[];
+  secret(kind: SecretKind): Promise<string | undefined>;
+  progress(bytes: number): void;
+}
+
+export interface Delivered {
+  /** Where the file went, for the run log (no password). */
+  where: string;
+  /** What the receiver said, for the run log (HTTPS status, FTP reply). */
+  response?: string;
+}
+
+const unavailable = (message: string) => ApplicationFailure.nonRetryable(message, FAILED_TYPES.destinationUnavailable);
+const refused = (message: string) => ApplicationFailure.nonRetryable(message, HALTED_TYPES.credentialsRefused);
+
+/** The URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    u.search = u.search ? '?…' : '';
+    return u.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}
+
+export async function deliver(d: Delivery): Promise<Delivered> {
+  let protocol: string;
+  try {
+    protocol = new URL(d.url).protocol;
+  } catch {
+    throw unavailable(`The destination ${redactUrl(d.url)} is not a valid URL.`);
+  }
+  if (protocol === 'file:') return deliverFile(d);
+  if (protocol === 'ftp:' || protocol === 'ftps:') return deliverFtp(d);
+  if (protocol === 'https:') return deliverHttps(d);
+  throw unavailable(`Exports cannot be sent to ${protocol} destinations; use file:, ftp:, ftps: or https:.`);
+}
+
+// ---------------------------------------------------------------------------------- file:
+
+async function deliverFile(d: Delivery): Promise<Delivered> {
+  const raw = decodeURIComponent(new URL(d.url).pathname);
+  const isDir = raw.endsWith('/') || (await fsp.stat(raw).then((s) => s.isDirectory(), () => false));
+  const dir = isDir ? raw : path.dirname(raw);
+  const name = isDir ? d.fileName : path.basename(raw);
+  let realDir: string;
+  try {
+    realDir = await resolveAllowedPath(dir, d.fileRoots);
+  } catch (e) {
+    if (e instanceof PathRefusedError) throw unavailable(`${e.message}: exports may only be written under the configured file roots.`);
+    throw e;
+  }
+  if (!(await fsp.stat(realDir).then((s) => s.isDirectory(), () => false))) {
+    throw unavailable(`The destination folder ${dir} does not exist.`);
+  }
+  const final = path.join(realDir, name);
+  // A dot name: a directory import never picks up a half-written file.
+  const temp = path.join(realDir, `.${name}.part`);
+  try {
+    await fsp.copyFile(d.file, temp);
+    const handle = await fsp.open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fsp.rename(temp, final);
+  } catch (e) {
+    await fsp.rm(temp, { force: true });
+    throw unavailable(`Writing ${final} failed: ${(e as Error).message}`);
+  }
+  return { where: `file://${final}` };
+}
+
+// ---------------------------------------------------------------------------------- ftp:
+
+const FTP_TIMEOUT_MS = Number(process.env.EXPORT_FTP_TIMEOUT_MS ?? 30_000);
+
+/** A CA to trust besides the system's (EXPORT_CA_FILE), for FTPS and HTTPS. */
+async function customCa(): Promise<string[] | undefined> {
+  const file = process.env.EXPORT_CA_FILE;
+  if (!file) return undefined;
+  const ca = await fsp.readFile(file, 'utf8').catch((e: Error) => {
+    throw unavailable(`EXPORT_CA_FILE (${file}) cannot be read: ${e.message}`);
+  });
+  return [...tls.rootCertificates, ca];
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+function ftpFailure(e: unknown, where: string, step: string): ApplicationFailure {
+  if (e instanceof ApplicationFailure) return e;
+  if (e instanceof FTPError) {
+    if (e.code === 530 || e.code === 430) return refused(`${where} refused the credentials (${e.code}). Set the job's password again.`);
+    return unavailable(`${where}: ${step} failed with FTP reply ${e.code}.`);
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err.code && NETWORK_CODES.has(err.code)) return unavailable(`${where} cannot be reached (${err.code}) while trying to ${step}.`);
+  if (/timeout/i.test(err.message ?? '')) return unavailable(`${where} did not answer in time while trying to ${step}.`);
+  if (/certificate|self[- ]signed|SSL|TLS/i.test(err.message ?? '')) {
+    return unavailable(`${where}: the TLS certificate is not trusted (${err.code ?? err.message}). Set EXPORT_CA_FILE for a private CA.`);
+  }
+  return unavailable(`${where}: ${step} failed (${err.code ?? 'error'}).`);
+}
+
+async function deliverFtp(d: Delivery): Promise<Delivered> {
+  const u = new URL(d.url);
+  const secure = u.protocol === 'ftps:';
+  const port = u.port ? Number(u.port) : 21;
+  const remote = decodeURIComponent(u.pathname);
+  const isDir = remote === '' || remote.endsWith('/');
+  const dir = isDir ? remote || '/' : path.posix.dirname(remote);
+  const name = isDir ? d.fileName : path.posix.basename(remote);
+  const where = `${u.protocol}//${u.host}${path.posix.join(dir, name)}`;
+  const user = decodeURIComponent(u.username) || 'anonymous';
+  const password = u.password ? decodeURIComponent(u.password) : ((await d.secret('password')) ?? (user === 'anonymous' ? 'guest' : undefined));
+  if (password === undefined) throw refused(`${where}: the job has no password for user ${user}. Set the job's password.`);
+
+  const client = new FtpClient(FTP_TIMEOUT_MS);
+  let step = 'connect';
+  try {
+    await client.access({
+      host: u.hostname,
+      port,
+      user,
+      password,
+      secure: secure ? (port === 990 ? 'implicit' : true) : false,
+      secureOptions: secure ? { ca: await customCa(), servername: u.hostname, rejectUnauthorized: true } : undefined,
+    });
+    step = 'upload';
+    client.trackProgress((info) => d.progress(info.bytesOverall));
+    const temp = path.posix.join(dir, `${name}.part`);
+    const final = path.posix.join(dir, name);
+    await client.uploadFrom(fs.createReadStream(d.file), temp);
+    client.trackProgress();
+    step = 'rename';
+    let reply;
+    try {
+      reply = await client.rename(temp, final);
+    } catch (e) {
+      // Some servers refuse to rename onto an existing file: remove the old one, then rename.
+      if (!(e instanceof FTPError)) throw e;
+      await client.remove(final, true);
+      reply = await client.rename(temp, final);
+    }
+    return { where, response: `${reply.code} ${reply.message}`.trim() };
+  } catch (e) {
+    throw ftpFailure(e, where, step);
+  } finally {
+    client.close();
+  }
+}
+
+// -------------------------------------------------------------------------------- https:
+
+const HTTP_TIMEOUT_MS = Number(process.env.EXPORT_HTTP_TIMEOUT_MS ?? 30_000);
+
+async function deliverHttps(d: Delivery): Promise<Delivered> {
+  const u = new URL(d.url);
+  const where = redactUrl(d.url);
+  const headers: Record<string, string | number> = {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-length': d.bytes,
+    'idempotency-key': d.deliveryId,
+  };
+  const token = await d.secret('token');
+  const user = decodeURIComponent(u.username);
+  const password = u.password ? decodeURIComponent(u.password) : user ? await d.secret('password') : undefined;
+  if (token) headers.authorization = `Bearer ${token}`;
+  else if (user) headers.authorization = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
+  const ca = await customCa();
+
+  const status = await new Promise<{ code: number; message: string }>((resolve, reject) => {
+    const req = https.request(
+      {
+        protocol: 'https:',
+        hostname: u.hostname,
+        port: u.port || 443,
+        path: u.pathname + u.search,
+        method: 'POST',
+        headers,
+        ca,
+        rejectUnauthorized: true,
+        timeout: HTTP_TIMEOUT_MS,
+      },
+      (res) => {
+        // The body is read (and dropped) so the connection closes cleanly; only the status is kept.
+        res.resume();
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, message: res.statusMessage ?? '' }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    let sent = 0;
+    const body = fs.createReadStream(d.file);
+    body.on('data', (chunk) => {
+      sent += chunk.length;
+      d.progress(sent);
+    });
+    body.on('error', (e) => req.destroy(e));
+    body.pipe(req);
+  }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code && NETWORK_CODES.has(e.code)) throw unavailable(`${where} cannot be reached (${e.code}).`);
+    if (e.code?.startsWith('ERR_TLS') || /certificate|self[- ]signed|SSL/i.test(e.message) || e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN') {
+      throw unavailable(`${where}: the TLS certificate is not trusted (${e.code ?? 'TLS error'}). Set EXPORT_CA_FILE for a private CA.`);
+    }
+    throw unavailable(`${where}: the POST failed (${e.code ?? e.message}).`);
+  });
+
+  const response = `HTTP ${status.code}${status.message ? ` ${status.message}` : ''}`;
+  if (status.code >= 200 && status.code < 300) return { where, response };
+  if (status.code === 401 || status.code === 403) throw refused(`${where} refused the credentials (${response}). Set the job's token or password again.`);
+  throw unavailable(`${where} answered ${response}.`);
+}
