@@ -1,0 +1,81 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { jobScheduleId } from '../../domain/jobDefinition';
+import { eventually, type TestSystem } from '../setup/system';
+
+/** Small builders and probes shared by the lifecycle suites. */
+
+export const HEADER = 'section_id,course_code,section_number,title,instructor,term,campus,status,meeting_days,start_time,end_time,room,capacity,enrolled';
+export const row = (id: string, over: { status?: string; days?: string; capacity?: string } = {}) =>
+  `${id},BIO101,01,Biology,Ada Byron,2026FA,MAIN,${over.status ?? 'active'},${over.days ?? 'MWF'},09:00,09:50,SCI-101,${over.capacity ?? '30'},10`;
+export const csv = (...rows: string[]) => [HEADER, ...rows].join('\n') + '\n';
+
+export const GOOD = csv(row('S-1'), row('S-2'));
+/** An unknown day letter: the row goes in without its meeting, with a warning. */
+export const WITH_WARNINGS = csv(row('W-1'), row('W-2', { days: 'MQ' }));
+/** A capacity that is not a number: that row is rejected, the other goes in. */
+export const WITH_REJECTS = csv(row('P-1'), row('P-2', { capacity: 'lots' }));
+/** Headers the mapping cannot match: the run halts. */
+export const MISMATCHED = 'code,label,teacher\nX,Y,Z\n';
+
+export function writeFile(sys: TestSystem, name: string, content: string): string {
+  const file = path.join(sys.filesDir, name);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+/**
+ * A named pipe as a job's source: a run that reads it waits in `validating` until the test
+ * writes it, so "during a run" is certain rather than a race with a fast import.
+ */
+export function makeFifo(sys: TestSystem, name: string): { path: string; feed(content: string): Promise<void> } {
+  const file = path.join(sys.filesDir, name);
+  execFileSync('mkfifo', [file]);
+  return { path: file, feed: (content) => fs.promises.writeFile(file, content) };
+}
+
+export interface JobBody {
+  id: string;
+  mode: 'batch' | 'realtime' | 'on-demand';
+  sourceUrl?: string;
+  scheduling?: unknown;
+  active?: boolean;
+  direction?: 'import' | 'export';
+  destinationUrl?: string;
+}
+
+/** The API for one domain with one admin token. */
+export function jobsApi(sys: TestSystem, token: string, domain: string) {
+  const base = `/domains/${domain}/jobs`;
+  const api = {
+    async create(body: JobBody) {
+      const res = await sys.call(token, 'POST', base, { name: body.id, taskType: 'sectionsCsv', ...body });
+      if (res.status !== 201) throw new Error(`create ${body.id}: ${res.status} ${res.text}`);
+      return res.json;
+    },
+    get: async (id: string) => (await sys.call(token, 'GET', `${base}/${id}`)).json,
+    post: (id: string, action: string, body?: unknown) => sys.call(token, 'POST', `${base}/${id}/${action}`, body),
+    /** Run records, oldest first. */
+    async runs(id: string) {
+      const { json } = await sys.call(token, 'GET', `${base}/${id}/runs?limit=200`);
+      return [...json.items].reverse() as { number: number; trigger: string; attempt: number; status: string; reason: string | null; workflowId: string }[];
+    },
+    /** Waits until the job's state satisfies `ok`, and returns it. */
+    waitFor: (id: string, ok: (job: any) => boolean, what: string, timeoutMs = 90_000) => // eslint-disable-line @typescript-eslint/no-explicit-any
+      eventually(async () => {
+        const job = await api.get(id);
+        return ok(job) ? job : undefined;
+      }, `${id}: ${what}`, timeoutMs),
+    /** Waits until `n` runs have ended and none is running or queued. */
+    waitForRuns: (id: string, n: number, timeoutMs?: number) =>
+      api.waitFor(id, (j) => j.lastRuns.length >= Math.min(n, 5) && j.lastRuns[0]?.number >= n && !j.currentRun && !j.queuedRun, `${n} runs ended`, timeoutMs),
+    waitForPhase: (id: string, phase: string) => api.waitFor(id, (j) => j.currentRun?.phase === phase, `a run in ${phase}`),
+    schedule: (id: string) => sys.client.schedule.getHandle(jobScheduleId(domain, id)),
+  };
+  return api;
+}
+
+export const fileUrl = (file: string) => `file://${file}`;
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
