@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
@@ -16,6 +17,8 @@ import { ensureAdminToken } from './adminToken';
  * DATA_DIR/temporal.db, Temporal Web on), the worker and the API. Ctrl-C stops all of it.
  */
 async function main() {
+  // The worker's own log lines at warning level and above; run logs are in the API.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
   const log = (l: string) => console.log(l);
   fs.mkdirSync(path.join(config.DATA_DIR, 'files'), { recursive: true });

@@ -11,13 +11,18 @@ import { createWorker } from './createWorker';
 export async function runWorker(config: Config, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<void> {
   const orm = await openOrm(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle connection that drops (server restart, shutdown) is replaced on next use, not fatal.
+  pool.on('error', (e) => console.warn(`PostgreSQL connection lost: ${e.message}`));
   const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = { orm, pool, temporal, config };
   try {
     const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
-    signal.addEventListener('abort', () => worker.shutdown(), { once: true });
+    // The SDK may already be draining: it handles SIGINT and SIGTERM itself.
+    const shutdown = () => worker.getState() === 'RUNNING' && worker.shutdown();
+    if (signal.aborted) shutdown();
+    signal.addEventListener('abort', shutdown, { once: true });
     await worker.run();
   } finally {
     await connection.close();
