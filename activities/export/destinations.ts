@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -157,7 +158,9 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
       user,
       password,
       secure: secure ? (port === 990 ? 'implicit' : true) : false,
-      secureOptions: secure ? { ca: await customCa(), servername: u.hostname, rejectUnauthorized: true } : undefined,
+      secureOptions: secure
+        ? { ca: await customCa(), servername: net.isIP(u.hostname) ? undefined : u.hostname, rejectUnauthorized: true }
+        : undefined,
     });
     step = 'upload';
     client.trackProgress((info) => d.progress(info.bytesOverall));
