@@ -13,6 +13,7 @@ import { FtpSrv } from 'ftp-srv';
 import pg from 'pg';
 import { createActivities, type RunRef } from '../../activities';
 import { openOrm } from '../../db/orm';
+import type { RunCounters } from '../../domain/runStatus';
 import { freePort } from '../../infra/ports';
 import { testEnv } from '../setup/globalHooks';
 
@@ -99,9 +100,9 @@ export async function seedSections(pool: pg.Pool, domain: string, rows: SectionS
 export const activityEnv = () => new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
 
 /** Runs both export phases as the run workflow does, each in its own activity context. */
-export async function runExport(h: ExportHarness, ref: RunRef) {
-  const extracted = await activityEnv().run(h.activities.extractExport, ref);
-  const delivered = await activityEnv().run(h.activities.deliverExport, ref);
+export async function runExport(h: ExportHarness, ref: RunRef): Promise<{ extracted: RunCounters; delivered: RunCounters }> {
+  const extracted: RunCounters = await activityEnv().run(h.activities.extractExport, ref);
+  const delivered: RunCounters = await activityEnv().run(h.activities.deliverExport, ref);
   return { extracted, delivered };
 }
 
