@@ -9,7 +9,8 @@ export interface ActivityDeps {
   /** Raw connections for COPY and set-based SQL. */
   pool: pg.Pool;
   temporal: Client;
-  config: Pick<Config, 'fileRoots' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'fileRoots' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'> &
+    Partial<Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'PUBLIC_API_URL' | 'TEMPORAL_WEB_URL'>>;
 }
 
 /** Identifies one run of one job, as workflows pass it to activities. */

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { exportActivities } from './export/exportPhases';
 import { importActivities } from './import/importPhases';
+import { notificationActivities } from './notifications';
 import { runRecordActivities } from './runRecords';
 import { scheduleActivities } from './schedules';
 
@@ -13,5 +14,6 @@ export function createActivities(deps: ActivityDeps) {
     ...importActivities(deps),
     ...exportActivities(deps),
     ...scheduleActivities(deps),
+    ...notificationActivities(deps),
   };
 }

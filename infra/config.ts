@@ -33,6 +33,16 @@ const schema = z.object({
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
   // A job workflow continues-as-new once its history has this many events.
   JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  // The worker's Prometheus endpoints: ours, and the Temporal SDK's own (0 turns one off).
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).default(9464),
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).default(9465),
+  // Report emails: an smtp:// or smtps:// URL (unset: no emails), and the sender.
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('jobflow <jobflow@localhost>'),
+  // Links in reports: where administrators reach the API and operators Temporal Web.
+  PUBLIC_API_URL: z.string().default('http://127.0.0.1:3000'),
+  TEMPORAL_WEB_URL: z.string().default('http://127.0.0.1:8233'),
 });
 
 /** Every environment variable the system reads (docker-compose.yml is checked against it). */

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startApi } from '../api/server';
 import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
@@ -8,6 +7,7 @@ import { ensurePostgres } from '../infra/postgres';
 import { ensureTemporal, TemporalUnavailableError } from '../infra/temporalServer';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { installRuntime } from '../worker/observability';
 import { runWorker } from '../worker/runtime';
 import { ensureAdminToken } from './adminToken';
 
@@ -17,9 +17,8 @@ import { ensureAdminToken } from './adminToken';
  * DATA_DIR/temporal.db, Temporal Web on), the worker and the API. Ctrl-C stops all of it.
  */
 async function main() {
-  // The worker's own log lines at warning level and above; run logs are in the API.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT });
   const log = (l: string) => console.log(l);
   fs.mkdirSync(path.join(config.DATA_DIR, 'files'), { recursive: true });
 

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { observeActivity } from './observability';
 
 export interface WorkerOptions {
   connection: NativeConnection;
@@ -20,6 +21,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    interceptors: { activity: [(ctx) => ({ inbound: observeActivity(ctx) })] },
     // On shutdown, running activities get this long to finish before they are handed back.
     shutdownGraceTime: '20 seconds',
   });

@@ -1,10 +1,12 @@
 import { loadConfig } from '../infra/config';
+import { installRuntime } from './observability';
 import { runWorker } from './runtime';
 
 /** The worker process (docker-compose runs any number of these). Needs DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main() {
   const config = loadConfig();
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('The worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both up for you).');
+  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT });
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   await runWorker(config, config.DATABASE_URL, config.TEMPORAL_ADDRESS, stop.signal);

@@ -5,6 +5,7 @@ import { openOrm } from '../db/orm';
 import type { Config } from '../infra/config';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { serveMetrics } from '../infra/metrics';
 import { createWorker } from './createWorker';
 
 /** Connects everything a worker needs and runs it until `signal` aborts. */
@@ -17,6 +18,7 @@ export async function runWorker(config: Config, databaseUrl: string, temporalAdd
   await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = { orm, pool, temporal, config };
+  const metrics = config.WORKER_METRICS_PORT ? await serveMetrics('0.0.0.0', config.WORKER_METRICS_PORT) : undefined;
   try {
     const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
     // The SDK may already be draining: it handles SIGINT and SIGTERM itself.
@@ -25,6 +27,7 @@ export async function runWorker(config: Config, databaseUrl: string, temporalAdd
     signal.addEventListener('abort', shutdown, { once: true });
     await worker.run();
   } finally {
+    metrics?.close();
     await connection.close();
     await temporal.connection.close();
     await pool.end();

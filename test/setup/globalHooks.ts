@@ -1,6 +1,7 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { migrate, openOrm } from '../../db/orm';
+import { logger } from '../../infra/logger';
 import { loadConfig } from '../../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
@@ -38,6 +39,7 @@ Runtime.install({
 });
 
 before(async function () {
+  logger.level = process.env.LOG_LEVEL ?? 'warn';
   this.timeout(20 * 60_000); // a first run may build the Temporal CLI
   const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'data/test' });
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });

@@ -1,0 +1,65 @@
+import nodemailer from 'nodemailer';
+import { RunSchema } from '../db/entities';
+import { logger } from '../infra/logger';
+import type { ActivityDeps, RunRef } from './deps';
+import { findJob } from './runRecords';
+
+/**
+ * Report emails (seeds 002 and 003): to the job's recipients when "send report" is on, at a
+ * run's start and end, and once when a failing job needs a person (its retries are used up
+ * or it halted) and once when it recovers, never at every retry. Sending is an activity
+ * with its own retries; the workflow never lets a mail failure fail a run.
+ */
+
+export type RunNotice = 'started' | 'ended' | 'needs_attention' | 'recovered';
+
+export interface NotifyInput extends RunRef {
+  notice: RunNotice;
+}
+
+const SUBJECT: Record<RunNotice, (job: string, run: number, outcome: string) => string> = {
+  started: (job, run) => `[jobflow] ${job}: run ${run} started`,
+  ended: (job, run, outcome) => `[jobflow] ${job}: run ${run} ${outcome.replaceAll('_', ' ')}`,
+  needs_attention: (job, run, outcome) => `[jobflow] ${job} needs attention: run ${run} ${outcome} after its retries`,
+  recovered: (job, run) => `[jobflow] ${job} recovered: run ${run} completed`,
+};
+
+export function notificationActivities({ orm, config }: ActivityDeps) {
+  const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  return {
+    async notifyRun(input: NotifyInput): Promise<{ sent: boolean; to: string[] }> {
+      const em = orm.em.fork();
+      const job = await findJob(em, input.domain, input.jobId);
+      if (!job.sendReport || job.recipients.length === 0) return { sent: false, to: [] };
+      if (!transport) {
+        logger.warn({ domain: input.domain, jobId: input.jobId, runNumber: input.runNumber }, 'send report is on but SMTP_URL is not set: no email sent');
+        return { sent: false, to: [] };
+      }
+      const run = await em.findOne(RunSchema, { jobId: job.id, number: input.runNumber });
+      const outcome = run?.status ?? 'unknown';
+      const apiUrl = `${config.PUBLIC_API_URL ?? ''}/domains/${job.domain}/jobs/${job.identifier}/runs/${input.runNumber}`;
+      const webUrl = `${config.TEMPORAL_WEB_URL ?? ''}/namespaces/default/workflows/${encodeURIComponent(run?.workflowId ?? '')}`;
+      const lines = [
+        `Job: ${job.name} (${job.domain}/${job.identifier}, ${job.taskType}, ${job.mode})`,
+        `Run: ${input.runNumber} (trigger ${run?.trigger ?? '?'}, attempt ${run?.attempt ?? '?'})`,
+        `Status: ${outcome}`,
+      ];
+      if (run && input.notice !== 'started') {
+        lines.push(
+          `Rows: read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, deleted ${run.deleted}, skipped ${run.skipped}, rejected ${run.rejected} (${run.failedPct}% failed)`,
+        );
+        const warnings = Object.entries(run.warningsByKind ?? {});
+        if (warnings.length) lines.push(`Warnings: ${warnings.map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ')}`);
+        if (run.reason) lines.push(`Reason: ${run.reason}`);
+      }
+      lines.push('', `In the API: ${apiUrl}`, `In Temporal Web: ${webUrl}`);
+      await transport.sendMail({
+        from: config.MAIL_FROM ?? 'jobflow <jobflow@localhost>',
+        to: job.recipients,
+        subject: SUBJECT[input.notice](job.name, input.runNumber, outcome),
+        text: lines.join('\n') + '\n',
+      });
+      return { sent: true, to: job.recipients };
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { notificationActivities } from '../../activities/notifications';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
+import { startSmtpServer } from './smtpServer';
+
+/** Report emails, sent by the notifyRun activity to a real SMTP server started here. */
+describe('report emails', () => {
+  let sys: TestSystem;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let admin: string;
+  before(async () => {
+    smtp = await startSmtpServer();
+    sys = await startSystem();
+    admin = await sys.token('domain_admin', 'mail');
+    const created = await sys.call(admin, 'POST', '/domains/mail/jobs', {
+      id: 'reported', name: 'Reported sections', taskType: 'sectionsCsv', mode: 'batch',
+      sourceUrl: `file://${path.resolve('samples/sections.csv')}`, sendReport: true, recipients: ['registrar@example.edu', 'ops@example.edu'],
+    });
+    assert.equal(created.status, 201, created.text);
+    await sys.call(admin, 'POST', '/domains/mail/jobs/reported/run');
+    await eventually(async () => {
+      const { json } = await sys.call(admin, 'GET', '/domains/mail/jobs/reported');
+      return json.lastRuns.length === 1 && !json.currentRun ? json : undefined;
+    }, 'the first run');
+  });
+  after(async () => {
+    await sys?.stop();
+    await smtp?.stop();
+  });
+
+  const notify = (smtpUrl: string) =>
+    notificationActivities({ orm: sys.orm, pool: sys.db, temporal: sys.client, config: {
+      fileRoots: [], MONTHLY_ROW_LIMIT: 1, TEMPORAL_TASK_QUEUE: sys.taskQueue, SMTP_URL: smtpUrl,
+      MAIL_FROM: 'jobflow <jobflow@example.edu>', PUBLIC_API_URL: 'https://jobs.example.edu', TEMPORAL_WEB_URL: 'https://temporal.example.edu',
+    } });
+
+  it('sends the run report to every recipient with outcome, counts and links', async () => {
+    const before = smtp.mails.length;
+    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' });
+    assert.deepEqual(result, { sent: true, to: ['registrar@example.edu', 'ops@example.edu'] });
+    const mail = smtp.mails.at(before)!;
+    assert.deepEqual(mail.to, ['registrar@example.edu', 'ops@example.edu']);
+    assert.match(mail.raw, /Subject: \[jobflow\] Reported sections: run 1 completed/);
+    assert.match(mail.raw, /Rows: read 15, inserted 15, updated 0/);
+    assert.match(mail.raw, /https:\/\/jobs\.example\.edu\/domains\/mail\/jobs\/reported\/runs\/1/);
+    assert.match(mail.raw, /https:\/\/temporal\.example\.edu\/namespaces\/default\/workflows\/run-mail-reported-1/);
+  });
+
+  it('sends nothing when "send report" is off', async () => {
+    await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: false });
+    const before = smtp.mails.length;
+    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' });
+    assert.equal(result.sent, false);
+    assert.equal(smtp.mails.length, before);
+    await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: true });
+  });
+
+  it('fails the activity (to be retried) when the SMTP server is down', async () => {
+    const down = await startSmtpServer();
+    await down.stop();
+    await assert.rejects(
+      new MockActivityEnvironment().run(notify(down.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'started' }),
+      /ECONNREFUSED|connect/i,
+    );
+  });
+});

@@ -1,0 +1,79 @@
+import type { Context as ActivityContext } from '@temporalio/activity';
+import { DefaultLogger, Runtime, makeTelemetryFilterString, type ActivityInboundCallsInterceptor, type LogLevel } from '@temporalio/worker';
+import { logger } from '../infra/logger';
+import { activitiesInFlight, phaseDuration, rowsTotal, runsTotal } from '../infra/metrics';
+
+/** Which run phase each data activity is. */
+const PHASE_OF: Record<string, string> = {
+  validateImport: 'validating', processImport: 'processing', loadImport: 'importing',
+  extractExport: 'extracting', deliverExport: 'delivering',
+};
+
+/**
+ * Logs every activity with the ids operators search by, and turns finished runs into
+ * metrics. One place, so activities themselves stay about their work.
+ */
+export function observeActivity(ctx: ActivityContext): ActivityInboundCallsInterceptor {
+  return {
+    async execute(input, next) {
+      const { activityType, attempt, workflowExecution, taskQueue } = ctx.info;
+      const ref = (input.args[0] ?? {}) as { domain?: string; jobId?: string; runNumber?: number };
+      const log = logger.child({
+        activity: activityType, attempt, taskQueue, workflowId: workflowExecution?.workflowId,
+        domain: ref.domain, jobId: ref.jobId, runNumber: ref.runNumber,
+      });
+      const phase = PHASE_OF[activityType];
+      const started = performance.now();
+      activitiesInFlight.inc({ activity: activityType });
+      let result: 'ok' | 'error' = 'error';
+      try {
+        const value = await next(input);
+        result = 'ok';
+        if (activityType === 'recordRunEnd') recordRunMetrics(value as RunEnd, log);
+        else log.debug('activity completed');
+        return value;
+      } catch (err) {
+        const e = err as Error & { type?: string };
+        log.warn({ failureType: e.type, error: e.message }, 'activity failed');
+        throw err;
+      } finally {
+        activitiesInFlight.dec({ activity: activityType });
+        if (phase) phaseDuration.observe({ phase, result }, (performance.now() - started) / 1000);
+      }
+    },
+  };
+}
+
+interface RunEnd {
+  outcome: string;
+  reason?: string;
+  counters: Record<string, number>;
+}
+
+function recordRunMetrics(end: RunEnd, log: typeof logger): void {
+  runsTotal.inc({ outcome: end.outcome });
+  for (const [kind, n] of Object.entries(end.counters)) if (n) rowsTotal.inc({ kind }, n);
+  log.info({ outcome: end.outcome, reason: end.reason, counters: end.counters }, 'run ended');
+}
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+};
+
+/**
+ * Once per process: the Temporal SDK's logs go to our JSON logger (warnings and up: its
+ * info lines are bundler chatter), and its metrics to a Prometheus endpoint if a port is set.
+ */
+export function installRuntime(opts: { temporalMetricsPort?: number } = {}): void {
+  const forward = new DefaultLogger('WARN', ({ level, message, meta }) => {
+    const pinoLevel = PINO_LEVEL[level];
+    logger[pinoLevel]({ sdk: true, ...meta }, message);
+  });
+  Runtime.install({
+    logger: forward,
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(opts.temporalMetricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${opts.temporalMetricsPort}` } } } : {}),
+    },
+  });
+}
