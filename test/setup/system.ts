@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -32,6 +33,10 @@ export interface TestSystem {
   call(token: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any; text: string; headers: Headers }>;
   /** Stops and restarts the worker (a worker restart in the middle of a run). */
   restartWorker(): Promise<void>;
+  /** A worker in its own process on this system's task queue, database and files. */
+  spawnWorker(): ChildProcess;
+  /** Stops the API and starts it again on the same port (state must survive). */
+  restartApi(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,10 +44,18 @@ export interface SystemOptions {
   retryLimit?: number;
   retryIntervalMs?: number;
   monthlyRowLimit?: number;
+  /** Report emails go here (a test's SMTP server). */
+  smtpUrl?: string;
+  /** Another Temporal server or database than the suite-wide ones (fault tests). */
+  temporalAddress?: string;
+  databaseUrl?: string;
+  /** False: no worker in this process; use spawnWorker() for one a test can SIGKILL. */
+  inProcessWorker?: boolean;
 }
 
 export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem> {
-  const env = testEnv();
+  const suite = testEnv();
+  const env = { ...suite, temporalAddress: opts.temporalAddress ?? suite.temporalAddress, databaseUrl: opts.databaseUrl ?? suite.databaseUrl };
   const taskQueue = `test-${crypto.randomUUID()}`;
   const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-files-'));
   const config = {
@@ -51,6 +64,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     RUN_RETRY_INTERVAL: opts.retryIntervalMs ?? 15 * 60_000,
     MONTHLY_ROW_LIMIT: opts.monthlyRowLimit ?? 10_000_000,
     fileRoots: [filesDir, path.resolve('samples')],
+    SMTP_URL: opts.smtpUrl,
+    PUBLIC_API_URL: 'http://api.test',
+    TEMPORAL_WEB_URL: 'http://temporal-web.test',
   };
   const orm = await openOrm(env.databaseUrl);
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
@@ -58,23 +74,27 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
   const newWorker = () =>
     createWorker({ connection, namespace: env.namespace, taskQueue, deps: { orm, pool: db, temporal: client, config }, workflowBundle: env.workflowBundle });
-  let worker = await newWorker();
-  let running = worker.run();
-  const api = await startApi({ orm, temporal: client, config }, '127.0.0.1', 0);
+  const inProcess = opts.inProcessWorker ?? true;
+  let worker = inProcess ? await newWorker() : undefined;
+  let running = worker?.run();
+  let api = await startApi({ orm, temporal: client, config }, '127.0.0.1', 0);
+  const apiPort = Number(new URL(api.url).port);
+  const children = new Set<ChildProcess>();
 
   return {
-    api: api.url,
+    api: `http://127.0.0.1:${apiPort}`,
     client,
     orm,
     db,
     filesDir,
     taskQueue,
     get worker() {
+      if (!worker) throw new Error('This system has no in-process worker.');
       return worker;
     },
     token: async (role, domain) => (await createToken(orm, { name: `${role}@${domain ?? '*'}`, role, domain })).token,
     async call(token, method, url, body) {
-      const res = await fetch(api.url + url, {
+      const res = await fetch(`http://127.0.0.1:${apiPort}${url}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -89,14 +109,34 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       return { status: res.status, json, text, headers: res.headers };
     },
     async restartWorker() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       worker = await newWorker();
       running = worker.run();
     },
-    async stop() {
+    spawnWorker() {
+      const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'worker/main.ts'], {
+        cwd: path.resolve(__dirname, '../..'),
+        env: {
+          ...process.env,
+          DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace,
+          TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: config.fileRoots.join(path.delimiter),
+          MONTHLY_ROW_LIMIT: String(config.MONTHLY_ROW_LIMIT), LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.add(child);
+      child.once('exit', () => children.delete(child));
+      return child;
+    },
+    async restartApi() {
       await api.close();
-      worker.shutdown();
+      api = await startApi({ orm, temporal: client, config }, '127.0.0.1', apiPort);
+    },
+    async stop() {
+      for (const child of children) child.kill('SIGKILL');
+      await api.close();
+      worker?.shutdown();
       await running;
       await connection.close();
       await client.connection.close();
