@@ -27,6 +27,8 @@ export interface Delivery {
   url: string;
   /** Name for a directory destination (a URL ending in `/`, or an existing directory). */
   fileName: string;
+  /** Changes the final name (a realtime batch goes under a name of its own). */
+  nameFor?: (name: string) => string;
   /** Sent as Idempotency-Key to HTTPS receivers, so a repeated POST can be recognised. */
   deliveryId: string;
   fileRoots: readonly string[];
@@ -56,6 +58,8 @@ export function redactUrl(url: string): string {
   }
 }
 
+const finalName = (d: Delivery, name: string) => (d.nameFor ? d.nameFor(name) : name);
+
 export async function deliver(d: Delivery): Promise<Delivered> {
   let protocol: string;
   try {
@@ -75,7 +79,7 @@ async function deliverFile(d: Delivery): Promise<Delivered> {
   const raw = decodeURIComponent(new URL(d.url).pathname);
   const isDir = raw.endsWith('/') || (await fsp.stat(raw).then((s) => s.isDirectory(), () => false));
   const dir = isDir ? raw : path.dirname(raw);
-  const name = isDir ? d.fileName : path.basename(raw);
+  const name = finalName(d, isDir ? d.fileName : path.basename(raw));
   let realDir: string;
   try {
     realDir = await resolveAllowedPath(dir, d.fileRoots);
@@ -143,7 +147,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
   const remote = decodeURIComponent(u.pathname);
   const isDir = remote === '' || remote.endsWith('/');
   const dir = isDir ? remote || '/' : path.posix.dirname(remote);
-  const name = isDir ? d.fileName : path.posix.basename(remote);
+  const name = finalName(d, isDir ? d.fileName : path.posix.basename(remote));
   const where = `${u.protocol}//${u.host}${path.posix.join(dir, name)}`;
   const user = decodeURIComponent(u.username) || 'anonymous';
   const password = u.password ? decodeURIComponent(u.password) : ((await d.secret('password')) ?? (user === 'anonymous' ? 'guest' : undefined));

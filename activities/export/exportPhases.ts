@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import type pg from 'pg';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import type { ActivityDeps, RunRef } from '../deps';
@@ -10,19 +11,39 @@ import { loadSecret, SecretUnreadableError, type SecretKind } from '../secrets';
 import { deliver, redactUrl } from './destinations';
 import { extractToFile } from './extract';
 import { exportRulesSchema, exportSpecOf } from './exportTypes';
+import { advanceCursor, batchName, claimChanges, writeChangesFile, type ChangeRange } from './realtime';
 
 /**
  * The two phases of an export run (PRODUCT.md, Statuses): extracting streams the rows from
  * PostgreSQL, rendered, into the run's spool file; delivering sends that file to the
- * destination. Counters: `read` is the rows extracted, `inserted` the rows delivered (set
- * only once the destination has the whole file), and `runs.bytes_delivered` its size.
- * A delivered run is marked committed, so a retried delivery never sends it twice.
+ * destination. A batch job's run carries the whole filtered table; a realtime job's run
+ * carries the changes since its last delivered one (realtime.ts).
+ *
+ * Counters: `read` is the rows (or changes) extracted, `inserted` the rows delivered, set
+ * only once the destination has the whole file, and `runs.bytes_delivered` the file's
+ * size. A delivered run is marked committed in the transaction that moves a realtime job's
+ * cursor, so a retried delivery never sends a run's rows twice.
  */
 
 /** Where spool files live until delivered (EXPORT_WORK_DIR, else the system temp dir). */
 export const exportWorkDir = () => process.env.EXPORT_WORK_DIR ?? path.join(os.tmpdir(), 'jobflow-export');
 
 const spoolFile = (runId: string) => path.join(exportWorkDir(), `run_${runId}.csv`);
+
+async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query('begin');
+    const result = await fn(db);
+    await db.query('commit');
+    return result;
+  } catch (e) {
+    await db.query('rollback').catch(() => undefined);
+    throw e;
+  } finally {
+    db.release();
+  }
+}
 
 export function exportActivities({ orm, pool, config }: ActivityDeps) {
   const load = async (ref: RunRef) => {
@@ -34,83 +55,116 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
     }
     const parsed = exportRulesSchema.safeParse(job.rules ?? {});
     if (!parsed.success) {
-      throw ApplicationFailure.nonRetryable(`The job's rules are not valid for an export: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, HALTED_TYPES.mappingMismatch);
+      throw ApplicationFailure.nonRetryable(
+        `The job's rules are not valid for an export: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        HALTED_TYPES.mappingMismatch,
+      );
     }
-    return { em, job, run, spec, rules: parsed.data };
+    return { em, job, run, spec, rules: parsed.data, realtime: job.mode === 'realtime' };
   };
+  type Loaded = Awaited<ReturnType<typeof load>>;
 
-  async function extract(ref: RunRef) {
-    const { em, job, run, spec, rules } = await load(ref);
+  /** Writes the run's spool file (the table, or the run's range of changes). */
+  async function extract({ em, job, run, spec, rules, realtime }: Loaded) {
     await fsp.mkdir(exportWorkDir(), { recursive: true });
     const file = spoolFile(run.id);
     const started = Date.now();
-    const result = await extractToFile(pool, spec, job.domain, rules, file, (bytes) => heartbeat({ phase: 'extracting', bytes }));
+    let range: ChangeRange | undefined;
+    let result: { rows: number; bytes: number };
+    if (realtime) {
+      range = await claimChanges(pool, job.id, job.domain, run.id);
+      result = await writeChangesFile(pool, spec, job.domain, rules, range, file);
+    } else {
+      result = await extractToFile(pool, spec, job.domain, rules, file, (bytes) => heartbeat({ phase: 'extracting', bytes }));
+    }
     await pool.query('update runs set read = $2 where id = $1', [run.id, result.rows]);
     await em.refresh(run);
     const filters = Object.keys(spec.descriptor.filters)
       .filter((r) => rules[r as keyof typeof rules])
       .map((r) => `${r} ${JSON.stringify(rules[r as keyof typeof rules])}`);
+    const what = range
+      ? `${result.rows} changes (ids ${BigInt(range.afterId) + 1n} to ${range.upToId})`
+      : `${result.rows} rows`;
     await appendLog(em, run.id, 'info',
-      `Extracted ${result.rows} rows (${result.bytes} bytes) from ${spec.taskType.table}${filters.length ? ` where ${filters.join(' and ')}` : ''} in ${Date.now() - started} ms.`);
-    return { em, job, run, file, ...result };
+      `Extracted ${what} (${result.bytes} bytes) from ${spec.taskType.table}${filters.length ? ` where ${filters.join(' and ')}` : ''} in ${Date.now() - started} ms.`);
+    return { file, range, ...result };
   }
+
+  const secretLoader = (jobUuid: string) => async (kind: SecretKind) => {
+    try {
+      return await loadSecret(pool, jobUuid, kind);
+    } catch (e) {
+      if (e instanceof SecretUnreadableError) throw ApplicationFailure.nonRetryable(e.message, HALTED_TYPES.credentialsRefused);
+      throw e;
+    }
+  };
 
   return {
     /** Phase `extracting`: the run's rows into its spool file; returns the counters (read). */
     async extractExport(ref: RunRef): Promise<RunCounters> {
-      const { em, run } = await load(ref);
-      if (run.committedAt) return countersOf(run);
-      run.status = 'extracting';
-      await em.flush();
-      const extracted = await extract(ref);
-      return countersOf(extracted.run);
+      const loaded = await load(ref);
+      if (loaded.run.committedAt) return countersOf(loaded.run);
+      loaded.run.status = 'extracting';
+      await loaded.em.flush();
+      await extract(loaded);
+      return countersOf(loaded.run);
     },
 
     /** Phase `delivering`: the spool file to the destination, complete or not at all. */
     async deliverExport(ref: RunRef): Promise<RunCounters> {
       const loaded = await load(ref);
-      if (loaded.run.committedAt) return countersOf(loaded.run);
-      loaded.run.status = 'delivering';
-      await loaded.em.flush();
-      const { em, job, run } = loaded;
+      const { em, job, run, spec, realtime } = loaded;
+      if (run.committedAt) return countersOf(run);
+      run.status = 'delivering';
+      await em.flush();
       if (!job.destinationUrl) {
         throw ApplicationFailure.nonRetryable('The job has no destination URL.', FAILED_TYPES.destinationUnavailable);
       }
+      const range = realtime ? await claimChanges(pool, job.id, job.domain, run.id) : undefined;
+      const markDelivered = (bytes: number) =>
+        inTransaction(pool, async (db) => {
+          if (range && !(await advanceCursor(db, job.id, range))) {
+            throw new Error(`Another run delivered changes of ${job.domain}/${job.identifier} meanwhile; this run's changes are left to it.`);
+          }
+          await db.query('update runs set inserted = read, bytes_delivered = $2, committed_at = now() where id = $1', [run.id, bytes]);
+        });
+
+      if (range && range.afterId === range.upToId) {
+        await markDelivered(0);
+        await em.refresh(run);
+        await appendLog(em, run.id, 'info', 'No new changes: nothing to deliver.');
+        return countersOf(run);
+      }
+
       let file = spoolFile(run.id);
       let bytes = await fsp.stat(file).then((s) => s.size, () => -1);
       if (bytes < 0) {
-        // Another worker extracted, or the spool was cleared: extract again (one snapshot, same rows).
+        // Extracted on another worker, or the spool was cleared: extract again (the same rows or changes).
         await appendLog(em, run.id, 'info', 'The extracted file is not on this worker; extracting again.');
-        const again = await extract(ref);
+        const again = await extract(loaded);
         file = again.file;
         bytes = again.bytes;
       }
       await em.refresh(run);
       const where = redactUrl(job.destinationUrl);
-      await appendLog(em, run.id, 'info', `Delivering ${run.read} rows (${bytes} bytes) to ${where}.`);
-      const spec = exportSpecOf(job.taskType)!;
+      await appendLog(em, run.id, 'info', `Delivering ${run.read} ${range ? 'changes' : 'rows'} (${bytes} bytes) to ${where}.`);
+      const batch = range ? `-changes-${BigInt(range.afterId) + 1n}-${range.upToId}` : `-${ref.runNumber}`;
       try {
         const delivered = await deliver({
           file,
           bytes,
           url: job.destinationUrl,
-          fileName: `${spec.descriptor.fileStem}-${job.identifier}-run${ref.runNumber}.csv`,
-          deliveryId: `jobflow-${job.domain}-${job.identifier}-${ref.runNumber}`,
+          fileName: range ? `${spec.descriptor.fileStem}-${job.identifier}.csv` : `${spec.descriptor.fileStem}-${job.identifier}-run${ref.runNumber}.csv`,
+          nameFor: range ? (name) => batchName(name, range) : undefined,
+          deliveryId: `jobflow-${job.domain}-${job.identifier}${batch}`,
           fileRoots: config.fileRoots,
           progress: (sent) => heartbeat({ phase: 'delivering', bytes: sent }),
-          secret: async (kind: SecretKind) => {
-            try {
-              return await loadSecret(pool, job.id, kind);
-            } catch (e) {
-              if (e instanceof SecretUnreadableError) throw ApplicationFailure.nonRetryable(e.message, HALTED_TYPES.credentialsRefused);
-              throw e;
-            }
-          },
+          secret: secretLoader(job.id),
         });
-        await pool.query('update runs set inserted = read, bytes_delivered = $2, committed_at = now() where id = $1', [run.id, bytes]);
+        await markDelivered(bytes);
         await em.refresh(run);
         await appendLog(em, run.id, 'info',
-          `Delivered ${run.inserted} rows (${bytes} bytes) to ${delivered.where}${delivered.response ? `; the destination answered ${delivered.response}` : ''}.`);
+          `Delivered ${run.inserted} ${range ? 'changes' : 'rows'} (${bytes} bytes) to ${delivered.where}${delivered.response ? `; the destination answered ${delivered.response}` : ''}.`);
         await fsp.rm(file, { force: true });
         return countersOf(run);
       } catch (e) {

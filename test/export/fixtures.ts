@@ -59,15 +59,15 @@ export async function startHarness(): Promise<ExportHarness> {
 /** A new export job (a fresh domain, so its sections are its own) with run 1 recorded. */
 export async function createExportJob(
   h: ExportHarness,
-  opts: { domain?: string; destinationUrl: string; rules?: Record<string, unknown>; taskType?: string },
+  opts: { domain?: string; destinationUrl: string; rules?: Record<string, unknown>; taskType?: string; mode?: 'batch' | 'realtime' },
 ): Promise<{ ref: RunRef; jobUuid: string; runId: string }> {
   const domain = opts.domain ?? `d${crypto.randomBytes(4).toString('hex')}`;
   const identifier = 'export';
   const jobUuid = crypto.randomUUID();
   await h.pool.query(
     `insert into jobs (id, domain, identifier, name, task_type, direction, mode, rules, destination_url)
-     values ($1, $2, $3, 'Export', $4, 'export', 'batch', $5, $6)`,
-    [jobUuid, domain, identifier, opts.taskType ?? 'sectionsCsv', JSON.stringify(opts.rules ?? {}), opts.destinationUrl],
+     values ($1, $2, $3, 'Export', $4, 'export', $7, $5, $6)`,
+    [jobUuid, domain, identifier, opts.taskType ?? 'sectionsCsv', JSON.stringify(opts.rules ?? {}), opts.destinationUrl, opts.mode ?? 'batch'],
   );
   const ref = { domain, jobId: identifier, runNumber: 1 };
   await h.activities.recordRunStart({ ...ref, trigger: 'manual', attempt: 1 });

@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import type pg from 'pg';
+import type { ExportRules, ExportSpec } from './exportTypes';
+import { csvLine } from './render';
+
+/**
+ * Realtime exports: a run carries the changes recorded in the outbox since the job's
+ * cursor (db/migrations/…_exportsRealtimeOutbox.ts). The range is fixed when the run
+ * extracts and kept with the run, so a repeated extraction or delivery carries the same
+ * changes; the cursor moves past them only in the transaction that records the run as
+ * delivered. Each batch goes under its own name (the change ids in it), so a batch that is
+ * delivered again after a crash replaces itself instead of arriving as a second batch.
+ */
+
+/** Most changes one run carries; the next run takes the rest. */
+export const MAX_CHANGES_PER_RUN = Number(process.env.EXPORT_MAX_CHANGES_PER_RUN ?? 100_000);
+const PAGE = 2_000;
+
+export interface ChangeRange {
+  afterId: string;
+  upToId: string;
+}
+
+export const rangeSize = async (db: Pick<pg.Pool, 'query'>, domain: string, r: ChangeRange): Promise<number> =>
+  Number((await db.query<{ n: string }>('select count(*) as n from sections_outbox where domain = $1 and id > $2 and id <= $3', [domain, r.afterId, r.upToId])).rows[0]!.n);
+
+/** The run's range of changes: the one it already has, or the next one after the job's cursor. */
+export async function claimChanges(db: Pick<pg.Pool, 'query'>, jobUuid: string, domain: string, runId: string): Promise<ChangeRange> {
+  const existing = await db.query<{ after_id: string; up_to_id: string }>('select after_id, up_to_id from export_run_changes where run_id = $1', [runId]);
+  if (existing.rows[0]) return { afterId: existing.rows[0].after_id, upToId: existing.rows[0].up_to_id };
+  await db.query('insert into export_cursors (job_id) values ($1) on conflict do nothing', [jobUuid]);
+  const cursor = (await db.query<{ delivered_up_to: string }>('select delivered_up_to from export_cursors where job_id = $1', [jobUuid])).rows[0]!.delivered_up_to;
+  // A run that failed after claiming changes left them undelivered (or delivered without
+  // recording it): the next run carries exactly that range again, under the same name.
+  const abandoned = await db.query<{ up_to_id: string }>(
+    `select c.up_to_id from export_run_changes c join runs r on r.id = c.run_id
+     where r.job_id = $1 and c.after_id = $2 and c.up_to_id > c.after_id order by c.run_id desc limit 1`,
+    [jobUuid, cursor],
+  );
+  const last = abandoned.rows[0] ? { rows: [{ up_to: abandoned.rows[0].up_to_id }] } : await db.query<{ up_to: string | null }>(
+    'select max(id) as up_to from (select id from sections_outbox where domain = $1 and id > $2 order by id limit $3) c',
+    [domain, cursor, MAX_CHANGES_PER_RUN],
+  );
+  const range = { afterId: cursor, upToId: last.rows[0]!.up_to ?? cursor };
+  await db.query('insert into export_run_changes (run_id, after_id, up_to_id) values ($1, $2, $3) on conflict (run_id) do nothing', [runId, range.afterId, range.upToId]);
+  const kept = await db.query<{ after_id: string; up_to_id: string }>('select after_id, up_to_id from export_run_changes where run_id = $1', [runId]);
+  return { afterId: kept.rows[0]!.after_id, upToId: kept.rows[0]!.up_to_id };
+}
+
+/**
+ * Writes the range's changes, in order, as CSV: `change_id`, `operation` (upsert or
+ * delete), then the task type's fields. A deleted section has only its key; a section that
+ * leaves the job's campus or term filters is sent as a delete.
+ */
+export async function writeChangesFile(
+  db: Pick<pg.Pool, 'query'>,
+  spec: ExportSpec,
+  domain: string,
+  rules: ExportRules,
+  range: ChangeRange,
+  file: string,
+): Promise<{ rows: number; bytes: number }> {
+  const part = `${file}.part`;
+  const out = fs.createWriteStream(part);
+  const write = (s: string) =>
+    new Promise<void>((resolve, reject) => {
+      if (out.write(s)) resolve();
+      else {
+        out.once('drain', resolve);
+        out.once('error', reject);
+      }
+    });
+  const keyField = spec.taskType.key;
+  const filters = Object.entries(spec.descriptor.filters)
+    .map(([rule, column]) => ({ column, allowed: rules[rule as keyof ExportRules] }))
+    .filter((f): f is { column: string; allowed: string[] } => !!f.allowed);
+  let rows = 0;
+  let bytes = 0;
+  const emit = async (s: string) => {
+    bytes += Buffer.byteLength(s);
+    await write(s);
+  };
+  try {
+    await emit(csvLine(['change_id', 'operation', ...spec.fields.map((f) => f.name)]));
+    let after = range.afterId;
+    for (;;) {
+      const page = await db.query<{ id: string; section_id: string; op: 'upsert' | 'delete'; row: Record<string, string | number | null> | null }>(
+        'select id, section_id, op, row from sections_outbox where domain = $1 and id > $2 and id <= $3 order by id limit $4',
+        [domain, after, range.upToId, PAGE],
+      );
+      for (const c of page.rows) {
+        const row = c.row;
+        const kept = c.op === 'upsert' && row && filters.every((f) => f.allowed.includes(String(row[f.column] ?? '')));
+        const values = spec.fields.map((f) => (kept ? (row[f.column] ?? null) : f.name === keyField ? c.section_id : null));
+        await emit(csvLine([Number(c.id), kept ? 'upsert' : 'delete', ...values]));
+        rows++;
+      }
+      if (page.rows.length < PAGE) break;
+      after = page.rows[page.rows.length - 1]!.id;
+    }
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    await fsp.rename(part, file);
+    return { rows, bytes };
+  } catch (e) {
+    out.destroy();
+    await fsp.rm(part, { force: true });
+    throw e;
+  }
+}
+
+/** Moves the job's cursor past the run's range, in the caller's transaction; false if another run moved it. */
+export async function advanceCursor(db: pg.ClientBase, jobUuid: string, range: ChangeRange): Promise<boolean> {
+  const res = await db.query<{ delivered_up_to: string }>(
+    `update export_cursors set delivered_up_to = $3, updated_at = now() where job_id = $1 and delivered_up_to in ($2, $3) returning delivered_up_to`,
+    [jobUuid, range.afterId, range.upToId],
+  );
+  return (res.rowCount ?? 0) > 0;
+}
+
+/** The name a batch goes under: the destination's name with the batch's change ids. */
+export function batchName(name: string, range: ChangeRange): string {
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  return `${stem}-changes-${BigInt(range.afterId) + 1n}-${range.upToId}${ext}`;
+}
