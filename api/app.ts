@@ -2,16 +2,38 @@ import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../infra/config';
-import { authenticate } from './auth';
+import { AuditTrail } from './audit';
+import { authenticate, AuthFailureLimiter, type AuthFailureLimit } from './auth';
+import { JobQueries } from './jobQueries';
 import { JobService } from './jobService';
 import { notFoundHandler, problemHandler } from './problem';
+import { ApiKit } from './routeKit';
+import { accessRoutes } from './routes/access';
 import { jobRoutes } from './routes/jobs';
 import { runRoutes } from './routes/runs';
+import { scheduleRoutes } from './routes/schedules';
+import { systemRoutes } from './routes/system';
 
 export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'>;
+  /** Failed authentications allowed per client address (default 10 a minute). */
+  authFailureLimit?: AuthFailureLimit;
+}
+
+/** Every route of the API, declared once; the OpenAPI document comes from the same declarations. */
+export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
+  const kit = new ApiKit(authenticate(deps.orm, new AuthFailureLimiter(deps.authFailureLimit)));
+  const service = new JobService(deps);
+  const queries = new JobQueries(deps.orm, service);
+  const audit = new AuditTrail(deps.orm);
+  systemRoutes(kit, deps.orm, deps.temporal);
+  accessRoutes(kit, deps.orm, audit);
+  jobRoutes(kit, service, queries);
+  runRoutes(kit, deps.orm, service, queries);
+  scheduleRoutes(kit, service);
+  return { kit, audit };
 }
 
 /** The admin API as an Express app (api/main.ts and the tests serve it). */
@@ -19,22 +41,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '1mb' }));
-
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/ready', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    await deps.orm.em.getConnection().execute('select 1').then(() => (checks.postgres = 'ok'), (e: Error) => (checks.postgres = e.message));
-    await deps.temporal.workflowService.getSystemInfo({}).then(() => (checks.temporal = 'ok'), (e: Error) => (checks.temporal = e.message));
-    const ok = Object.values(checks).every((v) => v === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
-  });
-
-  const service = new JobService(deps);
-  app.use(authenticate(deps.orm));
-  app.use(jobRoutes(service));
-  app.use(runRoutes(deps.orm, service));
+  const { kit, audit } = declareApi(deps);
+  app.use(audit.middleware());
+  app.use(kit.router);
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -42,12 +42,73 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function authenticate(orm: MikroORM): RequestHandler {
-  return async (req, _res, next) => {
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  domain: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** Tokens without their hashes, newest first. */
+export async function listTokens(orm: MikroORM, opts: { includeRevoked?: boolean } = {}): Promise<TokenInfo[]> {
+  const rows = await orm.em.fork().find(ApiTokenSchema, opts.includeRevoked ? {} : { revokedAt: null }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+  return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, domain: r.domain ?? null, createdAt: r.createdAt, revokedAt: r.revokedAt ?? null }));
+}
+
+export interface AuthFailureLimit {
+  /** Failed authentications allowed per client address within the window. */
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Counts failed authentications per client address in fixed windows. Once an address
+ * passes the limit, every request from it is refused with 429 until the window ends, so a
+ * guessed token cannot be confirmed either.
+ */
+export class AuthFailureLimiter {
+  private readonly windows = new Map<string, { failures: number; resetAt: number }>();
+  constructor(private readonly limit: AuthFailureLimit = { max: 10, windowMs: 60_000 }) {}
+
+  /** Seconds to wait, or undefined if the address may try. */
+  blockedFor(ip: string, now = Date.now()): number | undefined {
+    const w = this.windows.get(ip);
+    if (!w || w.resetAt <= now) return undefined;
+    return w.failures >= this.limit.max ? Math.ceil((w.resetAt - now) / 1000) : undefined;
+  }
+
+  fail(ip: string, now = Date.now()): void {
+    let w = this.windows.get(ip);
+    if (!w || w.resetAt <= now) {
+      w = { failures: 0, resetAt: now + this.limit.windowMs };
+      this.windows.set(ip, w);
+      // Old windows are dropped as new ones open, so the map stays small.
+      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+    }
+    w.failures += 1;
+  }
+}
+
+export function authenticate(orm: MikroORM, limiter = new AuthFailureLimiter()): RequestHandler {
+  return async (req, res, next) => {
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const wait = limiter.blockedFor(ip);
+    if (wait !== undefined) {
+      res.set('Retry-After', String(wait));
+      throw new HttpError(429, 'Too Many Requests', `Too many failed authentications from this address; try again in ${wait} s.`);
+    }
     const m = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-    if (!m) throw new HttpError(401, 'Unauthorized', 'Send a bearer token: Authorization: Bearer <token>.');
+    if (!m) {
+      limiter.fail(ip);
+      throw new HttpError(401, 'Unauthorized', 'Send a bearer token: Authorization: Bearer <token>.');
+    }
     const row = await orm.em.fork().findOne(ApiTokenSchema, { tokenHash: hashToken(m[1]!), revokedAt: null });
-    if (!row) throw new HttpError(401, 'Unauthorized', 'The token is not valid.');
+    if (!row) {
+      limiter.fail(ip);
+      throw new HttpError(401, 'Unauthorized', 'The token is not valid.');
+    }
     req.principal = { tokenId: row.id, name: row.name, role: row.role, domain: row.domain };
     next();
   };

@@ -1,91 +1,170 @@
-import { Router } from 'express';
-import { requireAccess } from '../auth';
+import { z } from 'zod';
+import type { Job } from '../../db/entities';
+import type { JobStatus } from '../../domain/jobLifecycle';
+import { auditAs } from '../audit';
+import type { Principal } from '../auth';
+import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, runRequestResult, updateJobContract } from '../contract';
+import { mapBounded, STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../jobQueries';
 import type { JobService } from '../jobService';
-import { HttpError, parseOr400 } from '../problem';
-import { createJobBody, domainParams, eventBody, jobParams, pauseBody, updateJobBody } from '../schemas';
+import { HttpError, notFound } from '../problem';
+import type { ApiKit } from '../routeKit';
+import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../schemas';
 import { jobView } from '../views';
 
-/** Jobs of a domain: definition, live state and actions. */
-export function jobRoutes(service: JobService): Router {
-  const r = Router();
+/** Jobs of a domain: definition, live state, the list, and actions. */
+export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries): void {
+  const tag = 'Jobs';
+  const detail = async (job: Job) => ({ ...jobView(job, await queries.live(job)), unreadLogs: await queries.unreadLogs(job) });
 
-  r.get('/domains/:domain/jobs', async (req, res) => {
-    const { domain } = parseOr400(domainParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'read');
-    const jobs = await service.list(domain);
-    const items = await Promise.all(jobs.map(async (j) => jobView(j, await service.liveState(j))));
-    res.json({ items, total: items.length });
-  });
+  const list = async (q: z.output<typeof jobListQuery>, domain: string | undefined) => {
+    const desc = q.sort.startsWith('-');
+    const r = await queries.list({
+      domain, q: q.q, mode: q.mode, taskType: q.taskType, direction: q.direction,
+      status: q.status?.split(',') as JobStatus[] | undefined,
+      sort: q.sort.replace(/^-/, '') as JobSort, desc, limit: q.limit, offset: q.offset,
+    });
+    if (r.tooMany) throw new HttpError(422, 'Too many jobs to filter by status', `Narrow the list (domain, q, mode, taskType) to at most ${STATUS_FILTER_MAX_CANDIDATES} jobs before filtering by status.`);
+    return { items: r.items, total: r.total, limit: q.limit, offset: q.offset };
+  };
 
-  r.post('/domains/:domain/jobs', async (req, res) => {
-    const { domain } = parseOr400(domainParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'write');
-    const body = parseOr400(createJobBody, req.body ?? {}, 'body');
-    const job = await service.create(domain, body);
-    res.status(201).location(`/domains/${domain}/jobs/${job.identifier}`).json(jobView(job, await service.liveState(job)));
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs', operationId: 'listJobs', tag, access: 'read', summary: "List a domain's jobs",
+      description: 'Filters: status (live, from the job workflows), q (text in name or identifier), mode, taskType, direction. Sorted and paginated; total counts every match.',
+      params: domainParams, query: jobListQuery, responses: { 200: { description: 'A page of jobs.', schema: jobList } } },
+    async ({ params, query }, _req, res) => {
+      res.json(await list(query, params.domain));
+    },
+  );
 
-  r.get('/domains/:domain/jobs/:jobId', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'read');
-    const job = await service.find(domain, jobId);
-    res.json(jobView(job, await service.liveState(job)));
-  });
+  kit.route(
+    { method: 'get', path: '/jobs', operationId: 'listAllJobs', tag, access: 'any', summary: 'List jobs across domains',
+      description: "System administrators see every domain (or one, with domain=); other tokens see their own domain, and another domain is a 404.",
+      query: allJobsQuery, responses: { 200: { description: 'A page of jobs.', schema: jobList } } },
+    async ({ query, principal }, _req, res) => {
+      const { domain, ...rest } = query;
+      res.json(await list(rest, scopeDomain(principal, domain)));
+    },
+  );
 
-  r.patch('/domains/:domain/jobs/:jobId', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'write');
-    const changes = parseOr400(updateJobBody, req.body ?? {}, 'body');
-    const job = await service.update(domain, jobId, changes);
-    res.json(jobView(job, await service.liveState(job)));
-  });
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs', operationId: 'createJob', tag, access: 'write', summary: 'Create a job',
+      description: 'The identifier (id) and description are fixed afterwards.',
+      params: domainParams, body: createJobBody, responses: { 201: { description: 'The job.', schema: jobDetail }, 409: { description: 'The identifier is taken.' }, 422: { description: 'The definition is refused (schedule, task type, source).' } } },
+    async ({ params, body }, _req, res) => {
+      const job = await service.create(params.domain, body);
+      auditAs(res, { target: `jobs/${job.identifier}` });
+      res.status(201).location(`/domains/${params.domain}/jobs/${job.identifier}`).json(await detail(job));
+    },
+  );
 
-  r.delete('/domains/:domain/jobs/:jobId', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    const who = requireAccess(req.principal, domain, 'write');
-    await service.delete(domain, jobId, who);
-    res.status(204).end();
-  });
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/run', operationId: 'runJobs', tag, access: 'write', summary: 'Run several jobs now',
+      description: 'One result per job: started, queued (behind the current run), already_queued, refused (with the reason) or not_found.',
+      params: domainParams, body: bulkRunBody, responses: { 200: { description: 'A result per job.', schema: bulkRunResult } } },
+    async ({ params, body, principal }, _req, res) => {
+      const results = await mapBounded(body.jobs, 8, (id) => runOne(service, params.domain, id, principal));
+      auditAs(res, { target: `jobs/${body.jobs.join(',')}`, detail: results.map((r) => `${r.job}: ${r.result}`).join('; ') });
+      res.json({ results });
+    },
+  );
 
-  r.post('/domains/:domain/jobs/:jobId/run', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    const who = requireAccess(req.principal, domain, 'write');
-    const result = await service.runNow(await service.find(domain, jobId), who);
-    if (result.result === 'refused') throw new HttpError(409, 'Run refused', result.reason);
-    res.status(202).json(result);
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId', operationId: 'getJob', tag, access: 'read', summary: 'A job with its live state',
+      params: jobParams, responses: { 200: { description: 'The job.', schema: jobDetail } } },
+    async ({ params }, _req, res) => {
+      res.json(await detail(await service.find(params.domain, params.jobId)));
+    },
+  );
 
-  r.post('/domains/:domain/jobs/:jobId/events', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    const who = requireAccess(req.principal, domain, 'write');
-    const body = parseOr400(eventBody, req.body ?? {}, 'body');
-    const result = await service.runNow(await service.find(domain, jobId), who, 'event', body.detail);
-    if (result.result === 'refused') throw new HttpError(409, 'Event refused', result.reason);
-    res.status(202).json(result);
-  });
+  kit.route(
+    { method: 'patch', path: '/domains/:domain/jobs/:jobId', operationId: 'updateJob', tag, access: 'write', summary: 'Change a job',
+      description: 'Everything but the identifier, description, task type and direction, which are refused by name.',
+      params: jobParams, body: updateJobContract, responses: { 200: { description: 'The job.', schema: jobDetail }, 422: { description: 'The definition is refused.' } } },
+    async ({ params, body }, _req, res) => {
+      const { id: _id, description: _d, taskType: _t, direction: _dir, ...changes } = body;
+      res.json(await detail(await service.update(params.domain, params.jobId, changes)));
+    },
+  );
 
-  r.post('/domains/:domain/jobs/:jobId/pause', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    const who = requireAccess(req.principal, domain, 'write');
-    const { note } = parseOr400(pauseBody, req.body ?? {}, 'body');
-    await service.pause(await service.find(domain, jobId), who, note);
-    res.status(202).json({ result: 'pausing' });
-  });
+  kit.route(
+    { method: 'delete', path: '/domains/:domain/jobs/:jobId', operationId: 'deleteJob', tag, access: 'write', summary: 'Delete a job',
+      params: jobParams, responses: { 204: { description: 'Deleted.' } } },
+    async ({ params, principal }, _req, res) => {
+      await service.delete(params.domain, params.jobId, principal);
+      res.status(204).end();
+    },
+  );
 
-  r.post('/domains/:domain/jobs/:jobId/reactivate', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    const who = requireAccess(req.principal, domain, 'write');
-    await service.reactivate(await service.find(domain, jobId), who);
-    res.status(202).json({ result: 'reactivating' });
-  });
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/:jobId/run', operationId: 'runJob', tag, access: 'write', summary: 'Run a job now',
+      params: jobParams, responses: { 202: { description: 'Started, or queued behind the current run.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' } } },
+    async ({ params, principal }, _req, res) => {
+      const result = await service.runNow(await service.find(params.domain, params.jobId), principal);
+      if (result.result === 'refused') throw new HttpError(409, 'Run refused', result.reason);
+      res.status(202).json(result);
+    },
+  );
 
-  r.post('/domains/:domain/jobs/:jobId/cancel', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'write');
-    const run = await service.cancelRun(await service.find(domain, jobId));
-    if (run === undefined) throw new HttpError(409, 'No run in progress', 'The job has no run in progress to cancel.');
-    res.status(202).json({ result: 'canceling', run });
-  });
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/:jobId/events', operationId: 'sendJobEvent', tag, access: 'write', summary: 'Send an event to an on-demand job',
+      params: jobParams, body: eventBody, responses: { 202: { description: 'Accepted.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' } } },
+    async ({ params, body, principal }, _req, res) => {
+      const result = await service.runNow(await service.find(params.domain, params.jobId), principal, 'event', body.detail);
+      if (result.result === 'refused') throw new HttpError(409, 'Event refused', result.reason);
+      res.status(202).json(result);
+    },
+  );
 
-  return r;
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/:jobId/pause', operationId: 'pauseJob', tag, access: 'write', summary: 'Pause a job (with a note)',
+      params: jobParams, body: pauseBody, responses: { 202: { description: 'Pausing.' } } },
+    async ({ params, body, principal }, _req, res) => {
+      await service.pause(await service.find(params.domain, params.jobId), principal, body.note);
+      res.status(202).json({ result: 'pausing' });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/:jobId/reactivate', operationId: 'reactivateJob', tag, access: 'write', summary: 'Reactivate a paused or halted job',
+      params: jobParams, responses: { 202: { description: 'Reactivating.' } } },
+    async ({ params, principal }, _req, res) => {
+      await service.reactivate(await service.find(params.domain, params.jobId), principal);
+      res.status(202).json({ result: 'reactivating' });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/:jobId/cancel', operationId: 'cancelRun', tag, access: 'write', summary: 'Cancel the run in progress',
+      params: jobParams, responses: { 202: { description: 'Canceling.' }, 409: { description: 'No run in progress.' } } },
+    async ({ params }, _req, res) => {
+      const run = await service.cancelRun(await service.find(params.domain, params.jobId));
+      if (run === undefined) throw new HttpError(409, 'No run in progress', 'The job has no run in progress to cancel.');
+      res.status(202).json({ result: 'canceling', run });
+    },
+  );
+}
+
+/** The domain a list covers: system administrators choose (or see all); others see their own. */
+export function scopeDomain(p: Principal, asked: string | undefined): string | undefined {
+  if (p.role === 'system_admin') return asked;
+  if (asked !== undefined && asked !== p.domain) throw notFound(`Domain ${asked}`);
+  return p.domain ?? undefined;
+}
+
+async function runOne(service: JobService, domain: string, id: string, by: Principal) {
+  let job: Job;
+  try {
+    job = await service.find(domain, id);
+  } catch (e) {
+    if (e instanceof HttpError && e.status === 404) return { job: id, result: 'not_found' as const };
+    throw e;
+  }
+  try {
+    const r = await service.runNow(job, by);
+    return { job: id, ...r };
+  } catch (e) {
+    // A job whose workflow is gone cannot run; say why instead of failing the whole request.
+    if (e instanceof HttpError) return { job: id, result: 'refused' as const, reason: e.message };
+    throw e;
+  }
 }

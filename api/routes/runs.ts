@@ -1,58 +1,137 @@
-import { Router } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { RejectedRowSchema, RunLogSchema, RunSchema } from '../../db/entities';
-import { requireAccess } from '../auth';
+import type { Response } from 'express';
+import { RejectedRowSchema, RunLogSchema, RunSchema, type Job, type Run, type RunLog } from '../../db/entities';
+import { logLine, logsQuery, runListQuery, runView as runViewSchema } from '../contract';
+import type { JobQueries } from '../jobQueries';
 import type { JobService } from '../jobService';
-import { notFound, parseOr400 } from '../problem';
-import { jobParams, listRunsQuery, runParams } from '../schemas';
+import { notFound } from '../problem';
+import type { ApiKit } from '../routeKit';
+import { jobParams, runParams } from '../schemas';
 import { runView } from '../views';
+import { z } from 'zod';
 
 const csvCell = (v: string | number | null | undefined) => {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
-/** Run history, read from the run-history table (no Temporal round trip per run). */
-export function runRoutes(orm: MikroORM, service: JobService): Router {
-  const r = Router();
+const logJson = (l: RunLog) => ({ id: String(l.id), at: l.at, level: l.level, message: l.message });
 
-  const findRun = async (params: unknown) => {
-    const { domain, jobId, runNumber } = parseOr400(runParams, params, 'path');
-    const job = await service.find(domain, jobId);
-    const run = await orm.em.fork().findOne(RunSchema, { jobId: job.id, number: runNumber });
-    if (!run) throw notFound(`Run ${runNumber}`);
-    return { domain, job, run };
+/** How often the live log stream looks for new lines, and how many it sends at once. */
+const STREAM_POLL_MS = 250;
+const STREAM_BATCH = 500;
+
+/** Run history, read from the run-history table (no Temporal round trip per run). */
+export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queries: JobQueries): void {
+  const tag = 'Runs';
+
+  const findRun = async (p: { domain: string; jobId: string; runNumber: number }) => {
+    const job = await service.find(p.domain, p.jobId);
+    const run = await orm.em.fork().findOne(RunSchema, { jobId: job.id, number: p.runNumber });
+    if (!run) throw notFound(`Run ${p.runNumber}`);
+    return { job, run };
   };
 
-  r.get('/domains/:domain/jobs/:jobId/runs', async (req, res) => {
-    const { domain, jobId } = parseOr400(jobParams, req.params, 'path');
-    requireAccess(req.principal, domain, 'read');
-    const q = parseOr400(listRunsQuery, req.query, 'query');
-    const job = await service.find(domain, jobId);
-    const [runs, total] = await orm.em.fork().findAndCount(RunSchema, { jobId: job.id }, { orderBy: { number: 'desc' }, limit: q.limit, offset: q.offset });
-    res.json({ items: runs.map(runView), total });
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId/runs', operationId: 'listRuns', tag, access: 'read', summary: "A job's run history, newest first",
+      description: 'outcome filters by final status (comma-separated; running = not ended yet).',
+      params: jobParams, query: runListQuery, responses: { 200: { description: 'A page of runs.', schema: z.object({ items: z.array(runViewSchema), total: z.number().int() }) } } },
+    async ({ params, query }, _req, res) => {
+      const job = await service.find(params.domain, params.jobId);
+      const where: Record<string, unknown> = { jobId: job.id };
+      if (query.outcome) {
+        const wanted = query.outcome.split(',');
+        const ended = wanted.filter((o) => o !== 'running');
+        const or: Record<string, unknown>[] = [];
+        if (ended.length) or.push({ status: { $in: ended }, endedAt: { $ne: null } });
+        if (wanted.includes('running')) or.push({ endedAt: null });
+        where.$or = or;
+      }
+      const [runs, total] = await orm.em.fork().findAndCount(RunSchema, where, { orderBy: { number: 'desc' }, limit: query.limit, offset: query.offset });
+      res.json({ items: runs.map(runView), total });
+    },
+  );
 
-  r.get('/domains/:domain/jobs/:jobId/runs/:runNumber', async (req, res) => {
-    requireAccess(req.principal, String(req.params.domain), 'read');
-    const { run } = await findRun(req.params);
-    res.json(runView(run));
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId/runs/:runNumber', operationId: 'getRun', tag, access: 'read', summary: 'A run with its counters and failure reason',
+      params: runParams, responses: { 200: { description: 'The run.', schema: runViewSchema } } },
+    async ({ params }, _req, res) => {
+      res.json(runView((await findRun(params)).run));
+    },
+  );
 
-  r.get('/domains/:domain/jobs/:jobId/runs/:runNumber/logs', async (req, res) => {
-    requireAccess(req.principal, String(req.params.domain), 'read');
-    const { run } = await findRun(req.params);
-    const logs = await orm.em.fork().find(RunLogSchema, { runId: run.id }, { orderBy: { id: 'asc' } });
-    res.json({ items: logs.map((l) => ({ at: l.at, level: l.level, message: l.message })) });
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId/runs/:runNumber/logs', operationId: 'getRunLogs', tag, access: 'read', summary: "A run's log lines",
+      description: "Reading them clears the job's unread-logs flag up to the last line returned.",
+      params: runParams, query: logsQuery,
+      responses: { 200: { description: 'Log lines, oldest first.', schema: z.object({ items: z.array(logLine), ended: z.boolean() }) } } },
+    async ({ params, query }, _req, res) => {
+      const { job, run } = await findRun(params);
+      const where = query.after !== undefined ? { runId: run.id, id: { $gt: String(query.after) } } : { runId: run.id };
+      const logs = await orm.em.fork().find(RunLogSchema, where, { orderBy: { id: 'asc' }, limit: query.limit });
+      if (logs.length) await queries.markLogsRead(job.id, logs[logs.length - 1]!.id);
+      res.json({ items: logs.map(logJson), ended: !!run.endedAt });
+    },
+  );
 
-  r.get('/domains/:domain/jobs/:jobId/runs/:runNumber/rejected.csv', async (req, res) => {
-    requireAccess(req.principal, String(req.params.domain), 'read');
-    const { job, run } = await findRun(req.params);
-    const rows = await orm.em.fork().find(RejectedRowSchema, { runId: run.id }, { orderBy: { line: 'asc' } });
-    res.type('text/csv').attachment(`${job.identifier}-run-${run.number}-rejected.csv`);
-    res.send(['line,column,reason,raw', ...rows.map((x) => [x.line, x.column, x.reason, x.raw].map(csvCell).join(','))].join('\n') + '\n');
-  });
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId/runs/:runNumber/logs/stream', operationId: 'streamRunLogs', tag, access: 'read', summary: "A run's log lines, live (Server-Sent Events)",
+      description: 'Each line is a `log` event whose id is the log id (Last-Event-ID resumes); an `end` event with the run\'s status closes the stream once the run has ended and every line was sent.',
+      params: runParams, responses: { 200: { description: 'An event stream.', type: 'text/event-stream' } } },
+    async ({ params }, req, res) => {
+      const { job, run } = await findRun(params);
+      const lastEventId = /^\d+$/.test(req.get('last-event-id') ?? '') ? req.get('last-event-id')! : '0';
+      await streamLogs(orm, queries, job, run, lastEventId, req.socket, res);
+    },
+  );
 
-  return r;
+  kit.route(
+    { method: 'get', path: '/domains/:domain/jobs/:jobId/runs/:runNumber/rejected.csv', operationId: 'getRejectedRows', tag, access: 'read', summary: 'The rejected rows of a run, as CSV, with a reason each',
+      params: runParams, responses: { 200: { description: 'line,column,reason,raw', type: 'text/csv' } } },
+    async ({ params }, _req, res) => {
+      const { job, run } = await findRun(params);
+      const rows = await orm.em.fork().find(RejectedRowSchema, { runId: run.id }, { orderBy: { line: 'asc' } });
+      res.type('text/csv').attachment(`${job.identifier}-run-${run.number}-rejected.csv`);
+      res.send(['line,column,reason,raw', ...rows.map((x) => [x.line, x.column, x.reason, x.raw].map(csvCell).join(','))].join('\n') + '\n');
+    },
+  );
+}
+
+/**
+ * Sends the run's log lines as they are written, by polling run_logs by id. The run's end is
+ * read before each poll, so the last poll after it ended returns every remaining line.
+ */
+async function streamLogs(orm: MikroORM, queries: JobQueries, job: Job, run: Run, after: string, socket: NodeJS.EventEmitter, res: Response): Promise<void> {
+  res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.flushHeaders();
+  let closed = false;
+  const onClose = () => (closed = true);
+  socket.once('close', onClose);
+  let last = after;
+  let idle = 0;
+  try {
+    while (!closed) {
+      const em = orm.em.fork();
+      const current = await em.findOne(RunSchema, { id: run.id });
+      const ended = !current || !!current.endedAt;
+      const logs = await em.find(RunLogSchema, { runId: run.id, id: { $gt: last } }, { orderBy: { id: 'asc' }, limit: STREAM_BATCH });
+      for (const l of logs) res.write(`id: ${l.id}\nevent: log\ndata: ${JSON.stringify(logJson(l))}\n\n`);
+      if (logs.length) {
+        last = String(logs[logs.length - 1]!.id);
+        await queries.markLogsRead(job.id, last);
+      }
+      if (ended && logs.length < STREAM_BATCH) {
+        res.write(`event: end\ndata: ${JSON.stringify({ status: current?.status ?? 'unknown', endedAt: current?.endedAt ?? null })}\n\n`);
+        break;
+      }
+      if (!logs.length) {
+        // A comment now and then keeps proxies from closing an idle stream.
+        if (++idle % 60 === 0) res.write(': waiting\n\n');
+        await new Promise((r) => setTimeout(r, STREAM_POLL_MS));
+      }
+    }
+  } finally {
+    socket.off('close', onClose);
+    res.end();
+  }
 }

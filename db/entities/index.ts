@@ -2,9 +2,11 @@ export * from './job';
 export * from './run';
 export * from './apiToken';
 export * from './section';
+export * from './auditEntry';
 import { JobSchema } from './job';
 import { RejectedRowSchema, RunLogSchema, RunSchema } from './run';
 import { ApiTokenSchema } from './apiToken';
 import { SectionSchema } from './section';
+import { AuditEntrySchema } from './auditEntry';
 
-export const ALL_ENTITIES = [JobSchema, RunSchema, RunLogSchema, RejectedRowSchema, ApiTokenSchema, SectionSchema];
+export const ALL_ENTITIES = [JobSchema, RunSchema, RunLogSchema, RejectedRowSchema, ApiTokenSchema, SectionSchema, AuditEntrySchema];

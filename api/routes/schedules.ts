@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { auditAs } from '../audit';
+import type { JobService } from '../jobService';
+import { OpmlError, parseSchedulesOpml, schedulesToOpml } from '../opml';
+import { HttpError } from '../problem';
+import type { ApiKit } from '../routeKit';
+import { domainParams } from '../schemas';
+
+const OPML_TYPES = ['text/x-opml', 'application/xml', 'text/xml', 'application/opml+xml'];
+
+/** A domain's schedules as OPML: export, and import back (seed 002). */
+export function scheduleRoutes(kit: ApiKit, service: JobService): void {
+  kit.route(
+    { method: 'get', path: '/domains/:domain/schedules.opml', operationId: 'exportSchedules', tag: 'Schedules', access: 'read', summary: "The domain's job schedules as OPML",
+      params: domainParams, responses: { 200: { description: 'One outline per job.', type: 'text/x-opml' } } },
+    async ({ params }, _req, res) => {
+      const jobs = await service.list(params.domain);
+      res.type('text/x-opml').attachment(`${params.domain}-schedules.opml`).send(schedulesToOpml(params.domain, jobs));
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/schedules.opml', operationId: 'importSchedules', tag: 'Schedules', access: 'write', summary: 'Import schedules from OPML',
+      description: "Changes each named job's scheduling, timezone and active flag. The whole document is checked first: a bad document, an unknown job or a bad schedule is refused with its line, and nothing changes.",
+      params: domainParams, textBody: { types: OPML_TYPES, limit: '1mb', description: 'An OPML document, as exported.' },
+      responses: { 200: { description: 'What changed.', schema: z.object({ updated: z.array(z.string()), unchanged: z.array(z.string()) }) } } },
+    async ({ params }, req, res) => {
+      let lines;
+      try {
+        lines = parseSchedulesOpml(req.body as string) // a string: the kit checked the media type;
+      } catch (e) {
+        if (!(e instanceof OpmlError)) throw e;
+        throw new HttpError(400, 'Invalid OPML', e.message, { line: e.line });
+      }
+      const jobs = new Map((await service.list(params.domain)).map((j) => [j.identifier, j]));
+      for (const l of lines) if (!jobs.has(l.jobId)) throw new HttpError(400, 'Invalid OPML', `line ${l.line}: job "${l.jobId}" does not exist in domain ${params.domain}`, { line: l.line });
+      const updated: string[] = [];
+      const unchanged: string[] = [];
+      for (const l of lines) {
+        const job = jobs.get(l.jobId)!;
+        const changes = {
+          scheduling: l.scheduling,
+          ...(l.timezone !== undefined ? { timezone: l.timezone } : {}),
+          ...(l.active !== undefined ? { active: l.active } : {}),
+        };
+        const same = JSON.stringify(job.scheduling) === JSON.stringify(l.scheduling) && (l.timezone ?? job.timezone) === job.timezone && (l.active ?? job.active) === job.active;
+        if (same) {
+          unchanged.push(l.jobId);
+          continue;
+        }
+        try {
+          await service.update(params.domain, l.jobId, changes);
+        } catch (e) {
+          if (e instanceof HttpError && e.status === 422) {
+            throw new HttpError(422, 'Schedule refused', `line ${l.line}: job "${l.jobId}": ${e.message}${updated.length ? ` (already updated: ${updated.join(', ')})` : ''}`, { line: l.line, updated });
+          }
+          throw e;
+        }
+        updated.push(l.jobId);
+      }
+      auditAs(res, { target: 'schedules.opml', detail: `updated: ${updated.join(', ') || 'none'}` });
+      res.json({ updated, unchanged });
+    },
+  );
+}

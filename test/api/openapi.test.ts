@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { declareApi } from '../../api/app';
+import { startSystem, type TestSystem } from '../setup/system';
+
+/** The OpenAPI document is served without a token, is 3.1, and lists every route Express serves. */
+describe('API contract: OpenAPI document and docs page', () => {
+  let sys: TestSystem;
+  before(async () => {
+    sys = await startSystem();
+  });
+  after(async () => sys?.stop());
+
+  const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+  it('serves an OpenAPI 3.1 document in which every path has operations with responses', async () => {
+    const res = await fetch(`${sys.api}/openapi.json`);
+    assert.equal(res.status, 200);
+    const doc = await res.json();
+    assert.match(doc.openapi, /^3\.1\.\d+$/);
+    assert.equal(typeof doc.info.title, 'string');
+    const paths = Object.entries(doc.paths as Record<string, Record<string, { operationId: string; responses: object }>>);
+    assert.ok(paths.length >= 20, `only ${paths.length} paths`);
+    const ids = new Set<string>();
+    for (const [path, item] of paths) {
+      assert.match(path, /^\//);
+      assert.doesNotMatch(path, /:/, `${path} uses an Express parameter`);
+      const ops = Object.keys(item).filter((k) => METHODS.includes(k));
+      assert.ok(ops.length > 0, `${path} has no operations`);
+      for (const m of ops) {
+        const op = item[m]!;
+        assert.ok(op.operationId && !ids.has(op.operationId), `${m} ${path}: operationId missing or repeated`);
+        ids.add(op.operationId);
+        assert.ok(Object.keys(op.responses).length > 0, `${m} ${path} has no responses`);
+        // Every {param} in the path is declared as a path parameter.
+        const declared = new Set(((op as { parameters?: { in: string; name: string }[] }).parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
+        for (const [, name] of path.matchAll(/\{(\w+)\}/g)) assert.ok(declared.has(name!), `${m} ${path}: path parameter ${name} not declared`);
+      }
+    }
+    // Every $ref points at a component that exists.
+    for (const [, ref] of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) {
+      assert.ok(doc.components.schemas[ref!], `missing schema ${ref}`);
+    }
+  });
+
+  it('lists every route registered in Express, and nothing else', async () => {
+    const doc = await (await fetch(`${sys.api}/openapi.json`)).json();
+    const documented = new Set<string>();
+    for (const [path, item] of Object.entries(doc.paths as Record<string, object>)) {
+      for (const m of Object.keys(item)) if (METHODS.includes(m)) documented.add(`${m} ${path}`);
+    }
+    // The routes as Express holds them, read from the router's own layers.
+    const { kit } = declareApi({ orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 1000 } });
+    const served = new Set<string>();
+    for (const layer of kit.router.stack as { route?: { path: string; methods: Record<string, boolean> } }[]) {
+      if (!layer.route) continue;
+      for (const m of Object.keys(layer.route.methods)) served.add(`${m} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+    }
+    assert.ok(served.size >= 20);
+    assert.deepEqual([...served].sort(), [...documented].sort());
+  });
+
+  it('serves a self-contained docs page generated from the document', async () => {
+    const res = await fetch(`${sys.api}/docs`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+    const html = await res.text();
+    assert.doesNotMatch(html, /<script|https?:\/\/(?!127\.0\.0\.1)/i, 'the page loads nothing from elsewhere');
+    for (const path of ['/domains/{domain}/jobs', '/tokens', '/domains/{domain}/schedules.opml', '/domains/{domain}/jobs/{jobId}/runs/{runNumber}/logs/stream']) {
+      assert.ok(html.includes(`<code>${path}</code>`), `docs page lacks ${path}`);
+    }
+  });
+
+  it('answers health and readiness without a token', async () => {
+    assert.equal((await fetch(`${sys.api}/health`)).status, 200);
+    const ready = await fetch(`${sys.api}/ready`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual((await ready.json()).checks, { postgres: 'ok', temporal: 'ok' });
+  });
+});
