@@ -94,7 +94,10 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
       await enter('importing');
       counters = await dataPhases.loadImport(ref);
     } else {
-      throw ApplicationFailure.nonRetryable(`Exports of ${input.taskType} are not available yet.`, 'UnreadableFile');
+      await enter('extracting');
+      counters = await dataPhases.extractExport(ref);
+      await enter('delivering');
+      counters = await dataPhases.deliverExport(ref);
     }
     result = { outcome: outcomeOf(counters), counters };
   } catch (err) {

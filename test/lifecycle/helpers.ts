@@ -14,10 +14,8 @@ export const csv = (...rows: string[]) => [HEADER, ...rows].join('\n') + '\n';
 export const GOOD = csv(row('S-1'), row('S-2'));
 /** An unknown day letter: the row goes in without its meeting, with a warning. */
 export const WITH_WARNINGS = csv(row('W-1'), row('W-2', { days: 'MQ' }));
-/** A capacity that is not a number: that row is rejected, the other goes in. */
-export const WITH_REJECTS = csv(row('P-1'), row('P-2', { capacity: 'lots' }));
-/** Headers the mapping cannot match: the run halts. */
-export const MISMATCHED = 'code,label,teacher\nX,Y,Z\n';
+/** A key seen twice: the later row is rejected, the others go in. */
+export const WITH_REJECTS = csv(row('P-1'), row('P-2'), row('P-1'));
 
 export function writeFile(sys: TestSystem, name: string, content: string): string {
   const file = path.join(sys.filesDir, name);

@@ -174,7 +174,7 @@ describe('job lifecycle rules', () => {
       startNext(s, at(3_001));
       // A halt after a failure is a new problem: it gets its own retries.
       assert.deepEqual(finish(s, 'halted', at(3_002), 'limit'), { scheduleRetryAt: at(4_002) });
-      assert.equal(s.retry?.retriesDone, 0);
+      assert.equal((s.retry as JobState['retry'])?.retriesDone, 0);
     });
 
     it('with no retries, a halted run halts the job at once', () => {
