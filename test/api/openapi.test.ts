@@ -3,6 +3,13 @@ import { declareApi } from '../../api/app';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /** The OpenAPI document is served without a token, is 3.1, and lists every route Express serves. */
+interface Doc {
+  openapi: string;
+  info: { title: string };
+  paths: Record<string, Record<string, { operationId: string; responses: object; parameters?: { in: string; name: string }[] }>>;
+  components: { schemas: Record<string, unknown> };
+}
+
 describe('API contract: OpenAPI document and docs page', () => {
   let sys: TestSystem;
   before(async () => {
@@ -15,10 +22,10 @@ describe('API contract: OpenAPI document and docs page', () => {
   it('serves an OpenAPI 3.1 document in which every path has operations with responses', async () => {
     const res = await fetch(`${sys.api}/openapi.json`);
     assert.equal(res.status, 200);
-    const doc = await res.json();
+    const doc = (await res.json()) as Doc;
     assert.match(doc.openapi, /^3\.1\.\d+$/);
     assert.equal(typeof doc.info.title, 'string');
-    const paths = Object.entries(doc.paths as Record<string, Record<string, { operationId: string; responses: object }>>);
+    const paths = Object.entries(doc.paths);
     assert.ok(paths.length >= 20, `only ${paths.length} paths`);
     const ids = new Set<string>();
     for (const [path, item] of paths) {
@@ -32,7 +39,7 @@ describe('API contract: OpenAPI document and docs page', () => {
         ids.add(op.operationId);
         assert.ok(Object.keys(op.responses).length > 0, `${m} ${path} has no responses`);
         // Every {param} in the path is declared as a path parameter.
-        const declared = new Set(((op as { parameters?: { in: string; name: string }[] }).parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
+        const declared = new Set((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name));
         for (const [, name] of path.matchAll(/\{(\w+)\}/g)) assert.ok(declared.has(name!), `${m} ${path}: path parameter ${name} not declared`);
       }
     }
@@ -43,9 +50,9 @@ describe('API contract: OpenAPI document and docs page', () => {
   });
 
   it('lists every route registered in Express, and nothing else', async () => {
-    const doc = await (await fetch(`${sys.api}/openapi.json`)).json();
+    const doc = (await (await fetch(`${sys.api}/openapi.json`)).json()) as Doc;
     const documented = new Set<string>();
-    for (const [path, item] of Object.entries(doc.paths as Record<string, object>)) {
+    for (const [path, item] of Object.entries(doc.paths)) {
       for (const m of Object.keys(item)) if (METHODS.includes(m)) documented.add(`${m} ${path}`);
     }
     // The routes as Express holds them, read from the router's own layers.
@@ -74,6 +81,6 @@ describe('API contract: OpenAPI document and docs page', () => {
     assert.equal((await fetch(`${sys.api}/health`)).status, 200);
     const ready = await fetch(`${sys.api}/ready`);
     assert.equal(ready.status, 200);
-    assert.deepEqual((await ready.json()).checks, { postgres: 'ok', temporal: 'ok' });
+    assert.deepEqual(((await ready.json()) as { checks: object }).checks, { postgres: 'ok', temporal: 'ok' });
   });
 });
