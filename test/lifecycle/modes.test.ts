@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { jobWorkflowId } from '../../domain/jobDefinition';
 import { recordHistory } from '../replay/histories';
 import { startSystem, type TestSystem } from '../setup/system';
@@ -98,6 +99,23 @@ describe('lifecycle: modes and triggers', () => {
     assert.equal(off.status, 409);
     assert.match(off.json.detail, /not active/);
     assert.equal((await jobs.runs('on-demand-off')).length, 0);
+  });
+
+  it('batch export: runs manually through extracting and delivering, and the file arrives', async () => {
+    const out = `${sys.filesDir}/exported-sections.csv`;
+    await jobs.create({ id: 'export', mode: 'batch', direction: 'export', destinationUrl: fileUrl(out) });
+    const res = await jobs.post('export', 'run');
+    assert.equal(res.status, 202, res.text);
+    const job = await jobs.waitForRuns('export', 1);
+    assert.equal(job.lastRuns[0].outcome, 'completed', JSON.stringify(job.lastRuns[0]));
+    const [run] = await jobs.runs('export');
+    const history = await sys.client.workflow.getHandle(run!.workflowId).fetchHistory();
+    const activities = history.events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.deepEqual(activities.filter((a) => /Export$/.test(a)), ['extractExport', 'deliverExport']);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.match(lines[0]!, /section_id/);
+    assert.ok(lines.some((l) => l.startsWith('S-1,')), 'the imported sections are exported');
+    await recordHistory(sys.client, run!.workflowId, 'run-export-completed');
   });
 
   it('on-demand: a schedule is refused', async () => {

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { jobWorkflowId } from '../../domain/jobDefinition';
+import type { jobWorkflow } from '../../workflows/jobWorkflow';
+import { eventSignal, statusQuery } from '../../workflows/messages';
+import { recordHistory } from '../replay/histories';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
+import { GOOD, fileUrl, jobsApi, makeFifo, writeFile } from './helpers';
+
+/** Pause, reactivate, run-now during a run, a worker restart and continue-as-new, on the real system. */
+describe('lifecycle: control of a living job', () => {
+  let sys: TestSystem;
+  let jobs: ReturnType<typeof jobsApi>;
+  before(async () => {
+    sys = await startSystem({ retryLimit: 0 });
+    jobs = jobsApi(sys, await sys.token('domain_admin', 'control'), 'control');
+  });
+  after(async () => sys?.stop());
+
+  it('pause during a run: the run finishes, then the job and its schedule are paused (with who and why) until reactivated', async () => {
+    const fifo = makeFifo(sys, 'pause-during.csv');
+    await jobs.create({ id: 'pause-during', mode: 'batch', sourceUrl: fileUrl(fifo.path), scheduling: { type: 'automatic' } });
+    await jobs.post('pause-during', 'run');
+    await jobs.waitForPhase('pause-during', 'validating');
+    assert.equal((await jobs.post('pause-during', 'pause', { note: 'term break' })).status, 202);
+    const during = await jobs.waitFor('pause-during', (j) => !!j.paused, 'the pause recorded');
+    assert.equal(during.status, 'running', 'the run in progress carries on');
+    await fifo.feed(GOOD);
+    const job = await jobs.waitFor('pause-during', (j) => j.status === 'paused', 'paused after the run');
+    assert.equal(job.lastRuns[0].outcome, 'completed');
+    const desc = await eventually(async () => {
+      const d = await jobs.schedule('pause-during').describe();
+      return d.state.paused ? d : undefined;
+    }, 'the schedule paused');
+    assert.equal(desc.state.note, 'Paused by domain_admin@control: term break');
+    const refused = await jobs.post('pause-during', 'run');
+    assert.equal(refused.status, 409);
+    assert.match(refused.json.detail, /paused/);
+
+    await jobs.post('pause-during', 'reactivate');
+    const back = await jobs.waitFor('pause-during', (j) => j.status === 'scheduled' && !!j.nextRunAt, 'scheduled again');
+    assert.equal(back.paused, null);
+    assert.equal((await jobs.schedule('pause-during').describe()).state.paused, false);
+    assert.equal((await jobs.runs('pause-during')).length, 1);
+  });
+
+  it('pause between runs: schedule ticks are refused while paused; after reactivating the schedule runs it again', async () => {
+    await jobs.create({ id: 'pause-between', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'between.csv', GOOD)), scheduling: { type: 'automatic' } });
+    await jobs.post('pause-between', 'pause', {});
+    await jobs.waitFor('pause-between', (j) => j.status === 'paused', 'paused');
+    await eventually(async () => ((await jobs.schedule('pause-between').describe()).state.paused ? true : undefined), 'the schedule paused');
+    // An operator triggers the paused schedule by hand: the job still refuses to run.
+    await jobs.schedule('pause-between').trigger();
+    const refusedTick = await jobs.waitFor('pause-between', (j) => j.refusals.length > 0, 'the tick refused');
+    assert.equal(refusedTick.refusals[0].trigger, 'schedule');
+    assert.match(refusedTick.refusals[0].reason, /paused/);
+    assert.equal((await jobs.runs('pause-between')).length, 0);
+
+    await jobs.post('pause-between', 'reactivate');
+    await jobs.waitFor('pause-between', (j) => j.status === 'scheduled', 'scheduled again');
+    await jobs.schedule('pause-between').trigger();
+    const job = await jobs.waitForRuns('pause-between', 1);
+    assert.equal(job.lastRuns[0].trigger, 'schedule');
+    assert.equal(job.lastRuns[0].outcome, 'completed');
+  });
+
+  it('two run-nows during a run are queued once: exactly one more run follows', async () => {
+    const fifo = makeFifo(sys, 'queue.csv');
+    await jobs.create({ id: 'queue', mode: 'batch', sourceUrl: fileUrl(fifo.path) });
+    assert.equal((await jobs.post('queue', 'run')).json.result, 'started');
+    await jobs.waitForPhase('queue', 'validating');
+    const first = await jobs.post('queue', 'run');
+    assert.equal(first.json.result, 'queued');
+    await jobs.waitFor('queue', (j) => !!j.queuedRun, 'the request queued');
+    const second = await jobs.post('queue', 'run');
+    assert.equal(second.json.result, 'already_queued');
+    await fifo.feed(GOOD);
+    // The queued run reads the pipe again: feeding it proves that run started.
+    await jobs.waitFor('queue', (j) => j.lastRuns.length === 1 && j.currentRun?.number === 2 && j.currentRun.phase === 'validating', 'run 2 reading');
+    await fifo.feed(GOOD);
+    const job = await jobs.waitForRuns('queue', 2);
+    assert.equal(job.queuedRun, null);
+    assert.deepEqual((await jobs.runs('queue')).map((r) => [r.number, r.trigger, r.status]), [[1, 'manual', 'completed'], [2, 'manual', 'completed']]);
+  });
+
+  it('a worker restarted in the middle of a run: the run completes on the new worker', async () => {
+    const fifo = makeFifo(sys, 'restart.csv');
+    await jobs.create({ id: 'restart', mode: 'batch', sourceUrl: fileUrl(fifo.path) });
+    await jobs.post('restart', 'run');
+    await jobs.waitForPhase('restart', 'validating');
+    // The old worker drains its reading activity as it shuts down; the workflows and the
+    // later phases carry on on a new worker that has none of them cached.
+    const restarting = sys.restartWorker();
+    await new Promise((r) => setTimeout(r, 500));
+    await fifo.feed(GOOD);
+    await restarting;
+    const job = await jobs.waitForRuns('restart', 1);
+    assert.equal(job.lastRuns[0].outcome, 'completed');
+    assert.equal(job.lastRuns[0].counters.read, 2);
+    assert.equal(job.status, 'unscheduled');
+  });
+
+  it('continues-as-new in the middle of its life and keeps its runs, numbering and refusals', async () => {
+    await jobs.create({ id: 'long-life', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'long.csv', GOOD)) });
+    // Restart the job workflow with a low history limit (JOB_HISTORY_LIMIT in production).
+    const workflowId = jobWorkflowId('control', 'long-life');
+    const before = await sys.client.workflow.getHandle(workflowId).query(statusQuery);
+    await sys.client.workflow.getHandle(workflowId).terminate('restarted by the test with a low history limit');
+    const handle = await sys.client.workflow.start<typeof jobWorkflow>('jobWorkflow', {
+      workflowId,
+      taskQueue: sys.taskQueue,
+      args: [{ domain: 'control', jobId: 'long-life', name: 'long-life', direction: 'import', taskType: 'sectionsCsv', settings: before.settings, historyLimit: 60 }],
+    });
+    const firstRunId = handle.firstExecutionRunId;
+    // Straight to the workflow (the API would refuse it first): a refusal it must remember.
+    await handle.signal(eventSignal, { source: 'test' });
+    for (let n = 1; n <= 4; n++) {
+      await jobs.post('long-life', 'run');
+      await jobs.waitForRuns('long-life', n);
+    }
+    const desc = await eventually(async () => {
+      const d = await sys.client.workflow.getHandle(workflowId).describe();
+      return d.runId !== firstRunId && d.status.name === 'RUNNING' ? d : undefined;
+    }, 'a continued-as-new execution');
+    assert.ok(desc.historyLength < 60 + 40);
+    const job = await jobs.get('long-life');
+    assert.deepEqual(job.lastRuns.map((r: { number: number }) => r.number), [4, 3, 2, 1]);
+    assert.ok(job.lastRuns.every((r: { outcome: string }) => r.outcome === 'completed'));
+    assert.equal(job.refusals.length, 1);
+    assert.match(job.refusals[0].reason, /Only on-demand jobs/);
+    // Work goes on after it: run 5 gets the next number.
+    await jobs.post('long-life', 'run');
+    const after = await jobs.waitForRuns('long-life', 5);
+    assert.equal(after.lastRuns[0].number, 5);
+    assert.equal((await jobs.runs('long-life')).length, 5);
+    await recordHistory(sys.client, workflowId, 'job-continued-as-new', firstRunId);
+  });
+});
