@@ -4,7 +4,7 @@ import { saveHistory } from '../test/replay/histories';
 /**
  * Saves a workflow's history from a live cluster into test/histories, where the replay
  * test replays it against today's code:
- *   npm run history:fetch -- <workflowId> [--run <runId>] [--name <file name without .json>]
+ *   npm run history:fetch -- <workflowId> [--run <runId>] [--name <file name without .json>] [--dir <folder>]
  * Reads TEMPORAL_ADDRESS (default 127.0.0.1:7233) and TEMPORAL_NAMESPACE (default "default").
  */
 async function main(argv: string[]): Promise<void> {
@@ -17,14 +17,14 @@ async function main(argv: string[]): Promise<void> {
   }
   const workflowId = positional[0];
   if (!workflowId) {
-    console.error('usage: npm run history:fetch -- <workflowId> [--run <runId>] [--name <name>]');
+    console.error('usage: npm run history:fetch -- <workflowId> [--run <runId>] [--name <name>] [--dir <folder>]');
     process.exitCode = 2;
     return;
   }
   const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const client = await connectClient(address, process.env.TEMPORAL_NAMESPACE ?? 'default');
   try {
-    const file = await saveHistory(client, workflowId, flags.name || workflowId, flags.run || undefined);
+    const file = await saveHistory(client, workflowId, flags.name || workflowId, flags.run || undefined, flags.dir || undefined);
     console.log(`Saved the history of ${workflowId} to ${file}`);
   } finally {
     await client.connection.close();

@@ -7,10 +7,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 export const HISTORIES_DIR = path.resolve(__dirname, '../histories');
 
 /** Saves a workflow's history as `<name>.json` (historyToJSON keeps event ids right). */
-export async function saveHistory(client: Client, workflowId: string, name: string, runId?: string): Promise<string> {
+export async function saveHistory(client: Client, workflowId: string, name: string, runId?: string, dir = HISTORIES_DIR): Promise<string> {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const file = path.join(HISTORIES_DIR, `${name}.json`);
-  fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(file, historyToJSON(history) + '\n');
   return file;
 }
