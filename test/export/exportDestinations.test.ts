@@ -146,6 +146,45 @@ describe('export to destinations', () => {
       }
     });
 
+    it('leaves the complete previous file in place when an upload breaks halfway', async () => {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-ftp-'));
+      let limit: number | undefined;
+      const ftp = await startFtpServer(root, { user: 'exporter', password: PASSWORD }, undefined, { breakUploadsAfter: () => limit });
+      try {
+        const { ref, jobUuid } = await createExportJob(h, { destinationUrl: ftp.url('/sections.csv') });
+        await seedSections(h.pool, ref.domain, SECTIONS);
+        await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+        await runExport(h, ref);
+        assert.equal(fs.readFileSync(path.join(root, 'sections.csv'), 'utf8'), EXPECTED);
+
+        // Many more rows, and the server's disk fills after 64 KiB of the upload.
+        await h.pool.query(
+          `insert into sections (domain, section_id, course_code, title) select $1, 'Z' || lpad(i::text, 6, '0'), 'Z', repeat('x', 80) from generate_series(1, 3000) i`,
+          [ref.domain],
+        );
+        limit = 64 * 1024;
+        const run2 = await nextRun(h, ref);
+        await activityEnv().run(h.activities.extractExport, run2);
+        const err = await rejection(activityEnv().run(h.activities.deliverExport, run2));
+        assert.equal(err.type, FAILED_TYPES.destinationUnavailable);
+        assert.equal(fs.readFileSync(path.join(root, 'sections.csv'), 'utf8'), EXPECTED, 'the final name still holds the last complete file');
+
+        limit = undefined;
+        const run3 = await nextRun(h, run2);
+        const { delivered } = await runExport(h, run3);
+        assert.equal(delivered.inserted, 3004);
+        const text = fs.readFileSync(path.join(root, 'sections.csv'), 'utf8');
+        // The seeded rows sort before the Z rows, so the file is the old one followed by 3000 more lines.
+        assert.ok(text.startsWith(EXPECTED));
+        assert.equal(text.slice(EXPECTED.length).split('\n').length, 3000 + 1);
+        assert.ok(text.endsWith(`Z003000,Z,,${'x'.repeat(80)},,,,active,,,,,,\n`));
+        assert.deepEqual(fs.readdirSync(root), ['sections.csv']);
+      } finally {
+        await ftp.stop().catch(() => undefined);
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+
     it('uploads over explicit FTPS, trusting the private CA from EXPORT_CA_FILE', async () => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-ftps-'));
       const ftps = await startFtpServer(root, { user: 'exporter', password: PASSWORD }, certs);

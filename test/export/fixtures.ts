@@ -9,7 +9,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { FtpSrv } from 'ftp-srv';
+import { FileSystem, FtpSrv } from 'ftp-srv';
 import pg from 'pg';
 import { createActivities, type RunRef } from '../../activities';
 import { openOrm } from '../../db/orm';
@@ -182,8 +182,38 @@ export async function startHttpsReceiver(tlsFiles: { key: string; cert: string }
   };
 }
 
+/** A server file system whose uploads break after `limit()` bytes, when it says so (a full disk, a dropped link). */
+class BreakingFileSystem extends FileSystem {
+  constructor(connection: ConstructorParameters<typeof FileSystem>[0], root: string, private readonly limit: () => number | undefined) {
+    super(connection, { root, cwd: '/' });
+  }
+
+  override write(fileName: string, opts?: { append?: boolean; start?: unknown }) {
+    const res = super.write(fileName, opts) as { stream: NodeJS.WritableStream & { destroy(e: Error): void } };
+    const limit = this.limit();
+    if (limit !== undefined) {
+      const write = res.stream.write.bind(res.stream) as (chunk: Buffer, ...rest: unknown[]) => boolean;
+      let received = 0;
+      res.stream.write = ((chunk: Buffer, ...rest: unknown[]) => {
+        received += chunk.length;
+        if (received > limit) {
+          res.stream.destroy(new Error('No space left on device'));
+          return false;
+        }
+        return write(chunk, ...rest);
+      }) as typeof res.stream.write;
+    }
+    return res;
+  }
+}
+
 /** An FTP (or, with tls, explicit FTPS) server on 127.0.0.1 whose one user writes into `root`. */
-export async function startFtpServer(root: string, creds: { user: string; password: string }, tlsFiles?: { key: string; cert: string }) {
+export async function startFtpServer(
+  root: string,
+  creds: { user: string; password: string },
+  tlsFiles?: { key: string; cert: string },
+  opts: { breakUploadsAfter?: () => number | undefined } = {},
+) {
   const port = await freePort();
   const pasvMin = await freePort();
   const make = () => {
@@ -197,8 +227,10 @@ export async function startFtpServer(root: string, creds: { user: string; passwo
       tls: tlsFiles ? { key: tlsFiles.key, cert: tlsFiles.cert } : false,
       log: silentLog,
     });
-    server.on('login', ({ username, password }, resolve, reject) => {
-      if (username === creds.user && password === creds.password) resolve({ root });
+    server.on('login', ({ connection, username, password }, resolve, reject) => {
+      if (username === creds.user && password === creds.password) {
+        resolve(opts.breakUploadsAfter ? { fs: new BreakingFileSystem(connection, root, opts.breakUploadsAfter) } : { root });
+      }
       else reject(new Error('Login incorrect'));
     });
     return server;
