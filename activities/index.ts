@@ -4,6 +4,7 @@ import { importActivities } from './import/importPhases';
 import { notificationActivities } from './notifications';
 import { runRecordActivities } from './runRecords';
 import { scheduleActivities } from './schedules';
+import { sourceWatchActivities } from './sourceWatch';
 
 export type { ActivityDeps, RunRef } from './deps';
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...importActivities(deps),
     ...exportActivities(deps),
     ...scheduleActivities(deps),
+    ...sourceWatchActivities(deps),
     ...notificationActivities(deps),
   };
 }

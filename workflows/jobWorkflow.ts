@@ -1,10 +1,13 @@
 import {
+  ActivityCancellationType,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -65,6 +68,17 @@ const { syncSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
+// Watches an on-demand job's source directory for as long as the job is active; cancel ends it.
+const { watchSource } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  cancellationType: ActivityCancellationType.TRY_CANCEL,
+});
+
+/** Workflows recorded before on-demand jobs watched their directory replay without the watch. */
+export const SOURCE_WATCH_PATCH = 'on-demand-source-watch';
+
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
 /**
@@ -78,6 +92,30 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   let name = input.name;
   // The schedule's pause state and next run time are refreshed when this is set.
   let scheduleStale = !input.state;
+
+  // On-demand imports: a watch activity turns a new file in the source directory into an event.
+  let watch: { scope: CancellationScope } | undefined;
+  let watchEnabled: boolean | undefined;
+  const watchWanted = () =>
+    input.direction === 'import' && state.settings.mode === 'on-demand' && state.settings.active && !state.paused && !state.halted && !state.deleted;
+  const stopWatch = () => {
+    watch?.scope.cancel();
+    watch = undefined;
+  };
+  const watchOutOfStep = () => watchEnabled === true && watchWanted() !== !!watch;
+  const syncWatch = () => {
+    if (!watchWanted()) return stopWatch();
+    if (watch) return;
+    watchEnabled ??= patched(SOURCE_WATCH_PATCH);
+    if (!watchEnabled) return;
+    // A watch that ends by itself (the source is not a directory) stays in place, so it is
+    // not restarted until the definition changes.
+    const scope = new CancellationScope();
+    watch = { scope };
+    scope.run(() => watchSource({ domain: input.domain, jobId: input.jobId })).catch((err) => {
+      if (!scope.consideredCancelled) log.warn('Source watch ended', { error: String(err) });
+    });
+  };
 
   const refuse = (req: RunRequest, reason: string) => {
     refusals.unshift({ at: nowIso(), trigger: req.trigger, reason });
@@ -101,6 +139,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   });
   setHandler(definitionChangedSignal, (def) => {
     applySettings(state, def.settings);
+    stopWatch(); // restarted below with the new definition, if it still wants one
     if (def.name !== name) upsertMemo({ jobName: def.name });
     name = def.name;
     scheduleStale = true;
@@ -161,8 +200,9 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   let running: Promise<void> | undefined;
   for (;;) {
     publishStatus();
+    syncWatch();
     await condition(
-      () => state.deleted || scheduleStale || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew(),
+      () => state.deleted || scheduleStale || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep(),
       msUntilRetry(state, nowIso()) ?? '365 days',
     );
     if (state.deleted) break;
@@ -189,12 +229,14 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
       continue;
     }
     if (shouldContinueAsNew()) {
+      stopWatch();
       await condition(allHandlersFinished);
       await continueAsNew<typeof jobWorkflow>({ ...input, name, settings: state.settings, state, refusals });
     }
   }
 
   // Deleted: a run in progress is canceled and allowed to record that it was.
+  stopWatch();
   if (state.currentRun) {
     await getExternalWorkflowHandle(state.currentRun.workflowId).cancel();
     await running;
