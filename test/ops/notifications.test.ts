@@ -38,7 +38,7 @@ describe('report emails', () => {
 
   it('sends the run report to every recipient with outcome, counts and links', async () => {
     const before = smtp.mails.length;
-    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' });
+    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const });
     assert.deepEqual(result, { sent: true, to: ['registrar@example.edu', 'ops@example.edu'] });
     const mail = smtp.mails.at(before)!;
     assert.deepEqual(mail.to, ['registrar@example.edu', 'ops@example.edu']);
@@ -51,7 +51,7 @@ describe('report emails', () => {
   it('sends nothing when "send report" is off', async () => {
     await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: false });
     const before = smtp.mails.length;
-    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' });
+    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const });
     assert.equal(result.sent, false);
     assert.equal(smtp.mails.length, before);
     await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: true });
@@ -61,7 +61,7 @@ describe('report emails', () => {
     const down = await startSmtpServer();
     await down.stop();
     await assert.rejects(
-      new MockActivityEnvironment().run(notify(down.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'started' }),
+      new MockActivityEnvironment().run(notify(down.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'started' as const }),
       /ECONNREFUSED|connect/i,
     );
   });

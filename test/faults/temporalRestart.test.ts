@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../infra/config';
+import { freePort } from '../../infra/ports';
+import { findOrBuildCli, startDevServer, type TemporalServer } from '../../infra/temporalServer';
+import { connectClient } from '../../temporal/connection';
+import { ensureSearchAttributes } from '../../temporal/searchAttributes';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
+import { jobOnGeneratedFile, rowsOf, runCount, runNow, sleep, waitForEnd, waitForStatus } from './helpers';
+
+/**
+ * Scenario 2: the Temporal dev server (persisting to its file) is stopped and started during
+ * a run and between scheduled runs. The run finishes; no scheduled run is lost or doubled.
+ */
+describe('fault: Temporal server restarted', function () {
+  this.timeout(15 * 60_000);
+  const config = loadConfig();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-temporal-'));
+  let port: number;
+  let server: TemporalServer;
+  let sys: TestSystem;
+  let token: string;
+
+  const start = async () => {
+    server = await startDevServer({ cliPath: findOrBuildCli({ cacheDir: config.cacheDir }), port, dbFile: path.join(dir, 'temporal.db') });
+  };
+  const restart = async (downMs: number) => {
+    await server.stop();
+    await sleep(downMs);
+    await start();
+  };
+
+  before(async () => {
+    port = await freePort();
+    await start();
+    const client = await connectClient(server.address, 'default');
+    await ensureSearchAttributes(client.connection, 'default');
+    await client.connection.close();
+    sys = await startSystem({ temporalAddress: server.address });
+    token = await sys.token('domain_admin', 'tr');
+  });
+  after(async () => {
+    await sys?.stop();
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finishes a run that was in progress when the server stopped', async () => {
+    await jobOnGeneratedFile(sys, token, 'tr', 'during', 100_000);
+    await runNow(sys, token, 'tr', 'during');
+    await waitForStatus(sys, 'tr', 'during', ['validating', 'processing', 'importing']);
+    await restart(5_000);
+    const run = await waitForEnd(sys, 'tr', 'during');
+    assert.equal(run.status, 'completed', run.reason ?? '');
+    assert.deepEqual(await rowsOf(sys, 'tr', 'during'), { total: 100_000, distinct: 100_000 });
+    assert.equal(await runCount(sys, 'tr', 'during'), 1);
+  });
+
+  it('neither loses nor doubles scheduled runs across a restart', async () => {
+    await jobOnGeneratedFile(sys, token, 'tr', 'ticking', 10);
+    const patched = await sys.call(token, 'PATCH', '/domains/tr/jobs/ticking', { scheduling: { type: 'scheduled', timing: { kind: 'interval', everySeconds: 4 } } });
+    assert.equal(patched.status, 200, patched.text);
+    await eventually(async () => ((await runCount(sys, 'tr', 'ticking')) >= 2 ? true : undefined), 'two scheduled runs');
+    await restart(9_000);
+    await eventually(async () => ((await runCount(sys, 'tr', 'ticking')) >= 5 ? true : undefined), 'more scheduled runs after the restart', 120_000);
+    await sys.call(token, 'POST', '/domains/tr/jobs/ticking/pause', { note: 'end of test' });
+    await sleep(6_000);
+
+    // Every tick the schedule started asked for one run, and every such run exists once.
+    const ticks = await sys.client.workflow.count(`WorkflowType = "scheduledRunWorkflow" AND JobId = "ticking" AND Domain = "tr"`);
+    const { rows } = await sys.db.query(
+      `select r.number, r.trigger, r.status from runs r join jobs j on j.id = r.job_id where j.domain = 'tr' and j.identifier = 'ticking' order by r.number`,
+    );
+    const numbers = rows.map((r) => r.number);
+    assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'run numbers are consecutive: none doubled');
+    assert.ok(rows.every((r) => r.trigger === 'schedule'));
+    assert.ok(rows.every((r) => r.status === 'completed'), JSON.stringify(rows));
+    // A tick that arrived while a run was going on is queued once, so runs <= ticks; none is lost beyond that.
+    assert.ok(rows.length <= ticks.count && rows.length >= ticks.count - 1, `${rows.length} runs for ${ticks.count} ticks`);
+  });
+});
