@@ -51,7 +51,7 @@ describe('report emails', () => {
   it('sends nothing when "send report" is off', async () => {
     await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: false });
     const before = smtp.mails.length;
-    const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const });
+    const result = (await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const })) as { sent: boolean };
     assert.equal(result.sent, false);
     assert.equal(smtp.mails.length, before);
     await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: true });
