@@ -70,6 +70,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   };
   const orm = await openOrm(env.databaseUrl);
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
+  // Fault tests cut connections on purpose: an idle client that drops is replaced, not fatal.
+  db.on('error', () => undefined);
   const client = await connectClient(env.temporalAddress, env.namespace);
   const connection = await NativeConnection.connect({ address: env.temporalAddress });
   const newWorker = () =>
