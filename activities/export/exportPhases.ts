@@ -73,7 +73,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
     let result: { rows: number; bytes: number };
     if (realtime) {
       range = await claimChanges(pool, job.id, job.domain, run.id);
-      result = await writeChangesFile(pool, spec, job.domain, rules, range, file);
+      result = await writeChangesFile(pool, spec, job.domain, rules, range, file, (rows) => heartbeat({ phase: 'extracting', rows }));
     } else {
       result = await extractToFile(pool, spec, job.domain, rules, file, (bytes) => heartbeat({ phase: 'extracting', bytes }));
     }

@@ -60,6 +60,7 @@ export async function writeChangesFile(
   rules: ExportRules,
   range: ChangeRange,
   file: string,
+  onProgress: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; bytes: number }> {
   const part = `${file}.part`;
   const out = fs.createWriteStream(part);
@@ -96,6 +97,7 @@ export async function writeChangesFile(
         await emit(csvLine([Number(c.id), kept ? 'upsert' : 'delete', ...values]));
         rows++;
       }
+      onProgress(rows);
       if (page.rows.length < PAGE) break;
       after = page.rows[page.rows.length - 1]!.id;
     }
