@@ -17,6 +17,8 @@ export function ormOptions(databaseUrl: string): Options {
       transactional: true,
       allOrNothing: true,
       silent: true,
+      // Migrations are written by hand; no schema snapshot files next to them.
+      snapshot: false,
     },
     pool: { min: 0, max: 10 },
     debug: false,

@@ -4,10 +4,12 @@ import { writeSectionsFile } from '../setup/sectionsFile';
 
 /** Shared steps of the fault scenarios: a job on a generated file, its run's record, the rows it left. */
 
-export async function jobOnGeneratedFile(sys: TestSystem, token: string, domain: string, id: string, rows: number): Promise<void> {
+export async function jobOnGeneratedFile(
+  sys: TestSystem, token: string, domain: string, id: string, rows: number, extra: Record<string, unknown> = {},
+): Promise<void> {
   const file = path.join(sys.filesDir, `${id}.csv`);
   await writeSectionsFile(file, rows, `${id}-`);
-  const res = await sys.call(token, 'POST', `/domains/${domain}/jobs`, { id, name: id, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}` });
+  const res = await sys.call(token, 'POST', `/domains/${domain}/jobs`, { id, name: id, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}`, ...extra });
   if (res.status !== 201) throw new Error(`create ${id}: ${res.status} ${res.text}`);
 }
 
