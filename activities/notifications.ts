@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 import { RunSchema } from '../db/entities';
 import { logger } from '../infra/logger';
+import type { RunNotice } from '../domain/jobLifecycle';
+import type { RunTrigger } from '../domain/jobDefinition';
 import type { ActivityDeps, RunRef } from './deps';
 import { findJob } from './runRecords';
 
@@ -11,10 +13,11 @@ import { findJob } from './runRecords';
  * with its own retries; the workflow never lets a mail failure fail a run.
  */
 
-export type RunNotice = 'started' | 'ended' | 'needs_attention' | 'recovered';
-
 export interface NotifyInput extends RunRef {
   notice: RunNotice;
+  /** Known to the job workflow before the run's record exists. */
+  trigger?: RunTrigger;
+  attempt?: number;
 }
 
 const SUBJECT: Record<RunNotice, (job: string, run: number, outcome: string) => string> = {
@@ -41,8 +44,8 @@ export function notificationActivities({ orm, config }: ActivityDeps) {
       const webUrl = `${config.TEMPORAL_WEB_URL ?? ''}/namespaces/default/workflows/${encodeURIComponent(run?.workflowId ?? '')}`;
       const lines = [
         `Job: ${job.name} (${job.domain}/${job.identifier}, ${job.taskType}, ${job.mode})`,
-        `Run: ${input.runNumber} (trigger ${run?.trigger ?? '?'}, attempt ${run?.attempt ?? '?'})`,
-        `Status: ${outcome}`,
+        `Run: ${input.runNumber} (trigger ${input.trigger ?? run?.trigger ?? '?'}, attempt ${input.attempt ?? run?.attempt ?? '?'})`,
+        `Status: ${input.notice === 'started' ? 'started' : outcome}`,
       ];
       if (run && input.notice !== 'started') {
         lines.push(

@@ -41,6 +41,7 @@ export class JobService {
       active: job.active,
       retryLimit: this.deps.config.RUN_RETRY_LIMIT,
       retryIntervalMs: this.deps.config.RUN_RETRY_INTERVAL,
+      sendReport: job.sendReport && job.recipients.length > 0,
     };
   }
 

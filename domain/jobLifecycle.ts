@@ -56,6 +56,8 @@ export interface JobSettings {
   active: boolean;
   retryLimit: number;
   retryIntervalMs: number;
+  /** Report emails to the job's recipients (absent in workflows started before they existed). */
+  sendReport?: boolean;
 }
 
 export interface JobState {
@@ -70,6 +72,8 @@ export interface JobState {
   lastRuns: RunSummary[];
   nextRunAt?: string;
   deleted: boolean;
+  /** Set once a failing job has alerted its recipients; cleared (with a recovery notice) by the next good run. */
+  needsAttention?: boolean;
 }
 
 export const LAST_RUNS_KEPT = 5;
@@ -146,8 +150,9 @@ export function markRunFinished(s: JobState, summary: RunSummary, now: string): 
   s.lastRuns = [summary, ...s.lastRuns].slice(0, LAST_RUNS_KEPT);
   const { outcome } = summary;
   if (outcome !== 'failed' && outcome !== 'halted') {
-    const recovered = !!s.retry;
+    const recovered = !!s.retry || !!s.needsAttention;
     s.retry = undefined;
+    s.needsAttention = undefined;
     return { recovered };
   }
   const retriesDone = s.retry?.kind === outcome ? s.retry.retriesDone : 0;
@@ -157,6 +162,7 @@ export function markRunFinished(s: JobState, summary: RunSummary, now: string): 
     return { scheduleRetryAt: dueAt };
   }
   s.retry = undefined;
+  s.needsAttention = true;
   if (outcome === 'halted') {
     const reason = summary.reason ?? 'the run halted';
     s.halted = { reason, at: now };
@@ -183,6 +189,23 @@ export function applySettings(s: JobState, settings: JobSettings): void {
   // A job that is no longer ready cannot keep a request waiting to run.
   if (settings.setupStatus !== 'ready') s.queued = undefined;
 }
+
+export type RunNotice = 'started' | 'ended' | 'needs_attention' | 'recovered';
+
+/**
+ * The report email a finished run sends, if any. A failing job does not cry wolf: nothing
+ * while it is being retried, one alert when its retries are used up or it halts, one notice
+ * when it recovers.
+ */
+export function noticeAfterRun(after: AfterRun): Exclude<RunNotice, 'started'> | undefined {
+  if (after.scheduleRetryAt) return undefined;
+  if (after.recovered) return 'recovered';
+  if (after.retriesExhausted) return 'needs_attention';
+  return 'ended';
+}
+
+/** Retries run quietly: only the first attempt of a run says it started. */
+export const noticeAtStart = (trigger: RunRequest['trigger']): 'started' | undefined => (trigger === 'retry' ? undefined : 'started');
 
 /** Milliseconds until a pending retry is due, for the workflow's timer. */
 export function msUntilRetry(s: JobState, now: string): number | undefined {

@@ -26,10 +26,13 @@ import {
   markRunStarted,
   msUntilRetry,
   nextRunToStart,
+  noticeAfterRun,
+  noticeAtStart,
   pause,
   reactivate,
   requestRun,
   type JobSettings,
+  type RunNotice,
   type JobState,
   type RunRequest,
 } from '../domain/jobLifecycle';
@@ -76,6 +79,15 @@ const { watchSource } = proxyActivities<ReturnType<typeof createActivities>>({
   cancellationType: ActivityCancellationType.TRY_CANCEL,
 });
 
+// Report emails: retried a few times, then given up on; a mail outage never touches a run.
+const { notifyRun } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+/** Workflows recorded before report emails existed replay without them. */
+export const REPORT_EMAILS_PATCH = 'report-emails';
+
 /** Workflows recorded before on-demand jobs watched their directory replay without the watch. */
 export const SOURCE_WATCH_PATCH = 'on-demand-source-watch';
 
@@ -115,6 +127,16 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     scope.run(() => watchSource({ domain: input.domain, jobId: input.jobId })).catch((err) => {
       if (!scope.consideredCancelled) log.warn('Source watch ended', { error: String(err) });
     });
+  };
+
+  // Emails go out beside the job's work, never in its way; continue-as-new waits for them.
+  const pendingNotices = new Set<Promise<void>>();
+  const notify = (runNumber: number, notice: RunNotice | undefined, request?: RunRequest, attempt?: number) => {
+    if (!notice || !state.settings.sendReport || !patched(REPORT_EMAILS_PATCH)) return;
+    const sent: Promise<void> = notifyRun({ domain: input.domain, jobId: input.jobId, runNumber, notice, trigger: request?.trigger, attempt })
+      .then(() => undefined, (err) => log.warn('Report email not sent', { notice, error: String(err) }))
+      .finally(() => pendingNotices.delete(sent));
+    pendingNotices.add(sent);
   };
 
   const refuse = (req: RunRequest, reason: string) => {
@@ -163,6 +185,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     const workflowId = runWorkflowId(input.domain, input.jobId, number);
     markRunStarted(state, { number, workflowId, trigger: request.trigger, attempt, startedAt: nowIso() });
     publishStatus();
+    notify(number, noticeAtStart(request.trigger), request, attempt);
     const result: RunResult = await executeChild(runWorkflow, {
       workflowId,
       args: [{
@@ -190,6 +213,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
       counters: result.counters, startedAt, endedAt: nowIso(),
     }, nowIso());
     if (after.haltJob) log.warn('Job halted after its retries', { reason: after.haltJob });
+    notify(number, noticeAfterRun(after), request, attempt);
     scheduleStale = true;
   };
 
@@ -230,6 +254,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     }
     if (shouldContinueAsNew()) {
       stopWatch();
+      await Promise.all(pendingNotices);
       await condition(allHandlersFinished);
       await continueAsNew<typeof jobWorkflow>({ ...input, name, settings: state.settings, state, refusals });
     }
@@ -241,4 +266,5 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     await getExternalWorkflowHandle(state.currentRun.workflowId).cancel();
     await running;
   }
+  await Promise.all(pendingNotices);
 }

@@ -66,3 +66,64 @@ describe('report emails', () => {
     );
   });
 });
+
+/** The job workflow decides when to write: start and end, one alert, one recovery, never per retry. */
+describe('report emails from a job\'s life', function () {
+  this.timeout(5 * 60_000);
+  let sys: TestSystem;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let admin: string;
+  before(async () => {
+    smtp = await startSmtpServer();
+    sys = await startSystem({ smtpUrl: smtp.url, retryLimit: 2, retryIntervalMs: 1_000 });
+    admin = await sys.token('domain_admin', 'life');
+  });
+  after(async () => {
+    await sys?.stop();
+    await smtp?.stop();
+  });
+
+  const subjects = () => smtp.mails.map((m) => /^Subject: (.*)$/m.exec(m.raw)?.[1]);
+  const waitForRuns = (id: string, n: number) =>
+    eventually(async () => {
+      const { json } = await sys.call(admin, 'GET', `/domains/life/jobs/${id}`);
+      return json.lastRuns[0]?.number === n && !json.currentRun && !json.retry ? json : undefined;
+    }, `${n} runs of ${id}`, 120_000);
+
+  it('alerts once when the retries are used up and once when the job recovers', async () => {
+    const file = path.join(sys.filesDir, 'later.csv');
+    const created = await sys.call(admin, 'POST', '/domains/life/jobs', {
+      id: 'flaky', name: 'Flaky', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}`,
+      sendReport: true, recipients: ['registrar@example.edu'],
+    });
+    assert.equal(created.status, 201, created.text);
+    await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');
+    const failing = await waitForRuns('flaky', 3);
+    assert.deepEqual(failing.lastRuns.map((r: { outcome: string }) => r.outcome), ['failed', 'failed', 'failed']);
+    await eventually(async () => (smtp.mails.length >= 2 ? true : undefined), 'the alert');
+    assert.deepEqual(subjects(), [
+      '[jobflow] Flaky: run 1 started',
+      '[jobflow] Flaky needs attention: run 3 failed after its retries',
+    ]);
+
+    (await import('node:fs')).copyFileSync(path.resolve('samples/sections.csv'), file);
+    await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');
+    await waitForRuns('flaky', 4);
+    await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');
+    await waitForRuns('flaky', 5);
+    await eventually(async () => (smtp.mails.length >= 6 ? true : undefined), 'the recovery and the next report');
+    assert.deepEqual(subjects().slice(2), [
+      '[jobflow] Flaky: run 4 started',
+      '[jobflow] Flaky recovered: run 4 completed',
+      '[jobflow] Flaky: run 5 started',
+      '[jobflow] Flaky: run 5 completed',
+    ]);
+  });
+
+  it('still completes the run when the SMTP server is down', async () => {
+    await smtp.stop();
+    await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');
+    const job = await waitForRuns('flaky', 6);
+    assert.equal(job.lastRuns[0].outcome, 'completed');
+  });
+});
