@@ -36,6 +36,8 @@ export interface TaskType {
   rowWarnings?(row: Record<string, string | number | null>): string[];
   /** SQL run while processing a staged run, for warnings that need the existing data. */
   processSql?: readonly ProcessRule[];
+  /** For XML: the element that holds one record (default: each child of the root). */
+  xmlRecord?: string;
   /** The automatic schedule (seed 003). */
   defaultTiming: Timing;
 }

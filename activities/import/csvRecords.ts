@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/activity';
-import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { HALTED_TYPES } from '../../domain/failures';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
+import { CsvParser, MAX_RAW_CHARS, type ParsedItem } from './csvParser';
 
 /**
  * Streams a CSV file as records keyed by task-type field, one at a time, so memory does
@@ -15,7 +15,9 @@ import type { TaskType } from '../../taskTypes/taskType';
  */
 
 /** A record longer than this is refused as a row, not buffered without bound. */
-export const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+
+const clip = (s: string) => (s.length > MAX_RAW_CHARS ? s.slice(0, MAX_RAW_CHARS) + '…' : s);
 
 export type CsvItem =
   | { kind: 'row'; line: number; values: Record<string, string>; raw: string }
@@ -23,26 +25,53 @@ export type CsvItem =
 
 const halt = (message: string) => ApplicationFailure.nonRetryable(message, HALTED_TYPES.mappingMismatch);
 
-/** A UTF-8 decoder that refuses invalid bytes instead of replacing them silently. */
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(buf: Buffer): number {
+  for (let i = 0; i < buf.length; ) {
+    const b = buf[i]!;
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k < n; k++) {
+      if (i + k >= buf.length) return buf.length; // cut by the chunk: the next one tells
+      if ((buf[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += n;
+  }
+  return buf.length;
+}
+
+/** A UTF-8 decoder that refuses invalid bytes, naming the line, instead of replacing them silently. */
 function strictUtf8(fileName: string): Transform {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
+  let line = 1;
   return new Transform({
     decodeStrings: true,
+    readableObjectMode: true,
     transform(chunk: Buffer, _enc, done) {
+      let text: string;
       try {
-        const text = decoder.decode(chunk, { stream: true });
-        offset += chunk.length;
-        done(null, text);
+        text = decoder.decode(chunk, { stream: true });
       } catch {
-        done(halt(`${fileName}: the bytes after offset ${offset} are not valid UTF-8, the job's encoding. Choose the file's real encoding (for example latin1 or windows-1252) or send a UTF-8 file.`));
+        const bad = Math.min(firstInvalidUtf8(chunk), chunk.length - 1);
+        let at = line;
+        for (let i = 0; i < bad; i++) if (chunk[i] === 10) at++;
+        const lineStart = chunk.lastIndexOf(10, bad - 1) + 1;
+        done(halt(
+          `${fileName} line ${at}: the bytes at offset ${offset + bad} (byte ${bad - lineStart + 1} of the line) are not valid UTF-8, the job's encoding. ` +
+            'Choose the file\'s real encoding (for example latin1 or windows-1252) or send a UTF-8 file.',
+        ));
+        return;
       }
+      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) line++;
+      offset += chunk.length;
+      done(null, text);
     },
     flush(done) {
       try {
         done(null, decoder.decode());
       } catch {
-        done(halt(`${fileName}: the file ends in the middle of a UTF-8 character.`));
+        done(halt(`${fileName} line ${line}: the file ends in the middle of a UTF-8 character.`));
       }
     },
   });
@@ -53,14 +82,20 @@ export function decodeStream(input: Readable, encoding: ImportRules['encoding'],
   return input.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
 }
 
-/** Maps each header cell to a field name, or halts with what did not match. */
-export function mapHeader(header: string[], taskType: TaskType, rules: ImportRules, fileName: string): (string | undefined)[] {
+/** A source name (header cell, XML element or attribute) to its field: the job's mapping first, then the field's own name. */
+export function fieldLookup(taskType: TaskType, rules: ImportRules): (name: string) => string | undefined {
   const known = new Map(taskType.fields.map((f) => [f.name.toLowerCase(), f.name]));
   const mapping = new Map(Object.entries(rules.mapping).map(([from, to]) => [from.trim().toLowerCase(), to]));
-  const mapped = header.map((cell) => {
-    const h = cell.trim().toLowerCase();
+  return (name) => {
+    const h = name.trim().toLowerCase();
     return mapping.get(h) ?? known.get(h);
-  });
+  };
+}
+
+/** Maps each header cell to a field name, or halts with what did not match. */
+export function mapHeader(header: string[], taskType: TaskType, rules: ImportRules, fileName: string): (string | undefined)[] {
+  const lookup = fieldLookup(taskType, rules);
+  const mapped = header.map(lookup);
   // Replacement or control characters in the header mean the bytes were read with the wrong encoding.
   // eslint-disable-next-line no-control-regex
   if (header.some((h) => h.includes('\uFFFD') || /[\u0000-\u0008\u000E-\u001F]/.test(h))) {
@@ -89,14 +124,6 @@ function requiredFields(taskType: TaskType): string[] {
   return [...new Set(probe.error.issues.map((i) => String(i.path[0])))].filter((f) => taskType.fields.some((x) => x.name === f));
 }
 
-/** The line a record starts on, from the line it ended on and its raw text. */
-function startLine(endLine: number, raw: string): number {
-  const trimmed = raw.replace(/\r?\n$/, '');
-  let newlines = 0;
-  for (let i = 0; i < trimmed.length; i++) if (trimmed.charCodeAt(i) === 10) newlines++;
-  return endLine - newlines;
-}
-
 export async function* readCsvRecords(
   file: string,
   taskType: TaskType,
@@ -104,44 +131,45 @@ export async function* readCsvRecords(
   opts: { fromLine?: number } = {},
 ): AsyncGenerator<CsvItem> {
   const fileName = path.basename(file);
-  const skipped: CsvItem[] = [];
-  const parser = parse({
-    delimiter: rules.delimiter,
-    quote: rules.quote,
-    bom: true,
-    raw: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_BYTES,
-  });
-  parser.on('skip', (err: CsvError & { raw?: string }) => {
-    const line = typeof err.lines === 'number' ? err.lines : 0;
-    skipped.push({ kind: 'reject', line, reason: `not valid CSV: ${err.message}`, raw: (err.raw ?? '').slice(0, 10_000) });
-  });
+  const parser = new CsvParser(rules.delimiter, rules.quote, MAX_RECORD_CHARS);
   const source = decodeStream(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), rules.encoding, fileName);
-  source.on('error', (e) => parser.destroy(e));
-  source.pipe(parser);
-
   let columns: (string | undefined)[] | undefined = rules.header ? undefined : taskType.fields.map((f) => f.name);
-  for await (const item of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-    while (skipped.length) yield skipped.shift()!;
-    const line = startLine(item.info.lines, item.raw);
-    if (!columns) {
-      columns = mapHeader(item.record, taskType, rules, fileName);
-      continue;
+  const fromLine = opts.fromLine ?? 0;
+  const blank = Object.fromEntries(taskType.fields.map((f) => [f.name, '']));
+
+  function* handle(items: Iterable<ParsedItem>): Generator<CsvItem> {
+    for (const item of items) {
+      if (item.kind === 'error') {
+        if (!columns) throw halt(`${fileName} line ${item.line}: the header row is not valid CSV (${item.reason}).`);
+        const column = item.column === undefined ? undefined : (columns[item.column - 1] ?? `column ${item.column}`);
+        if (item.line >= fromLine) yield { kind: 'reject', line: item.line, column, reason: `not valid CSV: ${item.reason}`, raw: item.raw };
+        continue;
+      }
+      if (!columns) {
+        columns = mapHeader(item.fields, taskType, rules, fileName);
+        continue;
+      }
+      if (item.line < fromLine) continue;
+      // PostgreSQL text cannot hold NUL: such a row is binary data, not text.
+      if (item.raw.includes('\u0000')) {
+        yield { kind: 'reject', line: item.line, reason: 'the row contains NUL bytes (binary data, or the wrong encoding)', raw: clip(item.raw.replaceAll('\u0000', '\\0')) };
+        continue;
+      }
+      if (item.fields.length !== columns.length) {
+        yield { kind: 'reject', line: item.line, reason: `expected ${columns.length} columns as in the header, found ${item.fields.length}`, raw: clip(item.raw) };
+        continue;
+      }
+      // Fields without a column read as empty, as if the column were there and blank.
+      const values: Record<string, string> = { ...blank };
+      for (let i = 0; i < columns.length; i++) {
+        const field = columns[i];
+        if (field) values[field] = item.fields[i]!;
+      }
+      yield { kind: 'row', line: item.line, values, raw: item.raw };
     }
-    if (opts.fromLine && line < opts.fromLine) continue;
-    const raw = item.raw.replace(/\r?\n$/, '');
-    if (item.record.length !== columns.length) {
-      yield { kind: 'reject', line, reason: `expected ${columns.length} columns, found ${item.record.length}`, raw };
-      continue;
-    }
-    const values: Record<string, string> = {};
-    for (const [i, field] of columns.entries()) if (field) values[field] = item.record[i]!;
-    yield { kind: 'row', line, values, raw };
   }
-  while (skipped.length) yield skipped.shift()!;
+
+  for await (const chunk of source as AsyncIterable<string>) yield* handle(parser.push(chunk));
+  yield* handle(parser.end());
   // An empty file yields nothing: like a header-only file, the run completes with a warning.
 }

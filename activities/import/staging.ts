@@ -15,7 +15,7 @@ export async function createStaging(db: pg.ClientBase, runId: string, taskType: 
   const cols = taskType.fields.map((f) => `${f.column} ${f.sqlType ?? 'text'}`).join(', ');
   await db.query(`drop table if exists ${stagingTable(runId)}`);
   await db.query(
-    `create unlogged table ${stagingTable(runId)} (line integer not null, ${cols},
+    `create unlogged table ${stagingTable(runId)} (file_index integer not null, line integer not null, ${cols},
        warnings text[] not null default '{}', action text not null default 'upsert')`,
   );
 }

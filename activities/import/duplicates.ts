@@ -1,0 +1,47 @@
+import path from 'node:path';
+import type pg from 'pg';
+import type { ImportRules } from '../../taskTypes/importRules';
+import type { TaskType } from '../../taskTypes/taskType';
+import { readRecords } from './records';
+import { stagingTable } from './staging';
+
+/**
+ * A key seen twice in one run: the later rows leave staging and are rejected with
+ * "duplicate key (first seen on line N)". Their original text is read back from the files
+ * only when there are duplicates, so staging need not keep every row's text.
+ */
+export async function findDuplicates(db: pg.ClientBase, runId: string, taskType: TaskType, rules: ImportRules): Promise<number> {
+  const staging = stagingTable(runId);
+  const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
+  const moved = await db.query<{ file_index: number; line: number; first_file: number; first_line: number }>(
+    `with dup as (select ${key} as k from ${staging} group by ${key} having count(*) > 1),
+          ranked as (
+            select s.ctid as id, s.file_index, s.line,
+                   first_value(s.file_index) over w as first_file, first_value(s.line) over w as first_line,
+                   row_number() over w as n
+            from ${staging} s join dup on s.${key} = dup.k
+            window w as (partition by s.${key} order by s.file_index, s.line))
+     delete from ${staging} s using ranked r where s.ctid = r.id and r.n > 1
+     returning r.file_index, r.line, r.first_file, r.first_line`,
+  );
+  if (!moved.rowCount) return 0;
+  const files = (await db.query<{ path: string }>('select path from import_files where run_id = $1 order by file_index', [runId])).rows.map((r) => r.path);
+  const wanted = new Map(moved.rows.map((r) => [`${r.file_index}:${r.line}`, r]));
+  const raws = new Map<string, string>();
+  for (const fi of new Set(moved.rows.map((r) => r.file_index))) {
+    for await (const item of readRecords(files[fi]!, taskType, rules)) {
+      const k = `${fi}:${item.line}`;
+      if (wanted.has(k)) raws.set(k, item.raw);
+    }
+  }
+  const name = (i: number) => path.basename(files[i] ?? '');
+  const several = files.length > 1;
+  const rows = [...wanted.entries()].sort((a, b) => a[1].file_index - b[1].file_index || a[1].line - b[1].line);
+  for (const [k, r] of rows) {
+    const where = r.first_file === r.file_index ? `line ${r.first_line}` : `line ${r.first_line} of ${name(r.first_file)}`;
+    await db.query('insert into rejected_rows (run_id, line, column_name, reason, raw) values ($1, $2, $3, $4, $5)', [
+      runId, r.line, taskType.key, `${several ? `${name(r.file_index)}: ` : ''}duplicate key (first seen on ${where})`, raws.get(k) ?? '',
+    ]);
+  }
+  return moved.rowCount;
+}

@@ -1,0 +1,243 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import type pg from 'pg';
+import { HALTED_TYPES } from '../../domain/failures';
+import type { ImportRules } from '../../taskTypes/importRules';
+import type { TaskType } from '../../taskTypes/taskType';
+import { throwIfCancelled, withHeartbeat } from './heartbeats';
+import { readRecords } from './records';
+import { CopyWriter, copyArray, createStaging, stagingTable } from './staging';
+
+/**
+ * Validating: streams every file of a run into its staging table, rows that break a rule
+ * into rejected_rows. It commits a chunk at a time and heartbeats the last committed
+ * position, so a retry after a crash resumes after the last chunk instead of starting over.
+ */
+
+/** Rows per committed chunk; rejected text per chunk is bounded too. */
+export const CHUNK_ROWS = 200_000;
+const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
+
+export interface SourceFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** What the last committed chunk covered: the heartbeat details a retry resumes from. */
+export interface Checkpoint {
+  runId: string;
+  directory: boolean;
+  /** The file being read, and the last line of it committed (0: none yet). */
+  fileIndex: number;
+  line: number;
+  read: number;
+  rejected: number;
+  warningsByKind: Record<string, number>;
+}
+
+export interface StageResult {
+  read: number;
+  rejected: number;
+  warningsByKind: Record<string, number>;
+  files: { file: SourceFile; status: 'read' | 'refused' }[];
+  resumed: boolean;
+}
+
+type Reject = { line: number; column?: string; reason: string; raw: string };
+
+const isHalt = (e: unknown) => e instanceof ApplicationFailure && Object.values<string>(HALTED_TYPES).includes(e.type ?? '');
+
+async function begin(pool: pg.Pool): Promise<pg.PoolClient> {
+  const db = await pool.connect();
+  await db.query('begin');
+  return db;
+}
+
+/** Drops the connection (the server rolls back): a rollback query would queue behind an open COPY forever. */
+async function rollback(db: pg.PoolClient): Promise<void> {
+  db.release(true);
+}
+
+/** The resume point from a previous attempt, if it belongs to this run and its files are unchanged. */
+async function resumePoint(pool: pg.Pool, runId: string): Promise<{ cp: Checkpoint; files: SourceFile[] } | undefined> {
+  const cp = activityInfo().heartbeatDetails as Checkpoint | undefined;
+  if (!cp || cp.runId !== runId || typeof cp.fileIndex !== 'number') return undefined;
+  const { rows } = await pool.query<{ path: string; size: string; mtime_ms: number }>(
+    'select path, size, mtime_ms from import_files where run_id = $1 order by file_index', [runId]);
+  const files = rows.map((r) => ({ path: r.path, size: Number(r.size), mtimeMs: r.mtime_ms }));
+  const exists = await pool.query('select to_regclass($1) as t', [stagingTable(runId)]);
+  if (!exists.rows[0]?.t) return undefined;
+  for (const f of files.slice(cp.fileIndex)) {
+    const s = await fs.stat(f.path).catch(() => undefined);
+    if (!s || s.size !== f.size || s.mtimeMs !== f.mtimeMs) return undefined; // changed under us: start over
+  }
+  return { cp, files };
+}
+
+async function copyRejects(db: pg.ClientBase, runId: string, rejects: Reject[]): Promise<void> {
+  if (!rejects.length) return;
+  const w = new CopyWriter(db, 'rejected_rows', ['run_id', 'line', 'column_name', 'reason', 'raw']);
+  for (const r of rejects) await w.write([runId, r.line, r.column ?? null, r.reason, r.raw]);
+  await w.end();
+}
+
+export async function stageRun(
+  pool: pg.Pool,
+  runRef: { id: string | number | bigint },
+  listFiles: () => Promise<{ files: string[]; directory: boolean }>,
+  taskType: TaskType,
+  rules: ImportRules,
+): Promise<StageResult> {
+  // Bigint ids arrive as BigInt: one string form for SQL, COPY and heartbeat details.
+  const run = { id: String(runRef.id) };
+  const resume = await resumePoint(pool, run.id);
+  let files: SourceFile[];
+  let directory: boolean;
+  let committed: Checkpoint;
+  if (resume) {
+    files = resume.files;
+    directory = resume.cp.directory;
+    committed = resume.cp;
+  } else {
+    const listed = await listFiles();
+    directory = listed.directory;
+    files = [];
+    for (const p of listed.files) {
+      const s = await fs.stat(p);
+      files.push({ path: p, size: s.size, mtimeMs: s.mtimeMs });
+    }
+    committed = { runId: run.id, directory, fileIndex: 0, line: 0, read: 0, rejected: 0, warningsByKind: {} };
+  }
+  const fileStatus: ('read' | 'refused' | 'pending')[] = files.map(() => 'pending');
+
+  return withHeartbeat(() => ({ ...committed }), async () => {
+    // Start clean, or drop what the crashed attempt wrote after its last checkpoint.
+    const first = await begin(pool);
+    try {
+      if (!resume) {
+        await first.query('delete from rejected_rows where run_id = $1', [run.id]);
+        await first.query('delete from import_files where run_id = $1', [run.id]);
+        await createStaging(first, run.id, taskType);
+        for (const [i, f] of files.entries()) {
+          await first.query('insert into import_files (run_id, file_index, path, size, mtime_ms) values ($1, $2, $3, $4, $5)', [run.id, i, f.path, f.size, f.mtimeMs]);
+        }
+      } else {
+        await first.query(`delete from ${stagingTable(run.id)} where (file_index, line) > ($1, $2)`, [committed.fileIndex, committed.line]);
+        await dropRejectsAfter(first, run.id, committed.rejected);
+        const st = await first.query<{ status: 'read' | 'refused' | 'pending' }>('select status from import_files where run_id = $1 order by file_index', [run.id]);
+        st.rows.forEach((r, i) => (fileStatus[i] = r.status));
+      }
+      await first.query('commit');
+      first.release();
+    } catch (e) {
+      first.release(true);
+      throw e;
+    }
+
+    const fieldColumns = taskType.fields.map((f) => f.column);
+    const cur: Checkpoint = { ...committed, warningsByKind: { ...committed.warningsByKind } };
+    let db = await begin(pool);
+    let staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+    let rejects: Reject[] = [];
+    let rejectChars = 0;
+    let chunkRows = 0;
+
+    // A COPY holds its connection until it ends: other statements of the chunk go after it.
+    const commitChunk = async (after?: [string, unknown[]]) => {
+      await staged.end();
+      await copyRejects(db, run.id, rejects);
+      if (after) await db.query(...after);
+      await db.query('commit');
+      db.release();
+      committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
+      rejects = [];
+      rejectChars = 0;
+      chunkRows = 0;
+      throwIfCancelled();
+      db = await begin(pool);
+      staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+    };
+
+    try {
+      for (let i = committed.fileIndex; i < files.length; i++) {
+        if (fileStatus[i] !== 'pending') continue;
+        const file = files[i]!;
+        const skipTo = i === committed.fileIndex ? committed.line : 0;
+        const atStart = { ...cur, warningsByKind: { ...cur.warningsByKind } };
+        const prefix = files.length > 1 ? `${path.basename(file.path)}: ` : '';
+        try {
+          for await (const item of readRecords(file.path, taskType, rules)) {
+            if (item.line <= skipTo) continue;
+            cur.line = item.line;
+            cur.read++;
+            chunkRows++;
+            if (item.kind === 'reject') {
+              rejects.push({ line: item.line, column: item.column, reason: prefix + item.reason, raw: item.raw });
+              rejectChars += item.raw.length;
+              cur.rejected++;
+            } else {
+              const parsed = taskType.rowSchema.safeParse(item.values);
+              if (!parsed.success) {
+                const issue = parsed.error.issues[0]!;
+                const column = String(issue.path[0] ?? '');
+                rejects.push({ line: item.line, column, reason: `${prefix}${column}: ${issue.message}`, raw: item.raw });
+                rejectChars += item.raw.length;
+                cur.rejected++;
+              } else {
+                const row = parsed.data;
+                const warnings = taskType.rowWarnings?.(row) ?? [];
+                for (const k of warnings) cur.warningsByKind[k] = (cur.warningsByKind[k] ?? 0) + 1;
+                const values: (string | number | null)[] = [i, item.line];
+                for (const f of taskType.fields) values.push(row[f.name] ?? null);
+                values.push(copyArray(warnings));
+                await staged.write(values);
+              }
+            }
+            if (chunkRows >= CHUNK_ROWS || rejectChars >= CHUNK_REJECT_CHARS) {
+              cur.fileIndex = i;
+              await commitChunk();
+            }
+          }
+        } catch (e) {
+          // In a directory, a file that cannot be read is refused whole and the others go on.
+          if (!(directory && isHalt(e))) throw e;
+          await rollback(db);
+          db = await begin(pool);
+          await db.query(`delete from ${stagingTable(run.id)} where file_index = $1`, [i]);
+          await dropRejectsAfter(db, run.id, atStart.rejected);
+          Object.assign(cur, atStart, { warningsByKind: atStart.warningsByKind });
+          rejects = [{ line: 0, reason: `${prefix}the file was not imported and stays in the directory: ${(e as Error).message}`, raw: '' }];
+          rejectChars = 0;
+          cur.read++;
+          cur.rejected++;
+          staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+          fileStatus[i] = 'refused';
+        }
+        if (fileStatus[i] === 'pending') fileStatus[i] = 'read';
+        Object.assign(cur, { fileIndex: i + 1, line: 0 });
+        await commitChunk(['update import_files set status = $3 where run_id = $1 and file_index = $2', [run.id, i, fileStatus[i]]]);
+      }
+      await staged.end();
+      await copyRejects(db, run.id, rejects);
+      await db.query('commit');
+      db.release();
+    } catch (e) {
+      await rollback(db);
+      throw e;
+    }
+    return {
+      read: cur.read, rejected: cur.rejected, warningsByKind: cur.warningsByKind, resumed: !!resume,
+      files: files.map((file, i) => ({ file, status: fileStatus[i] === 'refused' ? 'refused' : 'read' })),
+    };
+  });
+}
+
+/** Keeps the first `keep` rejected rows of the run (in insertion order) and drops the rest. */
+async function dropRejectsAfter(db: pg.ClientBase, runId: string, keep: number): Promise<void> {
+  await db.query(
+    'delete from rejected_rows where run_id = $1 and id not in (select id from rejected_rows where run_id = $1 order by id limit $2)',
+    [runId, keep],
+  );
+}
