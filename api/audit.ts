@@ -61,7 +61,7 @@ export class AuditTrail {
     });
     return {
       items: rows.map((r) => ({
-        id: r.id, at: r.at, who: r.tokenName, tokenId: r.tokenId, role: r.role, domain: r.domain ?? null,
+        id: String(r.id), at: r.at, who: r.tokenName, tokenId: r.tokenId, role: r.role, domain: r.domain ?? null,
         action: r.action, target: r.target, outcome: r.outcome, httpStatus: r.httpStatus, detail: r.detail ?? null,
       })),
       total,

@@ -19,7 +19,12 @@ export const notFound = (what: string) => new HttpError(404, 'Not Found', `${wha
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const errors = r.error.issues.map((i) => ({ in: where, field: i.path.join('.') || '(root)', message: i.message }));
+  const errors = r.error.issues.flatMap((i) => {
+    const at = i.path.map(String);
+    // Unknown fields are named one by one, not as one issue on their parent.
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ in: where, field: [...at, k].join('.'), message: 'unknown field' }));
+    return [{ in: where, field: at.join('.') || '(root)', message: i.message }];
+  });
   throw new HttpError(400, 'Invalid request', errors.map((e) => `${e.in} ${e.field}: ${e.message}`).join('; '), { errors });
 }
 

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { startApi } from '../../api/server';
+import type { AuthFailureLimit } from '../../api/auth';
+import { startSystem, type TestSystem } from '../setup/system';
+
+/**
+ * The real system (worker, Temporal, PostgreSQL) with an API of the suite's own, so a suite
+ * can set the failed-authentication limit (the access matrix sends many token-less requests).
+ */
+export interface ApiSystem {
+  sys: TestSystem;
+  url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies freely
+  call(token: string | undefined, method: string, url: string, body?: unknown, opts?: { type?: string; headers?: Record<string, string> }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function startApiSystem(authFailureLimit: AuthFailureLimit = { max: 10_000, windowMs: 60_000 }): Promise<ApiSystem> {
+  const sys = await startSystem();
+  const api = await startApi(
+    { orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 15 * 60_000 }, authFailureLimit },
+    '127.0.0.1',
+    0,
+  );
+  return {
+    sys,
+    url: api.url,
+    async call(token, method, url, body, opts = {}) {
+      const type = opts.type ?? 'application/json';
+      const res = await fetch(api.url + url, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': type }),
+          ...opts.headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, headers: res.headers };
+    },
+    async stop() {
+      await api.close();
+      await sys.stop();
+    },
+  };
+}
+
+export const sampleCsv = path.resolve('samples/sections.csv');
+
+export const batchJob = (id: string, extra: Record<string, unknown> = {}) => ({
+  id, name: `Job ${id}`, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${sampleCsv}`, ...extra,
+});
