@@ -50,7 +50,12 @@ export async function listSourceFiles(source: string, roots: readonly string[]):
   for (const name of names) {
     const file = path.join(real, name);
     const s = await fs.stat(file);
-    if (s.isFile()) files.push({ file: await resolveAllowedPath(file, roots), mtime: s.mtimeMs });
+    if (!s.isFile()) continue;
+    // A symlink in the directory that leads out of the roots refuses the run, naming it.
+    const allowed = await resolveAllowedPath(file, roots).catch((e: Error) => {
+      throw ApplicationFailure.nonRetryable(`${name} in ${source}: ${e.message}`, FAILED_TYPES.sourceUnavailable);
+    });
+    files.push({ file: allowed, mtime: s.mtimeMs });
   }
   const ordered = files.sort((a, b) => a.mtime - b.mtime || a.file.localeCompare(b.file)).map((f) => f.file);
   return { files: ordered, directory: true };
