@@ -151,7 +151,7 @@ export class JobQueries {
 
   /** Marks the job's logs as read up to a run-log id (never backwards). */
   async markLogsRead(jobId: string, upTo: string | number): Promise<void> {
-    await this.orm.em.getConnection().execute('update jobs set logs_read_up_to = greatest(logs_read_up_to, ?::bigint) where id = ?', [String(upTo), jobId]);
+    await this.orm.em.getConnection().execute('update jobs set logs_read_up_to = greatest(logs_read_up_to, cast(? as bigint)) where id = ?', [String(upTo), jobId]);
   }
 }
 

@@ -15,7 +15,10 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 function timingAttributes(s: Scheduling): Record<string, string> {
   if (s.type !== 'scheduled') return { schedulingType: s.type };
   const out: Record<string, string> = { schedulingType: 'scheduled' };
-  for (const [k, v] of Object.entries(s.timing)) {
+  // A fixed order (PostgreSQL's jsonb does not keep the one the job was written with).
+  const order = ['kind', 'days', 'times', 'everyMinutes', 'everySeconds', 'expression', 'timezone'];
+  const entries = Object.entries(s.timing).sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+  for (const [k, v] of entries) {
     if (v === undefined) continue;
     const name = k === 'kind' ? 'timingKind' : k === 'timezone' ? 'timingTimezone' : k;
     out[name] = Array.isArray(v) ? v.join(',') : String(v);
