@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { notificationActivities } from '../../activities/notifications';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
-import { startSmtpServer } from './smtpServer';
+import { decodeQuotedPrintable, startSmtpServer } from './smtpServer';
 
 /** Report emails, sent by the notifyRun activity to a real SMTP server started here. */
 describe('report emails', () => {
@@ -41,6 +41,7 @@ describe('report emails', () => {
     const result = await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const });
     assert.deepEqual(result, { sent: true, to: ['registrar@example.edu', 'ops@example.edu'] });
     const mail = smtp.mails.at(before)!;
+    mail.raw = decodeQuotedPrintable(mail.raw);
     assert.deepEqual(mail.to, ['registrar@example.edu', 'ops@example.edu']);
     assert.match(mail.raw, /Subject: \[jobflow\] Reported sections: run 1 completed/);
     assert.match(mail.raw, /Rows: read 15, inserted 15, updated 0/);
@@ -49,12 +50,16 @@ describe('report emails', () => {
   });
 
   it('sends nothing when "send report" is off', async () => {
-    await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: false });
+    const off = await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: false });
+    assert.equal(off.status, 200, off.text);
     const before = smtp.mails.length;
     const result = (await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { domain: 'mail', jobId: 'reported', runNumber: 1, notice: 'ended' as const })) as { sent: boolean };
     assert.equal(result.sent, false);
     assert.equal(smtp.mails.length, before);
-    await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: true });
+    const on = await sys.call(admin, 'PATCH', '/domains/mail/jobs/reported', { sendReport: true });
+    assert.equal(on.status, 200, on.text);
+    assert.equal(on.json.sendReport, true);
+    assert.deepEqual(on.json.recipients, ['registrar@example.edu', 'ops@example.edu'], 'a PATCH keeps the fields it does not name');
   });
 
   it('fails the activity (to be retried) when the SMTP server is down', async () => {

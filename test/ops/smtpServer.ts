@@ -6,6 +6,10 @@ export interface ReceivedMail {
   raw: string;
 }
 
+/** A message body as written: soft line breaks joined, =XX escapes decoded (ASCII). */
+export const decodeQuotedPrintable = (raw: string) =>
+  raw.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
 /** A real SMTP server on loopback that keeps what it receives. */
 export async function startSmtpServer(): Promise<{ url: string; port: number; mails: ReceivedMail[]; stop(): Promise<void> }> {
   const mails: ReceivedMail[] = [];

@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { initialJobState, markRunFinished, noticeAfterRun, noticeAtStart, type JobState, type RunSummary } from '../../domain/jobLifecycle';
+import { initialJobState, markRunFinished, markRunStarted, noticeAfterRun, noticeAtStart, type JobState, type RunSummary } from '../../domain/jobLifecycle';
 
 /** Report emails do not cry wolf: nothing per retry, one alert, one recovery. */
 describe('report email rules', () => {
   const t0 = '2026-11-22T00:00:00.000Z';
   const fresh = (): JobState =>
     initialJobState({ mode: 'batch', setupStatus: 'ready', hasSchedule: false, active: true, retryLimit: 2, retryIntervalMs: 1_000, sendReport: true });
-  const finish = (s: JobState, number: number, outcome: RunSummary['outcome']) =>
-    noticeAfterRun(markRunFinished(s, { number, trigger: number === 1 ? 'manual' : 'retry', attempt: 1, outcome, startedAt: t0, endedAt: t0 }, t0));
+  /** Starts run `number` as the job workflow would (a pending retry makes it a retry) and finishes it. */
+  const finish = (s: JobState, number: number, outcome: RunSummary['outcome']) => {
+    const trigger = s.retry ? 'retry' : 'manual';
+    markRunStarted(s, { number, workflowId: `run-${number}`, trigger, attempt: 1, startedAt: t0 });
+    return noticeAfterRun(markRunFinished(s, { number, trigger, attempt: 1, outcome, startedAt: t0, endedAt: t0 }, t0));
+  };
 
   it('reports a good run as ended', () => {
     assert.equal(finish(fresh(), 1, 'completed'), 'ended');
