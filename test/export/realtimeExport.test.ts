@@ -38,6 +38,24 @@ describe('realtime export of changes', () => {
       db.release();
     }
     assert.deepEqual(await ids(rt.ref.domain), [], 'a rolled-back change is not recorded');
+
+    // The import's load statement (importPhases.ts): an upsert inside a CTE, changed rows only.
+    const upsert = (rows: [string, string][]) => h.pool.query(
+      `with up as (
+         insert into sections (domain, section_id, course_code) select $1, s.id, s.course from unnest($2::text[], $3::text[]) as s (id, course)
+         on conflict (domain, section_id) do update set course_code = excluded.course_code
+         where (sections.course_code) is distinct from (excluded.course_code)
+         returning (xmax = 0) as inserted)
+       select count(*) filter (where inserted) as inserted from up`,
+      [rt.ref.domain, rows.map((r) => r[0]), rows.map((r) => r[1])],
+    );
+    await upsert([['I-1', 'I'], ['I-2', 'I']]);
+    await upsert([['I-1', 'I'], ['I-2', 'J'], ['I-3', 'K']]);
+    const { rows } = await h.pool.query(`select section_id, op, row ->> 'course_code' as course from sections_outbox where domain = $1 order by id`, [rt.ref.domain]);
+    const recorded = rows.map((r) => [r.section_id, r.op, r.course]);
+    // One statement's changes (distinct keys) come after the earlier statement's, in any order among themselves.
+    assert.deepEqual(recorded.slice(0, 2), [['I-1', 'upsert', 'I'], ['I-2', 'upsert', 'I']]);
+    assert.deepEqual(recorded.slice(2).sort(), [['I-2', 'upsert', 'J'], ['I-3', 'upsert', 'K']]);
   });
 
   it('delivers a sequence of changes in order, each once, across a failed delivery and a lost spool', async () => {
