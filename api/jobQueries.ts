@@ -1,8 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
 import { JobSchema, type Job } from '../db/entities';
 import type { JobStatus } from '../domain/jobLifecycle';
 import type { Scheduling, Timing } from '../domain/schedule';
+import { jobWorkflowId } from '../domain/jobDefinition';
 import type { JobView } from '../workflows/messages';
+import { JobStatusKey } from '../workflows/searchAttributes';
 import type { JobService } from './jobService';
 import { redactUrl } from './views';
 
@@ -67,11 +70,57 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** Statuses whose list row needs more than the status: the run's phase, the next run time. */
+const NEEDS_LIVE = new Set(['running', 'scheduled']);
+/** Workflow ids per visibility query. */
+const VISIBILITY_CHUNK = 200;
+
 export class JobQueries {
   constructor(
     private readonly orm: MikroORM,
     private readonly service: JobService,
+    private readonly temporal?: Client,
   ) {}
+
+  /**
+   * Statuses the job workflows published as the JobStatus search attribute: one visibility
+   * query per 200 jobs instead of one workflow query per job. Visibility trails a change by
+   * moments; the job detail always asks the workflow itself.
+   */
+  private async publishedStatuses(jobs: Job[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!this.temporal) return out;
+    for (let i = 0; i < jobs.length; i += VISIBILITY_CHUNK) {
+      // Identifiers and domains are [a-z0-9_-]: nothing to escape in the query.
+      const ids = jobs.slice(i, i + VISIBILITY_CHUNK).map((j) => `'${jobWorkflowId(j.domain, j.identifier)}'`);
+      const query = `WorkflowType = 'jobWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId IN (${ids.join(',')})`;
+      for await (const wf of this.temporal.workflow.list({ query, pageSize: VISIBILITY_CHUNK })) {
+        const status = wf.typedSearchAttributes.get(JobStatusKey);
+        if (status) out.set(wf.workflowId, status);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The rows' live states: from visibility where the status says enough, from the workflow
+   * (bounded in parallel) where the row needs the phase or the next run time, or visibility
+   * has nothing yet.
+   */
+  private async liveStates(jobs: Job[]): Promise<{ status: string; live?: JobView }[]> {
+    let published = new Map<string, string>();
+    try {
+      published = await this.publishedStatuses(jobs);
+    } catch {
+      // Visibility unavailable: ask every workflow instead.
+    }
+    return mapBounded(jobs, LIVE_QUERY_CONCURRENCY, async (job) => {
+      const status = published.get(jobWorkflowId(job.domain, job.identifier));
+      if (status && !NEEDS_LIVE.has(status)) return { status };
+      const live = await this.live(job);
+      return { status: live?.status ?? 'unknown', live };
+    });
+  }
 
   /** The live state, or undefined when the workflow is gone or does not answer. */
   async live(job: Job): Promise<JobView | undefined> {
@@ -120,22 +169,22 @@ export class JobQueries {
     const jobs = rows.map((r) => ({ row: r, job: em.map(JobSchema, r) as Job }));
     let total = rows.length ? Number(rows[0]!.total) : 0;
     let shown = jobs;
-    let lives: (JobView | undefined)[];
+    let states: { status: string; live?: JobView }[];
     if (byStatus) {
-      const all = await mapBounded(jobs, LIVE_QUERY_CONCURRENCY, (j) => this.live(j.job));
+      const all = await this.liveStates(jobs.map((j) => j.job));
       const wanted = new Set<string>(f.status);
-      const keep = jobs.map((j, i) => ({ j, live: all[i] })).filter((x) => wanted.has(x.live?.status ?? 'unknown'));
+      const keep = jobs.map((j, i) => ({ j, state: all[i]! })).filter((x) => wanted.has(x.state.status));
       total = keep.length;
       const cut = keep.slice(f.offset, f.offset + f.limit);
       shown = cut.map((x) => x.j);
-      lives = cut.map((x) => x.live);
+      states = cut.map((x) => x.state);
     } else {
-      lives = await mapBounded(jobs, LIVE_QUERY_CONCURRENCY, (j) => this.live(j.job));
+      states = await this.liveStates(jobs.map((j) => j.job));
     }
     return {
       tooMany: false as const,
       total,
-      items: shown.map(({ row, job }, i) => jobRow(job, row, lives[i])),
+      items: shown.map(({ row, job }, i) => jobRow(job, row, states[i]!)),
     };
   }
 
@@ -155,7 +204,7 @@ export class JobQueries {
   }
 }
 
-function jobRow(job: Job, row: ListRow, live: JobView | undefined) {
+function jobRow(job: Job, row: ListRow, { status, live }: { status: string; live?: JobView }) {
   const lastLive = live?.lastRuns[0];
   return {
     id: job.identifier,
@@ -165,7 +214,7 @@ function jobRow(job: Job, row: ListRow, live: JobView | undefined) {
     direction: job.direction,
     mode: job.mode,
     summary: configSummary(job),
-    status: live?.status ?? 'unknown',
+    status,
     phase: live?.currentRun?.phase ?? null,
     active: job.active,
     lastRunAt: lastLive?.endedAt ?? row.last_run_at ?? null,
