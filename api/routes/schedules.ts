@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { auditAs } from '../audit';
 import type { JobService } from '../jobService';
@@ -43,7 +44,7 @@ export function scheduleRoutes(kit: ApiKit, service: JobService): void {
           ...(l.timezone !== undefined ? { timezone: l.timezone } : {}),
           ...(l.active !== undefined ? { active: l.active } : {}),
         };
-        const same = JSON.stringify(job.scheduling) === JSON.stringify(l.scheduling) && (l.timezone ?? job.timezone) === job.timezone && (l.active ?? job.active) === job.active;
+        const same = isDeepStrictEqual(job.scheduling, l.scheduling) && (l.timezone ?? job.timezone) === job.timezone && (l.active ?? job.active) === job.active;
         if (same) {
           unchanged.push(l.jobId);
           continue;
