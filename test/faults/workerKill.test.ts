@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { startSystem, type TestSystem } from '../setup/system';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { jobOnGeneratedFile, rowsOf, runCount, runNow, runRecord, sleep, waitForEnd } from './helpers';
 
 /**
@@ -24,6 +24,16 @@ describe('fault: worker killed five times during an import', function () {
     await exited;
   };
 
+  /** Resolves once an activity of the run was (re)started after `since` (ms), or the run ended. */
+  const workResumedAfter = (since: number) =>
+    eventually(async () => {
+      if ((await runRecord(sys, 'crash', 'big'))?.ended_at) return true;
+      const desc = await sys.client.workflow.getHandle('run-crash-big-1').describe().catch(() => undefined);
+      const started = desc?.raw.pendingActivities?.[0]?.lastStartedTime;
+      const ms = started ? Number(started.seconds) * 1000 + Math.floor((started.nanos ?? 0) / 1e6) : 0;
+      return ms > since ? true : undefined;
+    }, 'the run to be at work again', 120_000);
+
   it('completes with exactly the right rows', async () => {
     const rows = 200_000;
     const token = await sys.token('domain_admin', 'crash');
@@ -32,12 +42,16 @@ describe('fault: worker killed five times during an import', function () {
     await runNow(sys, token, 'crash', 'big');
 
     const killedIn: string[] = [];
+    let killedAt = 0;
     for (let i = 0; i < 5; i++) {
-      // A random point: a different moment of the run each time, until it has ended.
-      await sleep(1_500 + Math.floor(Math.random() * 6_000));
+      // Wait until the new worker is at work again (a phase started after the last kill),
+      // then kill it at a random point of that work.
+      await workResumedAfter(killedAt);
+      await sleep(500 + Math.floor(Math.random() * 3_000));
       const before = await runRecord(sys, 'crash', 'big');
       if (before?.ended_at) break;
       killedIn.push(before?.status ?? 'not started');
+      killedAt = Date.now();
       await kill();
       worker = sys.spawnWorker();
     }
@@ -45,7 +59,7 @@ describe('fault: worker killed five times during an import', function () {
     await kill();
     console.log(`      killed in: ${killedIn.join(', ')}`);
 
-    assert.ok(killedIn.length >= 3, `the worker was killed only ${killedIn.length} times before the run ended`);
+    assert.equal(killedIn.length, 5, `the worker was killed only ${killedIn.length} times before the run ended`);
     assert.equal(run.status, 'completed', run.reason ?? '');
     assert.equal(run.read, rows);
     assert.equal(run.inserted, rows);

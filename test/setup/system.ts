@@ -96,11 +96,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     },
     token: async (role, domain) => (await createToken(orm, { name: `${role}@${domain ?? '*'}`, role, domain })).token,
     async call(token, method, url, body) {
-      const res = await fetch(`http://127.0.0.1:${apiPort}${url}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      const send = () =>
+        fetch(`http://127.0.0.1:${apiPort}${url}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      // A kept-alive connection to an API that restarted fails once; reads are retried as a client would.
+      const res = await send().catch((e) => (method === 'GET' ? send() : Promise.reject(e)));
       const text = await res.text();
       let json: unknown;
       try {
