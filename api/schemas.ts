@@ -38,14 +38,30 @@ export const schedulingSchema = z.discriminatedUnion('type', [
 
 const url = z.string().max(2000).refine((u) => /^(file|ftp|ftps|https):/i.test(u), 'a file:, ftp:, ftps: or https: URL');
 
+/**
+ * The fields an administrator may change after creation, without defaults: an update
+ * changes what it names and nothing else (`rules` is replaced as a whole).
+ */
+const editableJobFields = {
+  name: z.string().min(1).max(200),
+  mode: z.enum(JOB_MODES),
+  rules: importRulesSchema,
+  sourceUrl: url,
+  destinationUrl: url,
+  scheduling: schedulingSchema,
+  timezone: z.string().max(64),
+  active: z.boolean(),
+  recipients: z.array(z.email().max(320)).max(50),
+  sendReport: z.boolean(),
+};
+
 export const createJobBody = z
   .object({
+    ...editableJobFields,
     id: identifier,
     description: z.string().max(2000).default(''),
-    name: z.string().min(1).max(200),
     taskType: z.string().max(100),
     direction: z.enum(DIRECTIONS).default('import'),
-    mode: z.enum(JOB_MODES),
     rules: importRulesSchema.default(importRulesSchema.parse({})),
     sourceUrl: url.optional(),
     destinationUrl: url.optional(),
@@ -58,12 +74,8 @@ export const createJobBody = z
   .strict();
 export type CreateJobBody = z.infer<typeof createJobBody>;
 
-/** Everything but the identifier and description, which are fixed at creation (seed 003). */
-export const updateJobBody = createJobBody
-  .omit({ id: true, description: true, direction: true, taskType: true })
-  .partial()
-  .extend({ id: z.never().optional(), description: z.never().optional() })
-  .strict();
+/** What an update may change; the identifier and description are fixed at creation (seed 003). */
+export const updateJobBody = z.object(editableJobFields).partial().strict();
 
 export const pauseBody = z.object({ note: z.string().max(500).optional() }).strict();
 export const eventBody = z.object({ source: z.string().max(200).default('api'), detail: z.string().max(2000).optional() }).strict();

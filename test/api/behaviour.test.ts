@@ -84,6 +84,17 @@ describe('API behaviour', () => {
       assert.match(r.json.errors[0].message, /description is fixed at creation/);
     });
 
+    it('changes only the fields an update names', async () => {
+      await create({ ...batchJob('keeps'), recipients: ['a@example.edu'], sendReport: true, timezone: 'Europe/Paris', rules: { delimiter: ';' } });
+      const r = await api.call(admin, 'PATCH', `${J}/keeps`, { name: 'Renamed' });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.name, 'Renamed');
+      assert.deepEqual(r.json.recipients, ['a@example.edu']);
+      assert.equal(r.json.sendReport, true);
+      assert.equal(r.json.timezone, 'Europe/Paris');
+      assert.equal(r.json.rules.delimiter, ';');
+    });
+
     it('refuses bodies that are not JSON, too large, or OPML sent as JSON', async () => {
       const notJson = await api.call(admin, 'POST', J, '{"id":', { type: 'application/json' });
       assert.equal(notJson.status, 400);
