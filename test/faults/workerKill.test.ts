@@ -47,7 +47,7 @@ describe('fault: worker killed five times during an import', function () {
       // Wait until the new worker is at work again (a phase started after the last kill),
       // then kill it at a random point of that work.
       await workResumedAfter(killedAt);
-      await sleep(500 + Math.floor(Math.random() * 3_000));
+      await sleep(200 + Math.floor(Math.random() * 1_300));
       const before = await runRecord(sys, 'crash', 'big');
       if (before?.ended_at) break;
       killedIn.push(before?.status ?? 'not started');
