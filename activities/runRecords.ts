@@ -66,11 +66,17 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
       run.status = outcome;
       run.reason = reason ?? null;
       run.failedPct = failedPercent(counters);
-      run.endedAt ??= new Date();
+      const summary = `read ${counters.read}, inserted ${counters.inserted}, updated ${counters.updated}, unchanged ${counters.unchanged}, deleted ${counters.deleted}, skipped ${counters.skipped}, warnings ${counters.warnings}, rejected ${counters.rejected}`;
+      // The closing log line and the end time in one flush: a reader who sees the run ended sees its last line.
+      if (!run.endedAt) {
+        run.endedAt = new Date();
+        em.persist(em.create(RunLogSchema, {
+          runId: run.id, at: run.endedAt, level: outcome === 'failed' || outcome === 'halted' ? 'error' : 'info',
+          message: `Run ${outcome}${reason ? `: ${reason}` : ''} (${summary}).`,
+        } as RunLog));
+      }
       await em.flush();
       await dropStaging(pool, run.id);
-      const summary = `read ${counters.read}, inserted ${counters.inserted}, updated ${counters.updated}, unchanged ${counters.unchanged}, deleted ${counters.deleted}, skipped ${counters.skipped}, warnings ${counters.warnings}, rejected ${counters.rejected}`;
-      await appendLog(em, run.id, outcome === 'failed' || outcome === 'halted' ? 'error' : 'info', `Run ${outcome}${reason ? `: ${reason}` : ''} (${summary}).`);
       return { outcome, reason, counters };
     },
   };

@@ -14,6 +14,7 @@ import {
 } from '../workflows/messages';
 import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
+import { logger } from '../infra/logger';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -81,6 +82,19 @@ export class JobService {
       if (e instanceof UniqueConstraintViolationException) throw new HttpError(409, 'Conflict', `Job ${id} already exists in domain ${domain}.`);
       throw e;
     }
+    try {
+      await this.startWorkflows(job);
+    } catch (e) {
+      // A job without its workflow could never run: undo, so the administrator can simply retry.
+      await deleteJobSchedule(this.deps.temporal, domain, job.identifier).catch(() => undefined);
+      await em.removeAndFlush(job);
+      throw e;
+    }
+    return job;
+  }
+
+  private async startWorkflows(job: Job): Promise<void> {
+    const { domain } = job;
     // The schedule first, so the job workflow finds it (and its next run time) when it starts.
     await this.syncSchedule(job);
     await this.deps.temporal.workflow.start<typeof jobWorkflow>('jobWorkflow', {
@@ -98,7 +112,6 @@ export class JobService {
         { key: TaskTypeKey, value: job.taskType },
       ],
     });
-    return job;
   }
 
   private async syncSchedule(job: Job): Promise<void> {
@@ -142,12 +155,16 @@ export class JobService {
   }
 
   /** The job's live state, from its workflow; undefined if the workflow is gone. */
+  /**
+   * The job's live state, from its workflow; undefined if the workflow is gone or does not
+   * answer (no worker running): the job then shows as `unknown` rather than failing the request.
+   */
   async liveState(job: Job): Promise<JobView | undefined> {
     try {
       return await this.handle(job).query(statusQuery);
     } catch (e) {
-      if (e instanceof WorkflowNotFoundError) return undefined;
-      throw e;
+      if (!(e instanceof WorkflowNotFoundError)) logger.warn({ domain: job.domain, jobId: job.identifier, error: (e as Error).message }, 'job workflow did not answer its status query');
+      return undefined;
     }
   }
 
