@@ -1,8 +1,10 @@
 import type { TaskType } from './taskType';
 import { sectionsCsv } from './sectionsCsv';
+import { trainingHistoryXml } from './trainingHistoryXml';
+import { usersCsv } from './usersCsv';
 
 /** Every task type the system knows, by name. */
-const TASK_TYPES: readonly TaskType[] = [sectionsCsv];
+const TASK_TYPES: readonly TaskType[] = [sectionsCsv, usersCsv, trainingHistoryXml];
 
 const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
 

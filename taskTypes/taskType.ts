@@ -7,7 +7,7 @@ export interface FieldSpec {
   name: string;
   column: string;
   /** SQL type of the column; text unless said. */
-  sqlType?: 'integer';
+  sqlType?: 'integer' | 'boolean' | 'date';
   /** Other header names sampling maps onto this field. */
   aliases?: string[];
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure, activityInfo } from '@temporalio/activity';
+import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
 import type { ImportRules } from '../../taskTypes/importRules';
@@ -16,7 +16,7 @@ import { CopyWriter, copyArray, createStaging, stagingTable } from './staging';
  */
 
 /** Rows per committed chunk; rejected text per chunk is bounded too. */
-export const CHUNK_ROWS = 200_000;
+export const CHUNK_ROWS = Number(process.env.IMPORT_CHUNK_ROWS) || 200_000;
 const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
 
 export interface SourceFile {
@@ -152,6 +152,7 @@ export async function stageRun(
       await db.query('commit');
       db.release();
       committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
+      heartbeat({ ...committed });
       rejects = [];
       rejectChars = 0;
       chunkRows = 0;

@@ -11,7 +11,7 @@ import { MAX_RAW_CHARS } from './csvParser';
 /**
  * Streams an XML file as records: each element named taskType.xmlRecord (by default
  * every child of the root) is one record; its attributes and the text of its child
- * elements are the fields, matched by name like CSV headers (exact, or rules.mapping).
+ * elements are the fields, matched by name: rules.mapping, the field's name, then its aliases.
  * Malformed XML halts the run with the line and column where it broke.
  */
 
@@ -19,7 +19,10 @@ const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>'
 
 export async function* readXmlRecords(file: string, taskType: TaskType, rules: ImportRules): AsyncGenerator<CsvItem> {
   const fileName = path.basename(file);
-  const lookup = fieldLookup(taskType, rules);
+  // An XML format names its elements once for all files: aliases apply as well as the mapping.
+  const byMapping = fieldLookup(taskType, rules);
+  const aliases = new Map(taskType.fields.flatMap((f) => (f.aliases ?? []).map((a) => [a.toLowerCase(), f.name] as const)));
+  const lookup = (name: string) => byMapping(name) ?? aliases.get(name.trim().toLowerCase());
   const parser = new SaxesParser({ position: true });
   const out: CsvItem[] = [];
   let depth = 0;

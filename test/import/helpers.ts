@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvParser } from '../../activities/import/csvParser';
@@ -73,4 +74,23 @@ export async function importOnce(sys: TestSystem, token: string, domain: string,
   const id = await createJob(sys, token, domain, source, opts);
   await runNow(sys, token, domain, id);
   return waitForRun(sys, token, domain, id, 1);
+}
+
+/**
+ * SIGKILLs a process and its descendants: spawnWorker's child is the tsx launcher, and
+ * the worker itself is its child, which killing the launcher alone leaves running.
+ */
+export function killTree(pid: number): void {
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(pid)]).toString().split('\n').filter(Boolean).map(Number);
+  } catch {
+    children = []; // pgrep exits 1 when there are none
+  }
+  for (const c of children) killTree(c);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { TaskType } from './taskType';
+
+/** usersCsv: people (students, instructors, staff) keyed by their user id, import only. */
+
+const optionalText = z.string().trim().transform((v) => (v === '' ? null : v));
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ROLES = ['student', 'instructor', 'staff', 'admin'];
+
+export const userRow = z.object({
+  user_id: z.string().trim().min(1, 'user_id is required'),
+  email: z.string().trim().toLowerCase().min(1, 'email is required').refine((v) => EMAIL.test(v), 'is not an email address'),
+  first_name: optionalText,
+  last_name: optionalText,
+  role: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .transform((v) => (v === '' ? 'student' : v))
+    .refine((v) => ROLES.includes(v), `must be one of ${ROLES.join(', ')}`),
+  department: optionalText,
+  active: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['', 'true', 'false', 'yes', 'no', 'y', 'n', '1', '0'].includes(v), 'must be true or false (or yes/no, 1/0)')
+    .transform((v) => (v === '' || ['true', 'yes', 'y', '1'].includes(v) ? 'true' : 'false')),
+});
+
+export const usersCsv: TaskType = {
+  name: 'usersCsv',
+  description: 'People (students, instructors, staff) with their email, role and department.',
+  directions: ['import'],
+  format: 'csv',
+  fields: [
+    { name: 'user_id', column: 'user_id', aliases: ['id', 'user', 'userid', 'login', 'username', 'person id'] },
+    { name: 'email', column: 'email', aliases: ['e-mail', 'email address', 'mail'] },
+    { name: 'first_name', column: 'first_name', aliases: ['first', 'given name', 'firstname', 'forename'] },
+    { name: 'last_name', column: 'last_name', aliases: ['last', 'surname', 'family name', 'lastname'] },
+    { name: 'role', column: 'role', aliases: ['type', 'user type', 'user role'] },
+    { name: 'department', column: 'department', aliases: ['dept', 'division', 'faculty'] },
+    { name: 'active', column: 'active', sqlType: 'boolean', aliases: ['enabled', 'is active', 'status'] },
+  ],
+  key: 'user_id',
+  table: 'users',
+  rowSchema: userRow as unknown as TaskType['rowSchema'],
+  defaultTiming: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['05:00'] },
+};
