@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TaskType } from './taskType';
+import type { ParsedRow, TaskType } from './taskType';
 
 /**
  * sectionsCsv: PRODUCT.md's reference format, for imports and exports alike.
@@ -58,6 +58,38 @@ function meetingWarnings(row: Record<string, string | number | null>): string[] 
   return ['invalid_meeting_pattern'];
 }
 
+const OPTIONAL = ['section_number', 'title', 'instructor', 'term', 'campus'] as const;
+const MEETING = ['meeting_days', 'start_time', 'end_time', 'room'] as const;
+const DIGITS = /^\d+$/;
+
+function whole(v: string): number | null | string {
+  const t = v.trim();
+  if (t === '') return null;
+  if (!DIGITS.test(t)) return 'must be a whole number, 0 or more';
+  const n = Number(t);
+  return n <= 2_147_483_647 ? n : 'is too large';
+}
+
+/** sectionRow's rules by hand, in its field order, for the hot loop (test/import/rowParsers.test.ts holds them equal). */
+function parseSection(v: Record<string, string>): ParsedRow {
+  const section_id = (v.section_id ?? '').trim();
+  if (!section_id) return { ok: false, column: 'section_id', message: 'section_id is required' };
+  const course_code = (v.course_code ?? '').trim();
+  if (!course_code) return { ok: false, column: 'course_code', message: 'course_code is required' };
+  const row: Record<string, string | number | null> = { section_id, course_code };
+  for (const f of OPTIONAL) row[f] = (v[f] ?? '').trim() || null;
+  const status = (v.status ?? '').trim().toLowerCase() || 'active';
+  if (status !== 'active' && status !== 'canceled') return { ok: false, column: 'status', message: 'must be "active" or "canceled"' };
+  row.status = status;
+  for (const f of MEETING) row[f] = (v[f] ?? '').trim() || null;
+  for (const f of ['capacity', 'enrolled'] as const) {
+    const n = whole(v[f] ?? '');
+    if (typeof n === 'string') return { ok: false, column: f, message: n };
+    row[f] = n;
+  }
+  return { ok: true, row };
+}
+
 export const sectionsCsv: TaskType = {
   name: 'sectionsCsv',
   description: 'Class sections with their meeting pattern and room (reference format).',
@@ -82,6 +114,7 @@ export const sectionsCsv: TaskType = {
   key: 'section_id',
   table: 'sections',
   rowSchema: sectionRow as unknown as TaskType['rowSchema'],
+  parseRow: parseSection,
   rowWarnings: meetingWarnings,
   processSql: [
     {

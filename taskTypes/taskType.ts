@@ -32,6 +32,11 @@ export interface TaskType {
   table: string;
   /** Validates a record of raw strings (by field name) into typed column values. */
   rowSchema: RowSchema;
+  /**
+   * Optional fast path with exactly rowSchema's rules and messages (the first failing field
+   * in field order), for the hot loop: zod costs about 10 µs a row. Tests hold the two equal.
+   */
+  parseRow?(values: Record<string, string>): ParsedRow;
   /** Warnings a single row raises on its own, possibly clearing values (returns kinds). */
   rowWarnings?(row: Record<string, string | number | null>): string[];
   /** SQL run while processing a staged run, for warnings that need the existing data. */
@@ -51,4 +56,14 @@ export interface TaskType {
 export interface ProcessRule {
   warning: string;
   sql: string;
+}
+
+export type ParsedRow = { ok: true; row: Record<string, string | number | null> } | { ok: false; column: string; message: string };
+
+/** rowSchema's result in ParsedRow form: the slow, always-available path. */
+export function parseWithSchema(taskType: TaskType, values: Record<string, string>): ParsedRow {
+  const parsed = taskType.rowSchema.safeParse(values);
+  if (parsed.success) return { ok: true, row: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, column: String(issue.path[0] ?? ''), message: issue.message };
 }

@@ -4,7 +4,7 @@ import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activit
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
 import type { ImportRules } from '../../taskTypes/importRules';
-import type { TaskType } from '../../taskTypes/taskType';
+import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
 import { throwIfCancelled, withHeartbeat } from './heartbeats';
 import { readRecords } from './records';
 import { CopyWriter, copyArray, createStaging, stagingTable } from './staging';
@@ -137,6 +137,7 @@ export async function stageRun(
     }
 
     const fieldColumns = taskType.fields.map((f) => f.column);
+    const parse = taskType.parseRow ?? ((values: Record<string, string>) => parseWithSchema(taskType, values));
     const cur: Checkpoint = { ...committed, warningsByKind: { ...committed.warningsByKind } };
     let db = await begin(pool);
     let staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
@@ -179,15 +180,13 @@ export async function stageRun(
               rejectChars += item.raw.length;
               cur.rejected++;
             } else {
-              const parsed = taskType.rowSchema.safeParse(item.values);
-              if (!parsed.success) {
-                const issue = parsed.error.issues[0]!;
-                const column = String(issue.path[0] ?? '');
-                rejects.push({ line: item.line, column, reason: `${prefix}${column}: ${issue.message}`, raw: item.raw });
+              const parsed = parse(item.values);
+              if (!parsed.ok) {
+                rejects.push({ line: item.line, column: parsed.column, reason: `${prefix}${parsed.column}: ${parsed.message}`, raw: item.raw });
                 rejectChars += item.raw.length;
                 cur.rejected++;
               } else {
-                const row = parsed.data;
+                const row = parsed.row;
                 const warnings = taskType.rowWarnings?.(row) ?? [];
                 for (const k of warnings) cur.warningsByKind[k] = (cur.warningsByKind[k] ?? 0) + 1;
                 const values: (string | number | null)[] = [i, item.line];

@@ -1,0 +1,3 @@
+import { getTaskType, taskTypeNames } from '../../taskTypes/registry';
+
+export const registeredTaskTypes = () => taskTypeNames().map(getTaskType);
