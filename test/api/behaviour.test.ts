@@ -10,7 +10,7 @@ describe('API behaviour', () => {
   let api: ApiSystem;
   let admin: string;
   let sys: string;
-  const J = '/domains/acme/jobs';
+  const J = '/domains/behaviour/jobs';
 
   const create = async (body: object) => {
     const r = await api.call(admin, 'POST', J, body);
@@ -25,7 +25,7 @@ describe('API behaviour', () => {
 
   before(async () => {
     api = await startApiSystem();
-    admin = await api.sys.token('domain_admin', 'acme');
+    admin = await api.sys.token('domain_admin', 'behaviour');
     sys = await api.sys.token('system_admin');
     await create(batchJob('j1'));
   });
@@ -57,11 +57,11 @@ describe('API behaviour', () => {
       ['GET', `${J}/j1/runs/1/logs?after=-5&limit=x`, undefined, 400, ['after', 'limit']],
       ['GET', `${J}/j1/runs/x/logs/stream`, undefined, 400, ['runNumber']],
       ['GET', `${J}/j1/runs/1.5/rejected.csv`, undefined, 400, ['runNumber']],
-      ['GET', '/domains/acme/schedules.opml?format=xml', undefined, 400, ['format']],
-      ['GET', '/domains/acme/audit?limit=100000', undefined, 400, ['limit']],
+      ['GET', '/domains/behaviour/schedules.opml?format=xml', undefined, 400, ['format']],
+      ['GET', '/domains/behaviour/audit?limit=100000', undefined, 400, ['limit']],
       ['POST', '/tokens', { name: 'x', role: 'god' }, 400, ['role']],
       ['POST', '/tokens', { name: 'x', role: 'domain_admin' }, 400, ['domain']],
-      ['POST', '/tokens', { name: 'x', role: 'system_admin', domain: 'acme' }, 400, ['domain']],
+      ['POST', '/tokens', { name: 'x', role: 'system_admin', domain: 'behaviour' }, 400, ['domain']],
       ['GET', '/tokens?includeRevoked=maybe', undefined, 400, ['includeRevoked']],
       ['DELETE', '/tokens/not-a-uuid', undefined, 400, ['tokenId']],
       ['GET', '/audit?domain=NO', undefined, 400, ['domain']],
@@ -100,7 +100,7 @@ describe('API behaviour', () => {
       assert.equal(notJson.status, 400);
       const big = await api.call(admin, 'POST', J, { ...batchJob('big'), description: 'x'.repeat(2_000_000) });
       assert.equal(big.status, 413);
-      const opmlAsJson = await api.call(admin, 'POST', '/domains/acme/schedules.opml', { opml: true });
+      const opmlAsJson = await api.call(admin, 'POST', '/domains/behaviour/schedules.opml', { opml: true });
       assert.equal(opmlAsJson.status, 415);
     });
   });
@@ -155,9 +155,9 @@ describe('API behaviour', () => {
       const globex = await api.call(sys, 'GET', '/jobs?domain=globex');
       assert.deepEqual(globex.json.items.map((i: { domain: string; id: string }) => `${i.domain}/${i.id}`), ['globex/g1']);
       const every = await api.call(sys, 'GET', '/jobs?sort=domain&limit=200');
-      assert.ok(every.json.items.some((i: { domain: string }) => i.domain === 'acme') && every.json.items.some((i: { domain: string }) => i.domain === 'globex'));
+      assert.ok(every.json.items.some((i: { domain: string }) => i.domain === 'behaviour') && every.json.items.some((i: { domain: string }) => i.domain === 'globex'));
       const own = await api.call(admin, 'GET', '/jobs?limit=200');
-      assert.ok(own.json.items.every((i: { domain: string }) => i.domain === 'acme'));
+      assert.ok(own.json.items.every((i: { domain: string }) => i.domain === 'behaviour'));
       assert.equal((await api.call(admin, 'GET', '/jobs?domain=globex')).status, 404);
     });
   });
@@ -180,7 +180,7 @@ describe('API behaviour', () => {
       assert.match(held.reason, /paused/);
       const run = await runEnded('b1', 1);
       assert.equal(run.trigger, 'manual');
-      const audit = await api.call(admin, 'GET', '/domains/acme/audit?action=runJobs');
+      const audit = await api.call(admin, 'GET', '/domains/behaviour/audit?action=runJobs');
       assert.match(audit.json.items[0].detail, /b1: started; rt: refused; nope: not_found; held: refused/);
     });
   });
@@ -196,26 +196,26 @@ describe('API behaviour', () => {
     const withoutDate = (doc: string) => doc.replace(/<dateCreated>.*<\/dateCreated>/, '');
 
     it('exports, imports unchanged, imports a change, and exports the change back', async () => {
-      const exported = await api.call(admin, 'GET', '/domains/acme/schedules.opml');
+      const exported = await api.call(admin, 'GET', '/domains/behaviour/schedules.opml');
       assert.equal(exported.status, 200);
       assert.match(exported.headers.get('content-type') ?? '', /text\/x-opml/);
       const doc = keep(exported.text);
       assert.match(doc, /jobId="o-calendar"[^>]*schedulingType="scheduled" timingKind="calendar" days="MONDAY,WEDNESDAY" times="06:00,18:30" timezone="Europe\/Paris"/);
 
-      const same = await api.call(admin, 'POST', '/domains/acme/schedules.opml', doc, { type: 'text/x-opml' });
+      const same = await api.call(admin, 'POST', '/domains/behaviour/schedules.opml', doc, { type: 'text/x-opml' });
       assert.equal(same.status, 200, same.text);
       assert.deepEqual(same.json, { updated: [], unchanged: opmlJobs.slice().sort((a, b) => doc.indexOf(`"${a}"`) - doc.indexOf(`"${b}"`)) });
 
       const changed = doc
         .replace(/(jobId="o-disabled"[^>]*)schedulingType="disabled"/, '$1schedulingType="scheduled" timingKind="interval" everyMinutes="360"')
         .replace(/(jobId="o-cron"[^>]*)active="true"/, '$1active="false"');
-      const imported = await api.call(admin, 'POST', '/domains/acme/schedules.opml', changed, { type: 'application/xml' });
+      const imported = await api.call(admin, 'POST', '/domains/behaviour/schedules.opml', changed, { type: 'application/xml' });
       assert.equal(imported.status, 200, imported.text);
       assert.deepEqual(imported.json.updated.sort(), ['o-cron', 'o-disabled']);
       const job = await api.call(admin, 'GET', `${J}/o-disabled`);
       assert.deepEqual(job.json.scheduling, { type: 'scheduled', timing: { kind: 'interval', everyMinutes: 360 } });
       assert.equal((await api.call(admin, 'GET', `${J}/o-cron`)).json.active, false);
-      const again = keep((await api.call(admin, 'GET', '/domains/acme/schedules.opml')).text);
+      const again = keep((await api.call(admin, 'GET', '/domains/behaviour/schedules.opml')).text);
       assert.equal(withoutDate(again), withoutDate(changed));
     });
 
@@ -228,7 +228,7 @@ describe('API behaviour', () => {
         ['<rss>\n</rss>', 1, /line 1: the root element is <rss>/],
       ];
       for (const [doc, line, message] of docs) {
-        const r = await api.call(admin, 'POST', '/domains/acme/schedules.opml', doc, { type: 'text/x-opml' });
+        const r = await api.call(admin, 'POST', '/domains/behaviour/schedules.opml', doc, { type: 'text/x-opml' });
         assert.equal(r.status, 400, r.text);
         assert.equal(r.json.line, line, r.text);
         assert.match(r.json.detail, message);
@@ -294,7 +294,7 @@ describe('API behaviour', () => {
 
   describe('tokens and failed authentication', () => {
     it('creates a token shown once, lists tokens without secrets, and revokes it', async () => {
-      const made = await api.call(sys, 'POST', '/tokens', { name: 'ci reader', role: 'read_only', domain: 'acme' });
+      const made = await api.call(sys, 'POST', '/tokens', { name: 'ci reader', role: 'read_only', domain: 'behaviour' });
       assert.equal(made.status, 201, made.text);
       assert.match(made.json.token, /^jf_/);
       assert.equal((await api.call(made.json.token, 'GET', J)).status, 200);
@@ -305,7 +305,7 @@ describe('API behaviour', () => {
       assert.equal((await api.call(sys, 'DELETE', `/tokens/${made.json.id}`)).status, 204);
       assert.equal((await api.call(made.json.token, 'GET', J)).status, 401);
       assert.equal((await api.call(sys, 'DELETE', `/tokens/${made.json.id}`)).status, 404);
-      const audit = await api.call(sys, 'GET', '/domains/acme/audit?action=createToken');
+      const audit = await api.call(sys, 'GET', '/domains/behaviour/audit?action=createToken');
       assert.ok(audit.json.items.some((e: { target: string }) => e.target === `tokens/${made.json.id}`));
       assert.ok(!(await api.call(sys, 'GET', '/audit?limit=500')).text.includes(made.json.token));
     });
