@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
 import { readRecords } from './records';
-import { stagingTable } from './staging';
+import { CopyWriter, stagingTable } from './staging';
 
 /**
  * A key seen twice in one run: the later rows leave staging and are rejected with
@@ -37,11 +37,11 @@ export async function findDuplicates(db: pg.ClientBase, runId: string, taskType:
   const name = (i: number) => path.basename(files[i] ?? '');
   const several = files.length > 1;
   const rows = [...wanted.entries()].sort((a, b) => a[1].file_index - b[1].file_index || a[1].line - b[1].line);
+  const out = new CopyWriter(db, 'rejected_rows', ['run_id', 'line', 'column_name', 'reason', 'raw']);
   for (const [k, r] of rows) {
     const where = r.first_file === r.file_index ? `line ${r.first_line}` : `line ${r.first_line} of ${name(r.first_file)}`;
-    await db.query('insert into rejected_rows (run_id, line, column_name, reason, raw) values ($1, $2, $3, $4, $5)', [
-      runId, r.line, taskType.key, `${several ? `${name(r.file_index)}: ` : ''}duplicate key (first seen on ${where})`, raws.get(k) ?? '',
-    ]);
+    await out.write([runId, r.line, taskType.key, `${several ? `${name(r.file_index)}: ` : ''}duplicate key (first seen on ${where})`, raws.get(k) ?? '']);
   }
+  await out.end();
   return moved.rowCount;
 }

@@ -24,10 +24,14 @@ export async function dropStaging(db: pg.ClientBase | pg.Pool, runId: string): P
   await db.query(`drop table if exists ${stagingTable(runId)}`);
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** Escapes one value for COPY's text format. */
 export function copyValue(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'number') return String(v);
+  // Most values need no escaping: testing first skips the replace's allocation.
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
 }
 
