@@ -5,7 +5,7 @@ import type { Config } from '../infra/config';
 import { AuditTrail } from './audit';
 import { authenticate, AuthFailureLimiter, type AuthFailureLimit } from './auth';
 import { JobQueries } from './jobQueries';
-import { JobService } from './jobService';
+import { JobService, type ServiceDeps } from './jobService';
 import { notFoundHandler, problemHandler } from './problem';
 import { ApiKit } from './routeKit';
 import { accessRoutes } from './routes/access';
@@ -17,7 +17,7 @@ import { systemRoutes } from './routes/system';
 export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'>;
+  config: ServiceDeps['config'];
   /** Failed authentications allowed per client address (default 10 a minute). */
   authFailureLimit?: AuthFailureLimit;
 }

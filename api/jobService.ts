@@ -14,6 +14,7 @@ import {
 } from '../workflows/messages';
 import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
+import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
@@ -22,7 +23,7 @@ import type { CreateJobBody } from './schemas';
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT'>>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots'>>;
 }
 
 /**
@@ -61,6 +62,21 @@ export class JobService {
     return this.deps.orm.em.fork().find(JobSchema, { domain }, { orderBy: { identifier: 'asc' } });
   }
 
+  /** A file: source or destination outside the allowed roots is refused before anything is saved. */
+  private async checkPaths(def: Pick<Job, 'sourceUrl' | 'destinationUrl'>): Promise<void> {
+    const roots = this.deps.config.fileRoots;
+    if (!roots) return;
+    for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
+      if (!url?.toLowerCase().startsWith('file:')) continue;
+      try {
+        await resolveAllowedPath(url, roots);
+      } catch (e) {
+        if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
+        throw e;
+      }
+    }
+  }
+
   async find(domain: string, identifier: string): Promise<Job> {
     const job = await this.deps.orm.em.fork().findOne(JobSchema, { domain, identifier });
     if (!job) throw notFound(`Job ${identifier}`);
@@ -76,6 +92,7 @@ export class JobService {
       createdAt: new Date(), updatedAt: new Date(),
     } as Job);
     this.check(job);
+    await this.checkPaths(job);
     try {
       await em.persistAndFlush(job);
     } catch (e) {
@@ -133,6 +150,7 @@ export class JobService {
     if (!job) throw notFound(`Job ${identifier}`);
     Object.assign(job, changes);
     this.check(job);
+    await this.checkPaths(job);
     await em.flush();
     await this.syncSchedule(job);
     await this.handle(job).signal(definitionChangedSignal, { settings: this.settingsOf(job), name: job.name });

@@ -68,10 +68,12 @@ describe('import: directory sources and allowed roots', function () {
 
   /** A source outside the roots is refused, at creation or at run time; either way nothing is read. */
   const refused = async (source: string, pattern: RegExp) => {
-    const created = await sys.call(admin, 'POST', `/domains/${domain}/jobs`, { id: `refused-${Date.now()}`, name: 'x', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: source });
+    const id = `refused-${Date.now()}`;
+    const created = await sys.call(admin, 'POST', `/domains/${domain}/jobs`, { id, name: 'x', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: source });
     if (created.status !== 201) {
-      assert.equal(created.status, 400, created.text);
+      assert.equal(created.status, 422, created.text);
       assert.match(created.text, pattern);
+      assert.equal((await sys.call(admin, 'GET', `/domains/${domain}/jobs/${id}`)).status, 404, 'a refused job is not saved');
       return;
     }
     await runNow(sys, admin, domain, created.json.id);
