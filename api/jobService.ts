@@ -16,6 +16,7 @@ import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
 import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
+import { literalHostRefusal } from '../infra/networkPolicy';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -62,8 +63,15 @@ export class JobService {
     return this.deps.orm.em.fork().find(JobSchema, { domain }, { orderBy: { identifier: 'asc' } });
   }
 
-  /** A file: source or destination outside the allowed roots is refused before anything is saved. */
+  /**
+   * A file: source or destination outside the allowed roots, or an https: destination on
+   * this machine or the private network, is refused before anything is saved.
+   */
   private async checkPaths(def: Pick<Job, 'sourceUrl' | 'destinationUrl'>): Promise<void> {
+    if (def.destinationUrl?.toLowerCase().startsWith('https:')) {
+      const refusal = literalHostRefusal(new URL(def.destinationUrl).hostname);
+      if (refusal) throw new HttpError(422, 'Destination refused', `destinationUrl: ${refusal}.`);
+    }
     const roots = this.deps.config.fileRoots;
     if (!roots) return;
     for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {

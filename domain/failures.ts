@@ -16,6 +16,7 @@ export const HALTED_TYPES = {
   credentialsRefused: 'CredentialsRefused',
   mappingMismatch: 'MappingMismatch',
   tooManyRejected: 'TooManyRejected',
+  destinationRefused: 'DestinationRefused',
 } as const;
 
 const failedSet = new Set<string>(Object.values(FAILED_TYPES));

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
+import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal } from '../../infra/networkPolicy';
 import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
 import type { SecretKind } from '../secrets';
 
@@ -197,6 +198,9 @@ const HTTP_TIMEOUT_MS = Number(process.env.EXPORT_HTTP_TIMEOUT_MS ?? 30_000);
 async function deliverHttps(d: Delivery): Promise<Delivered> {
   const u = new URL(d.url);
   const where = redactUrl(d.url);
+  // Literal addresses skip DNS, so the guarded lookup never sees them: check them here.
+  const literal = literalHostRefusal(u.hostname);
+  if (literal) throw ApplicationFailure.nonRetryable(`${where}: ${literal}.`, HALTED_TYPES.destinationRefused);
   const headers: Record<string, string | number> = {
     'content-type': 'text/csv; charset=utf-8',
     'content-length': d.bytes,
@@ -221,6 +225,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
         ca,
         rejectUnauthorized: true,
         timeout: HTTP_TIMEOUT_MS,
+        lookup: guardedLookup,
       },
       (res) => {
         // The body is read (and dropped) so the connection closes cleanly; only the status is kept.
@@ -240,6 +245,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
     body.on('error', (e) => req.destroy(e));
     body.pipe(req);
   }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === DESTINATION_REFUSED) throw ApplicationFailure.nonRetryable(`${where}: ${e.message}.`, HALTED_TYPES.destinationRefused);
     if (e.code && NETWORK_CODES.has(e.code)) throw unavailable(`${where} cannot be reached (${e.code}).`);
     if (e.code?.startsWith('ERR_TLS') || /certificate|self[- ]signed|SSL/i.test(e.message) || e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || e.code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || e.code === 'SELF_SIGNED_CERT_IN_CHAIN') {
       throw unavailable(`${where}: the TLS certificate is not trusted (${e.code ?? 'TLS error'}). Set EXPORT_CA_FILE for a private CA.`);

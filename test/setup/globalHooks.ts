@@ -40,6 +40,8 @@ Runtime.install({
 
 before(async function () {
   logger.level = process.env.LOG_LEVEL ?? 'warn';
+  // The tests' HTTPS and FTP peers can only live on loopback; tests of the refusal unset this.
+  process.env.EXPORT_ALLOWED_HOSTS ??= '127.0.0.1,localhost,::1';
   this.timeout(20 * 60_000); // a first run may build the Temporal CLI
   const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'data/test' });
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });

@@ -120,7 +120,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       running = worker.run();
     },
     spawnWorker() {
-      const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'worker/main.ts'], {
+      // node itself with the tsx loader, not the tsx launcher: a SIGKILL must hit the worker.
+      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: path.resolve(__dirname, '../..'),
         env: {
           ...process.env,

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSystem, type TestSystem } from '../setup/system';
+
+/**
+ * Hostile input is refused with a clear error and no side effect: destinations on this
+ * machine or the private network, paths out of the allowed roots, SQL in every filter.
+ */
+describe('hostile input', () => {
+  let sys: TestSystem;
+  let admin: string;
+  let saved: string | undefined;
+  const J = '/domains/hostile-api/jobs';
+  before(async () => {
+    sys = await startSystem();
+    admin = await sys.token('domain_admin', 'hostile-api');
+    saved = process.env.EXPORT_ALLOWED_HOSTS;
+  });
+  after(async () => {
+    process.env.EXPORT_ALLOWED_HOSTS = saved;
+    await sys?.stop();
+  });
+
+  const exportJob = (id: string, destinationUrl: string) =>
+    sys.call(admin, 'POST', J, { id, name: id, taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl });
+
+  it('refuses https destinations on loopback, link-local and private addresses, saving nothing', async () => {
+    delete process.env.EXPORT_ALLOWED_HOSTS;
+    const targets = ['https://127.0.0.1:8443/in', 'https://localhost/in', 'https://[::1]/in', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.8/in', 'https://192.168.0.10/in'];
+    for (const [i, url] of targets.entries()) {
+      const r = await exportJob(`ssrf-${i}`, url);
+      assert.equal(r.status, 422, `${url}: ${r.text}`);
+      assert.match(r.json.detail, /private network.*EXPORT_ALLOWED_HOSTS/);
+      assert.equal((await sys.call(admin, 'GET', `${J}/ssrf-${i}`)).status, 404, `${url} was saved`);
+    }
+    process.env.EXPORT_ALLOWED_HOSTS = '10.0.0.8';
+    assert.equal((await exportJob('allowed', 'https://10.0.0.8/in')).status, 201, 'an allow-listed host is accepted');
+  });
+
+  it('refuses sources outside the allowed roots: absolute, .. and symlinks', async () => {
+    fs.symlinkSync('/etc', path.join(sys.filesDir, 'etc-link'));
+    for (const [i, source] of ['file:///etc/passwd', `file://${sys.filesDir}/../../etc/passwd`, `file://${sys.filesDir}/etc-link/passwd`].entries()) {
+      const r = await sys.call(admin, 'POST', J, { id: `path-${i}`, name: 'x', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: source });
+      assert.equal(r.status, 422, `${source}: ${r.text}`);
+      assert.match(r.json.detail, /outside the allowed file roots/);
+    }
+  });
+
+  it('treats SQL in every filter as data', async () => {
+    const before = await sys.db.query('select count(*)::int as n from jobs');
+    const attacks = ["' OR 1=1 --", "x'; drop table jobs; --", '%', '_', '\\'];
+    for (const a of attacks) {
+      const q = encodeURIComponent(a);
+      const byText = await sys.call(admin, 'GET', `${J}?q=${q}`);
+      assert.equal(byText.status, 200, byText.text);
+      assert.equal(byText.json.total, 0, `q=${a} matched jobs`);
+      for (const filter of ['status', 'mode', 'taskType', 'sort']) {
+        const r = await sys.call(admin, 'GET', `${J}?${filter}=${q}`);
+        assert.ok(r.status === 400 || (r.status === 200 && r.json.total === 0), `${filter}=${a}: ${r.status} ${r.text}`);
+      }
+      const runs = await sys.call(admin, 'GET', `${J}/allowed/runs?outcome=${q}`);
+      assert.equal(runs.status, 400, runs.text);
+    }
+    const after = await sys.db.query('select count(*)::int as n from jobs');
+    assert.equal(after.rows[0].n, before.rows[0].n, 'no table was touched');
+  });
+});
