@@ -2,7 +2,6 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import type pg from 'pg';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import type { ActivityDeps, RunRef } from '../deps';
@@ -12,6 +11,7 @@ import { deliver, redactUrl } from './destinations';
 import { extractToFile } from './extract';
 import { exportRulesSchema, exportSpecOf } from './exportTypes';
 import { advanceCursor, batchName, claimChanges, writeChangesFile, type ChangeRange } from './realtime';
+import { inTransaction } from '../../db/transaction';
 
 /**
  * The two phases of an export run (PRODUCT.md, Statuses): extracting streams the rows from
@@ -30,20 +30,6 @@ export const exportWorkDir = () => process.env.EXPORT_WORK_DIR ?? path.join(os.t
 
 const spoolFile = (runId: string) => path.join(exportWorkDir(), `run_${runId}.csv`);
 
-async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('begin');
-    const result = await fn(db);
-    await db.query('commit');
-    return result;
-  } catch (e) {
-    await db.query('rollback').catch(() => undefined);
-    throw e;
-  } finally {
-    db.release();
-  }
-}
 
 export function exportActivities({ orm, pool, config }: ActivityDeps) {
   const load = async (ref: RunRef) => {

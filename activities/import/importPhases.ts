@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
@@ -13,6 +12,7 @@ import { listSourceFiles, markImported } from './fileSource';
 import { withHeartbeat } from './heartbeats';
 import { stagingTable } from './staging';
 import { stageRun } from './validate';
+import { inTransaction } from '../../db/transaction';
 
 /**
  * The three phases of an import run (PRODUCT.md, Statuses): validating reads every row
@@ -23,20 +23,6 @@ import { stageRun } from './validate';
  * transactions that a retry simply redoes.
  */
 
-async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('begin');
-    const result = await fn(db);
-    await db.query('commit');
-    return result;
-  } catch (e) {
-    await db.query('rollback').catch(() => undefined);
-    throw e;
-  } finally {
-    db.release();
-  }
-}
 
 /** A processing rule's SQL with its tables named and its {domain} and {rules} bound as parameters. */
 function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { startApi } from '../../api/server';
 import type { AuthFailureLimit } from '../../api/auth';
+import { apiClient, type ApiCall } from '../setup/apiClient';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -10,8 +11,7 @@ import { startSystem, type TestSystem } from '../setup/system';
 export interface ApiSystem {
   sys: TestSystem;
   url: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies freely
-  call(token: string | undefined, method: string, url: string, body?: unknown, opts?: { type?: string; headers?: Record<string, string> }): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  call: ApiCall;
   stop(): Promise<void>;
 }
 
@@ -25,26 +25,7 @@ export async function startApiSystem(authFailureLimit: AuthFailureLimit = { max:
   return {
     sys,
     url: api.url,
-    async call(token, method, url, body, opts = {}) {
-      const type = opts.type ?? 'application/json';
-      const res = await fetch(api.url + url, {
-        method,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': type }),
-          ...opts.headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text, headers: res.headers };
-    },
+    call: apiClient(api.url),
     async stop() {
       await api.close();
       await sys.stop();

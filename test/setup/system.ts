@@ -13,6 +13,7 @@ import type { Role } from '../../db/entities';
 import { openOrm } from '../../db/orm';
 import { connectClient } from '../../temporal/connection';
 import { createWorker } from '../../worker/createWorker';
+import { apiClient, type ApiResponse } from './apiClient';
 import { testEnv } from './globalHooks';
 
 /**
@@ -29,8 +30,7 @@ export interface TestSystem {
   worker: Worker;
   token(role: Role, domain?: string): Promise<string>;
   /** fetch against the API with a token. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies freely
-  call(token: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any; text: string; headers: Headers }>;
+  call(token: string, method: string, url: string, body?: unknown): Promise<ApiResponse>;
   /** Stops and restarts the worker (a worker restart in the middle of a run). */
   restartWorker(): Promise<void>;
   /** A worker in its own process on this system's task queue, database and files. */
@@ -81,6 +81,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   let running = worker?.run();
   let api = await startApi({ orm, temporal: client, config }, '127.0.0.1', 0);
   const apiPort = Number(new URL(api.url).port);
+  const call = apiClient(`http://127.0.0.1:${apiPort}`);
   const children = new Set<ChildProcess>();
 
   return {
@@ -95,24 +96,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       return worker;
     },
     token: async (role, domain) => (await createToken(orm, { name: `${role}@${domain ?? '*'}`, role, domain })).token,
-    async call(token, method, url, body) {
-      const send = () =>
-        fetch(`http://127.0.0.1:${apiPort}${url}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      // A kept-alive connection to an API that restarted fails once; reads are retried as a client would.
-      const res = await send().catch((e) => (method === 'GET' ? send() : Promise.reject(e)));
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text, headers: res.headers };
-    },
+    call: (token, method, url, body) => call(token, method, url, body),
     async restartWorker() {
       worker?.shutdown();
       await running;
