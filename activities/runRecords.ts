@@ -34,7 +34,7 @@ export async function appendLog(em: EntityManager, runId: string, level: RunLog[
 export function runRecordActivities({ orm, pool }: ActivityDeps) {
   return {
     /** Creates the run's record; a retried call finds it already there. */
-    async recordRunStart(ref: RunRef & { trigger: RunTrigger; attempt: number }): Promise<void> {
+    async recordRunStart(ref: RunRef & { trigger: RunTrigger; attempt: number; scheduledAt?: string }): Promise<void> {
       const em = orm.em.fork();
       const job = await findJob(em, ref.domain, ref.jobId);
       const existing = await em.findOne(RunSchema, { jobId: job.id, number: ref.runNumber });

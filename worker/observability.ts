@@ -1,7 +1,7 @@
 import type { Context as ActivityContext } from '@temporalio/activity';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type ActivityInboundCallsInterceptor, type LogLevel } from '@temporalio/worker';
-import { logger } from '../infra/logger';
-import { activitiesInFlight, phaseDuration, rowsTotal, runsTotal } from '../infra/metrics';
+import { logger, type Logger } from '../infra/logger';
+import { activitiesInFlight, phaseDuration, rowsTotal, runsTotal, scheduleLag } from '../infra/metrics';
 
 /** Which run phase each data activity is. */
 const PHASE_OF: Record<string, string> = {
@@ -13,12 +13,12 @@ const PHASE_OF: Record<string, string> = {
  * Logs every activity with the ids operators search by, and turns finished runs into
  * metrics. One place, so activities themselves stay about their work.
  */
-export function observeActivity(ctx: ActivityContext): ActivityInboundCallsInterceptor {
+export function observeActivity(ctx: ActivityContext, baseLogger: Logger = logger): ActivityInboundCallsInterceptor {
   return {
     async execute(input, next) {
       const { activityType, attempt, workflowExecution, taskQueue } = ctx.info;
       const ref = (input.args[0] ?? {}) as { domain?: string; jobId?: string; runNumber?: number };
-      const log = logger.child({
+      const log = baseLogger.child({
         activity: activityType, attempt, taskQueue, workflowId: workflowExecution?.workflowId,
         domain: ref.domain, jobId: ref.jobId, runNumber: ref.runNumber,
       });
@@ -30,6 +30,7 @@ export function observeActivity(ctx: ActivityContext): ActivityInboundCallsInter
         const value = await next(input);
         result = 'ok';
         if (activityType === 'recordRunEnd') recordRunMetrics(value as RunEnd, log);
+        else if (activityType === 'recordRunStart' && attempt === 1) recordScheduleLag(input.args[0] as { scheduledAt?: string });
         else log.debug('activity completed');
         return value;
       } catch (err) {
@@ -50,7 +51,12 @@ interface RunEnd {
   counters: Record<string, number>;
 }
 
-function recordRunMetrics(end: RunEnd, log: typeof logger): void {
+/** How late a scheduled run started against its schedule (first attempt of the start record only). */
+function recordScheduleLag({ scheduledAt }: { scheduledAt?: string }): void {
+  if (scheduledAt) scheduleLag.observe(Math.max(0, (Date.now() - Date.parse(scheduledAt)) / 1000));
+}
+
+function recordRunMetrics(end: RunEnd, log: Logger): void {
   runsTotal.inc({ outcome: end.outcome });
   for (const [kind, n] of Object.entries(end.counters)) if (n) rowsTotal.inc({ kind }, n);
   log.info({ outcome: end.outcome, reason: end.reason, counters: end.counters }, 'run ended');

@@ -194,6 +194,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
         runNumber: number,
         trigger: request.trigger,
         attempt,
+        scheduledAt: request.scheduledAt,
         direction: input.direction,
         taskType: input.taskType,
         jobWorkflowId: workflowInfo().workflowId,

@@ -28,6 +28,8 @@ export interface RunWorkflowInput {
   taskType: string;
   /** The job workflow to tell about phase changes. */
   jobWorkflowId: string;
+  /** For schedule triggers: when the schedule meant the run to start (for the schedule-lag metric). */
+  scheduledAt?: string;
 }
 
 export interface RunResult {
@@ -85,7 +87,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
 
   let result: RunResult;
   try {
-    await bookkeeping.recordRunStart({ ...ref, trigger: input.trigger, attempt: input.attempt });
+    await bookkeeping.recordRunStart({ ...ref, trigger: input.trigger, attempt: input.attempt, scheduledAt: input.scheduledAt });
     if (input.direction === 'import') {
       await enter('validating');
       counters = await dataPhases.validateImport(ref);

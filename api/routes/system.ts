@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
+import { registry } from '../../infra/metrics';
 import { docsPage } from '../docsPage';
 import type { ApiKit } from '../routeKit';
 
@@ -27,6 +28,14 @@ export function systemRoutes(kit: ApiKit, orm: MikroORM, temporal: Client): void
       await temporal.workflowService.getSystemInfo({}).then(() => (checks.temporal = 'ok'), (e: Error) => (checks.temporal = e.message));
       const ok = Object.values(checks).every((v) => v === 'ok');
       res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+    },
+  );
+
+  kit.route(
+    { method: 'get', path: '/metrics', operationId: 'metrics', tag, access: 'public', summary: 'Prometheus metrics of this API process',
+      responses: { 200: { description: 'Prometheus text format.', type: 'text/plain' } } },
+    async (_in, _req, res) => {
+      res.type(registry.contentType).send(await registry.metrics());
     },
   );
 
