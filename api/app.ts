@@ -1,7 +1,6 @@
 import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../infra/config';
 import { AuditTrail } from './audit';
 import { authenticate, AuthFailureLimiter, type AuthFailureLimit } from './auth';
 import { JobQueries } from './jobQueries';
