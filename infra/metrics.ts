@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * are exported by the worker's Runtime on a port of their own (see worker/runtime.ts).
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'jobflow_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'jobflow_' });
 
 export const runsTotal = new Counter({
   name: 'jobflow_runs_total', help: 'Finished runs by outcome', labelNames: ['outcome', 'task_type'] as const, registers: [registry],
