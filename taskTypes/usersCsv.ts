@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { TaskType } from './taskType';
 
-/** usersCsv: people (students, instructors, staff) keyed by their user id, import only. */
+/** usersCsv: people (students, instructors, staff) keyed by their user id, imported and exported. */
 
 const optionalText = z.string().trim().transform((v) => (v === '' ? null : v));
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -30,7 +30,7 @@ export const userRow = z.object({
 export const usersCsv: TaskType = {
   name: 'usersCsv',
   description: 'People (students, instructors, staff) with their email, role and department.',
-  directions: ['import'],
+  directions: ['import', 'export'],
   format: 'csv',
   fields: [
     { name: 'user_id', column: 'user_id', aliases: ['id', 'user', 'userid', 'login', 'username', 'person id'] },

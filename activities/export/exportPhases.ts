@@ -46,7 +46,11 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
         HALTED_TYPES.mappingMismatch,
       );
     }
-    return { em, job, run, spec, rules: parsed.data, realtime: job.mode === 'realtime' };
+    const realtime = job.mode === 'realtime';
+    if (realtime && !spec.descriptor.realtime) {
+      throw ApplicationFailure.nonRetryable(`Realtime exports of ${job.taskType} are not available; export it in batches.`, HALTED_TYPES.mappingMismatch);
+    }
+    return { em, job, run, spec, rules: parsed.data, realtime };
   };
   type Loaded = Awaited<ReturnType<typeof load>>;
 

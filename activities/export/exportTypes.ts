@@ -12,10 +12,14 @@ export interface ExportDescriptor {
   filters: Record<string, string>;
   /** The file name a directory destination gets, without extension. */
   fileStem: string;
+  /** Whether changes to the table are recorded in an outbox, so a realtime job can send them. */
+  realtime?: boolean;
 }
 
 const DESCRIPTORS: Record<string, ExportDescriptor> = {
-  sectionsCsv: { filters: { campuses: 'campus', terms: 'term' }, fileStem: 'sections' },
+  sectionsCsv: { filters: { campuses: 'campus', terms: 'term' }, fileStem: 'sections', realtime: true },
+  // People have no campus or term: a users export is the domain's whole table.
+  usersCsv: { filters: {}, fileStem: 'users' },
 };
 
 /** The rules an export job reads; the rest of a job's rules (import settings) are ignored. */

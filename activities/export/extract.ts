@@ -4,6 +4,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
+import type { FieldSpec } from '../../taskTypes/taskType';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { formulaSafeSql } from './render';
 
@@ -16,13 +17,28 @@ import { formulaSafeSql } from './render';
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * A column's exported text: numbers as numbers, booleans as true/false and dates as
+ * YYYY-MM-DD (what the import side reads back, whatever the session's DateStyle), text
+ * formula-safe.
+ */
+function exportedValueSql(col: string, sqlType: FieldSpec['sqlType']): string {
+  switch (sqlType) {
+    case 'integer':
+      return col;
+    case 'boolean':
+      return `case when ${col} then 'true' when not ${col} then 'false' end`;
+    case 'date':
+      return `to_char(${col}, 'YYYY-MM-DD')`;
+    default:
+      return formulaSafeSql(col);
+  }
+}
+
 /** The SELECT an export runs: the task type's fields in order, formula-safe, key order. */
 export function exportSelect(db: Pick<pg.ClientBase, 'escapeLiteral'>, spec: ExportSpec, domain: string, rules: ExportRules): string {
   const t = spec.taskType;
-  const columns = spec.fields.map((f) => {
-    const col = `t.${quoteIdent(f.column)}`;
-    return `${f.sqlType === 'integer' ? col : formulaSafeSql(col)} as ${quoteIdent(f.name)}`;
-  });
+  const columns = spec.fields.map((f) => `${exportedValueSql(`t.${quoteIdent(f.column)}`, f.sqlType)} as ${quoteIdent(f.name)}`);
   const where = [`t.domain = ${db.escapeLiteral(domain)}`];
   for (const [rule, column] of Object.entries(spec.descriptor.filters)) {
     const values = rules[rule as keyof ExportRules];
