@@ -3,7 +3,7 @@ import type { TaskType } from './taskType';
 
 /**
  * trainingHistoryXml: course completions from a learning platform, as XML
- * (`<completion id="...">` elements with one child element per field), import only.
+ * (`<completion id="...">` elements with one child element per field), imported and exported.
  */
 
 const optionalText = z.string().trim().transform((v) => (v === '' ? null : v));
@@ -34,7 +34,7 @@ export const trainingRow = z.object({
 export const trainingHistoryXml: TaskType = {
   name: 'trainingHistoryXml',
   description: 'Training completions (who finished which course, when, with what score), from XML.',
-  directions: ['import'],
+  directions: ['import', 'export'],
   format: 'xml',
   xmlRecord: 'completion',
   fields: [

@@ -28,6 +28,8 @@ export interface Delivery {
   url: string;
   /** Name for a directory destination (a URL ending in `/`, or an existing directory). */
   fileName: string;
+  /** The Content-Type an HTTPS receiver is told (CSV unless said). */
+  contentType?: string;
   /** Changes the final name (a realtime batch goes under a name of its own). */
   nameFor?: (name: string) => string;
   /** Sent as Idempotency-Key to HTTPS receivers, so a repeated POST can be recognised. */
@@ -202,7 +204,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
   const literal = literalHostRefusal(u.hostname);
   if (literal) throw ApplicationFailure.nonRetryable(`${where}: ${literal}.`, HALTED_TYPES.destinationRefused);
   const headers: Record<string, string | number> = {
-    'content-type': 'text/csv; charset=utf-8',
+    'content-type': d.contentType ?? 'text/csv; charset=utf-8',
     'content-length': d.bytes,
     'idempotency-key': d.deliveryId,
   };

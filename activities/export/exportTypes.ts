@@ -14,12 +14,19 @@ export interface ExportDescriptor {
   fileStem: string;
   /** Whether changes to the table are recorded in an outbox, so a realtime job can send them. */
   realtime?: boolean;
+  /**
+   * For an XML task type: the document's root element, and the attribute of each record
+   * element (taskType.xmlRecord) that holds the key; the other fields are child elements.
+   */
+  xml?: { root: string; keyAttribute: string };
 }
 
 const DESCRIPTORS: Record<string, ExportDescriptor> = {
   sectionsCsv: { filters: { campuses: 'campus', terms: 'term' }, fileStem: 'sections', realtime: true },
   // People have no campus or term: a users export is the domain's whole table.
   usersCsv: { filters: {}, fileStem: 'users' },
+  // The import side's document shape: <trainingHistory><completion id="..."><user_id>…
+  trainingHistoryXml: { filters: {}, fileStem: 'training-history', xml: { root: 'trainingHistory', keyAttribute: 'id' } },
 };
 
 /** The rules an export job reads; the rest of a job's rules (import settings) are ignored. */
@@ -39,6 +46,7 @@ export function exportSpecOf(taskTypeName: string): ExportSpec | undefined {
   const taskType = findTaskType(taskTypeName);
   const descriptor = DESCRIPTORS[taskTypeName];
   if (!taskType || !descriptor || !taskType.directions.includes('export')) return undefined;
+  if (taskType.format === 'xml' && !(descriptor.xml && taskType.xmlRecord)) return undefined;
   return { taskType, descriptor, fields: taskType.fields };
 }
 

@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldSpec } from '../../taskTypes/taskType';
 import type { ExportRules, ExportSpec } from './exportTypes';
-import { formulaSafeSql } from './render';
+import { inTransaction } from '../../db/transaction';
+import { formulaSafeSql, xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
 
 /**
  * Batch extraction: one `COPY (SELECT ...) TO STDOUT (FORMAT csv, HEADER)` streams the
@@ -22,23 +23,27 @@ const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * YYYY-MM-DD (what the import side reads back, whatever the session's DateStyle), text
  * formula-safe.
  */
-function exportedValueSql(col: string, sqlType: FieldSpec['sqlType']): string {
+function exportedValueSql(col: string, sqlType: FieldSpec['sqlType'], formulaSafe: boolean): string {
   switch (sqlType) {
     case 'integer':
-      return col;
+      return formulaSafe ? col : `${col}::text`;
     case 'boolean':
       return `case when ${col} then 'true' when not ${col} then 'false' end`;
     case 'date':
       return `to_char(${col}, 'YYYY-MM-DD')`;
     default:
-      return formulaSafeSql(col);
+      return formulaSafe ? formulaSafeSql(col) : col;
   }
 }
 
-/** The SELECT an export runs: the task type's fields in order, formula-safe, key order. */
+/**
+ * The SELECT an export runs: the task type's fields in order, key order; formula-safe for
+ * CSV, and for XML every value as text, as stored.
+ */
 export function exportSelect(db: Pick<pg.ClientBase, 'escapeLiteral'>, spec: ExportSpec, domain: string, rules: ExportRules): string {
   const t = spec.taskType;
-  const columns = spec.fields.map((f) => `${exportedValueSql(`t.${quoteIdent(f.column)}`, f.sqlType)} as ${quoteIdent(f.name)}`);
+  const csv = t.format === 'csv';
+  const columns = spec.fields.map((f) => `${exportedValueSql(`t.${quoteIdent(f.column)}`, f.sqlType, csv)} as ${quoteIdent(f.name)}`);
   const where = [`t.domain = ${db.escapeLiteral(domain)}`];
   for (const [rule, column] of Object.entries(spec.descriptor.filters)) {
     const values = rules[rule as keyof ExportRules];
@@ -55,8 +60,19 @@ export interface ExtractResult {
   bytes: number;
 }
 
-/** Streams the export into `file` (through `file`.part, renamed when complete). */
+/** Streams the export into `file` (through `file`.part, renamed when complete), as CSV or XML by the task type's format. */
 export async function extractToFile(
+  pool: pg.Pool,
+  spec: ExportSpec,
+  domain: string,
+  rules: ExportRules,
+  file: string,
+  onProgress: (bytes: number) => void = () => undefined,
+): Promise<ExtractResult> {
+  return spec.taskType.format === 'xml' ? extractXmlToFile(pool, spec, domain, rules, file, onProgress) : extractCsvToFile(pool, spec, domain, rules, file, onProgress);
+}
+
+async function extractCsvToFile(
   pool: pg.Pool,
   spec: ExportSpec,
   domain: string,
@@ -89,5 +105,73 @@ export async function extractToFile(
     throw e;
   } finally {
     db.release();
+  }
+}
+
+/** Rows a cursor fetch brings at a time: what an XML export holds in memory. */
+const XML_FETCH_ROWS = 2_000;
+
+/**
+ * XML extraction: a cursor over the same SELECT (one transaction, so one snapshot), fetched
+ * a page at a time and rendered element by element into the spool file, waiting for the
+ * file when it is behind; memory holds one page whatever the table's size.
+ */
+async function extractXmlToFile(
+  pool: pg.Pool,
+  spec: ExportSpec,
+  domain: string,
+  rules: ExportRules,
+  file: string,
+  onProgress: (bytes: number) => void,
+): Promise<ExtractResult> {
+  const xml = spec.descriptor.xml!;
+  const record = spec.taskType.xmlRecord!;
+  const fieldNames = spec.fields.map((f) => f.name);
+  const part = `${file}.part`;
+  const out = fs.createWriteStream(part, { highWaterMark: 1024 * 1024 });
+  let failed: Error | undefined;
+  out.on('error', (e) => (failed ??= e));
+  let bytes = 0;
+  let reported = 0;
+  const write = async (s: string) => {
+    if (failed) throw failed;
+    bytes += Buffer.byteLength(s);
+    if (!out.write(s)) {
+      await new Promise<void>((resolve, reject) => {
+        out.once('drain', resolve);
+        out.once('error', reject);
+      });
+    }
+    if (bytes - reported >= 4 * 1024 * 1024) {
+      reported = bytes;
+      onProgress(bytes);
+    }
+  };
+  try {
+    const rows = await inTransaction(pool, async (db) => {
+      await db.query('set transaction isolation level repeatable read, read only');
+      await db.query(`declare export_rows no scroll cursor for ${exportSelect(db, spec, domain, rules)}`);
+      await write(xmlPrologue(xml.root));
+      let n = 0;
+      for (;;) {
+        const page = await db.query<Record<string, string | null>>(`fetch forward ${XML_FETCH_ROWS} from export_rows`);
+        let chunk = '';
+        for (const row of page.rows) chunk += xmlRecordElement(record, xml.keyAttribute, spec.taskType.key, fieldNames, row);
+        if (chunk) await write(chunk);
+        n += page.rows.length;
+        if (page.rows.length < XML_FETCH_ROWS) break;
+      }
+      await db.query('close export_rows');
+      return n;
+    });
+    await write(xmlEpilogue(xml.root));
+    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (failed) throw failed;
+    await fsp.rename(part, file);
+    return { rows, bytes };
+  } catch (e) {
+    out.destroy();
+    await fsp.rm(part, { force: true });
+    throw e;
   }
 }
