@@ -10,7 +10,9 @@ import { ApiKit } from './routeKit';
 import { accessRoutes } from './routes/access';
 import { jobRoutes } from './routes/jobs';
 import { runRoutes } from './routes/runs';
+import { samplingRoutes } from './routes/sampling';
 import { scheduleRoutes } from './routes/schedules';
+import { secretRoutes } from './routes/secrets';
 import { systemRoutes } from './routes/system';
 
 export interface ApiDeps {
@@ -32,6 +34,8 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   jobRoutes(kit, service, queries);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
+  samplingRoutes(kit, deps.orm, service, deps.config.fileRoots);
+  secretRoutes(kit, deps.orm, service);
   return { kit, audit };
 }
 

@@ -1,0 +1,166 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import express, { type RequestHandler } from 'express';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { IMPORTED_SUFFIX, PathRefusedError, resolveAllowedPath } from '../../activities/import/fileSource';
+import { sampleFile } from '../../activities/import/sampling';
+import { JobSchema, type Job } from '../../db/entities';
+import type { SetupStatus } from '../../domain/jobDefinition';
+import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
+import { findTaskType } from '../../taskTypes/registry';
+import { definitionChangedSignal } from '../../workflows/messages';
+import { auditAs } from '../audit';
+import type { JobService } from '../jobService';
+import { HttpError, notFound, parseOr400 } from '../problem';
+import type { ApiKit } from '../routeKit';
+import { jobParams } from '../schemas';
+
+/**
+ * Sampling (issue 6 §4; PRODUCT.md, Statuses): an administrator sends a sample file (or asks
+ * for the job's own file: source to be sampled) and gets the proposed encoding, delimiter and
+ * mapping, a preview and the problems. The job shows `sampling` meanwhile, then `ready` (no
+ * problems) or `sampling_failed`. Accepting applies the (possibly edited) proposed rules.
+ */
+
+export const SAMPLE_TYPES = ['text/csv', 'application/octet-stream'];
+export const SAMPLE_LIMIT = '5mb';
+
+const fromSourceBody = z.object({ fromSource: z.literal(true) }).strict();
+
+const previewRow = z.object({
+  line: z.number().int(),
+  values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
+  rejected: z.object({ column: z.string().optional(), reason: z.string() }).optional(),
+});
+export const samplingResult = z
+  .object({
+    status: z.enum(['ready', 'sampling_failed']).describe("The job's setup status after this sample."),
+    proposedRules: importRulesSchema.describe('Complete rules, ready to accept (POST .../sample/accept) as they are or edited.'),
+    headers: z.array(z.string()),
+    preview: z.array(previewRow),
+    problems: z.array(z.string()).describe('Sentences an administrator can act on; none means the proposal validates.'),
+  })
+  .meta({ id: 'SamplingResult' });
+
+export const acceptSampleBody = z
+  .object({ rules: importRulesSchema.describe("The rules to save with the job: the proposal, or the proposal changed (mapping, encoding, delimiter...). Replaces the job's rules.") })
+  .strict();
+
+/** Sets the job's setup status (and rules) and tells its workflow, as JobService.update does. */
+async function applySetup(orm: MikroORM, service: JobService, job: Pick<Job, 'domain' | 'identifier'>, changes: { setupStatus: SetupStatus; rules?: ImportRules }): Promise<Job> {
+  const em = orm.em.fork();
+  const fresh = await em.findOne(JobSchema, { domain: job.domain, identifier: job.identifier });
+  if (!fresh) throw notFound(`Job ${job.identifier}`);
+  Object.assign(fresh, changes);
+  await em.flush();
+  await service.handle(fresh).signal(definitionChangedSignal, { settings: service.settingsOf(fresh), name: fresh.name });
+  return fresh;
+}
+
+/** The file a job's file: source points at (the first new file of a directory). */
+async function sourceFile(job: Job, roots: readonly string[] | undefined): Promise<string> {
+  const url = job.sourceUrl;
+  if (!url || !url.toLowerCase().startsWith('file:')) {
+    throw new HttpError(422, 'Source cannot be sampled', 'Only a file: source can be sampled from the server; upload a sample file instead (text/csv or application/octet-stream).');
+  }
+  if (!roots) throw new HttpError(422, 'Source cannot be sampled', 'No allowed file roots are configured on this API; upload a sample file instead.');
+  let real: string;
+  try {
+    real = await resolveAllowedPath(url, roots);
+  } catch (e) {
+    if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `sourceUrl: ${e.message}.`);
+    throw e;
+  }
+  const st = await fs.stat(real).catch(() => undefined);
+  if (!st) throw new HttpError(422, 'Source not found', 'The job\'s source file does not exist; upload a sample file instead.');
+  if (!st.isDirectory()) return real;
+  const names = (await fs.readdir(real)).filter((n) => !n.endsWith(IMPORTED_SUFFIX)).sort();
+  for (const n of names) if ((await fs.stat(path.join(real, n))).isFile()) return path.join(real, n);
+  throw new HttpError(422, 'Nothing to sample', "The job's source directory has no new file; upload a sample file instead.");
+}
+
+export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, fileRoots?: readonly string[]): void {
+  const tag = 'Sampling';
+  const samplePath = '/domains/:domain/jobs/:jobId/sample';
+
+  // The sample's bytes, undecoded (the sampler detects the encoding): parsed before the kit's
+  // text parser and handed on as a latin1 string, which maps each byte to one character.
+  const raw = express.raw({ type: SAMPLE_TYPES, limit: SAMPLE_LIMIT });
+  const keepBytes: RequestHandler = (req, res, next) => {
+    if (!req.headers.authorization) return next(); // the kit answers 401 without reading the body
+    raw(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      if (Buffer.isBuffer(req.body)) {
+        res.locals.sampleBytes = req.body;
+        req.body = '';
+      } else if (req.body && typeof req.body === 'object' && req.is('application/json')) {
+        res.locals.sampleJson = req.body;
+        req.body = '';
+      }
+      next();
+    });
+  };
+  kit.router.post(samplePath, keepBytes);
+
+  kit.route(
+    { method: 'post', path: samplePath, operationId: 'sampleJob', tag, access: 'write', summary: 'Sample a file: propose encoding, delimiter and mapping',
+      description: `Send a sample file as the body (text/csv or application/octet-stream, at most ${SAMPLE_LIMIT}; larger is 413), or the JSON {"fromSource": true} to sample the job's own file: source. ` +
+        'The job shows `sampling` while it works, then `ready` when the proposal has no problems, or `sampling_failed` (the problems say what to change). ' +
+        "The proposal is not saved: accept it (or an edited copy) with POST .../sample/accept, which replaces the job's rules.",
+      params: jobParams,
+      textBody: { types: [...SAMPLE_TYPES, 'application/json'], limit: SAMPLE_LIMIT, description: 'The sample file, or application/json {"fromSource": true}.' },
+      responses: { 200: { description: 'The proposal, preview and problems.', schema: samplingResult }, 413: { description: `The sample is larger than ${SAMPLE_LIMIT}.` }, 415: { description: 'Another media type.' }, 422: { description: 'The job cannot be sampled (an export, or a source that is not a readable file: URL).' } } },
+    async ({ params }, _req, res) => {
+      const job = await service.find(params.domain, params.jobId);
+      const taskType = findTaskType(job.taskType);
+      if (!taskType || job.direction !== 'import') throw new HttpError(422, 'Cannot sample', 'Only import jobs read files; sampling applies to them.');
+      const bytes = res.locals.sampleBytes as Buffer | undefined;
+      const json = res.locals.sampleJson as unknown;
+      if (json !== undefined) parseOr400(fromSourceBody, json, 'body');
+      else if (!bytes) throw new HttpError(415, 'Unsupported Media Type', `Send the sample as ${SAMPLE_TYPES.join(' or ')}, or {"fromSource": true} as application/json.`);
+
+      let dir: string | undefined;
+      let file: string;
+      if (bytes) {
+        dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jobflow-sample-'));
+        file = path.join(dir, `sample-${crypto.randomUUID().slice(0, 8)}${taskType.format === 'xml' ? '.xml' : '.csv'}`);
+        await fs.writeFile(file, bytes, { mode: 0o600 });
+      } else {
+        file = await sourceFile(job, fileRoots);
+      }
+      try {
+        await applySetup(orm, service, job, { setupStatus: 'sampling' });
+        let result;
+        try {
+          result = await sampleFile(file, taskType);
+        } catch (e) {
+          await applySetup(orm, service, job, { setupStatus: 'sampling_failed' });
+          throw e;
+        }
+        const status = result.problems.length ? 'sampling_failed' : 'ready';
+        await applySetup(orm, service, job, { setupStatus: status });
+        auditAs(res, { target: `jobs/${job.identifier}/sample`, detail: `${bytes ? 'upload' : 'source'}: ${status}, ${result.problems.length} problem(s)` });
+        res.json({ status, ...result });
+      } finally {
+        if (dir) await fs.rm(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: `${samplePath}/accept`, operationId: 'acceptSample', tag, access: 'write', summary: 'Accept (or change) the proposed rules',
+      description: "Saves the rules (the proposal from POST .../sample, as it is or changed) as the job's rules, and makes the job ready to run.",
+      params: jobParams, body: acceptSampleBody,
+      responses: { 200: { description: 'The rules saved and the status.', schema: z.object({ status: z.literal('ready'), rules: importRulesSchema }) }, 422: { description: 'The job is not an import.' } } },
+    async ({ params, body }, _req, res) => {
+      const job = await service.find(params.domain, params.jobId);
+      if (job.direction !== 'import') throw new HttpError(422, 'Cannot accept', 'Only import jobs have reading rules.');
+      const saved = await applySetup(orm, service, job, { setupStatus: 'ready', rules: body.rules });
+      auditAs(res, { target: `jobs/${job.identifier}/sample/accept` });
+      res.json({ status: 'ready', rules: saved.rules });
+    },
+  );
+}
