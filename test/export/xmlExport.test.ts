@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { exportableTaskTypes } from '../../activities/export/exportTypes';
 import { readXmlRecords } from '../../activities/import/xmlRecords';
+import { setSecret } from '../../activities/secrets';
 import { importRulesSchema } from '../../taskTypes/importRules';
 import { parseWithSchema } from '../../taskTypes/taskType';
 import { trainingHistoryXml } from '../../taskTypes/trainingHistoryXml';
-import { createExportJob, runExport, startHarness, type ExportHarness } from './fixtures';
+import { createExportJob, makeCertificates, runExport, startHarness, startHttpsReceiver, type ExportHarness } from './fixtures';
 
 /** Batch exports of trainingHistoryXml: an XML document streamed from a cursor, in the import side's shape. */
 
@@ -26,10 +28,12 @@ const TRAINING: TrainingSeed[] = [
   { record_id: 'T2', user_id: 'u<2>', course_code: 'ETHICS-200', completed_on: '2026-02-28', score: null, status: 'incomplete', title: null },
   { record_id: 'T1', user_id: 'u1', course_code: 'SAFETY-101', completed_on: '2026-10-02', score: 92, status: 'passed', title: `Lab Safety & You: "Goggles" <On> 'always'` },
   { record_id: 'A&"9', user_id: 'u3', course_code: 'SAFETY-101', completed_on: '2025-12-31', score: 0, status: 'failed', title: '=SUM(A1)\nsecond line' },
+  { record_id: 'K\t1', user_id: 'u4', course_code: 'C', completed_on: '2026-01-01', score: 100, status: 'passed', title: 'cr\rinside' },
 ];
 
 // Written out by hand: key order, the key as the id attribute, null fields without an element,
-// &, <, >, and quotes escaped, values as stored (no formula prefix in XML).
+// &, <, >, and quotes escaped, a carriage return (and an attribute's tab) as a character reference
+// so it reads back unchanged, values as stored (no formula prefix in XML).
 const EXPECTED = `<?xml version="1.0" encoding="UTF-8"?>
 <trainingHistory>
   <completion id="A&amp;&quot;9">
@@ -40,6 +44,14 @@ const EXPECTED = `<?xml version="1.0" encoding="UTF-8"?>
     <status>failed</status>
     <title>=SUM(A1)
 second line</title>
+  </completion>
+  <completion id="K&#9;1">
+    <user_id>u4</user_id>
+    <course_code>C</course_code>
+    <completed_on>2026-01-01</completed_on>
+    <score>100</score>
+    <status>passed</status>
+    <title>cr&#13;inside</title>
   </completion>
   <completion id="T1">
     <user_id>u1</user_id>
@@ -84,7 +96,7 @@ describe('trainingHistoryXml export', () => {
     const written = fs.readFileSync(file, 'utf8');
     assert.equal(written, EXPECTED);
     const { rows } = await h.pool.query('select read, inserted, bytes_delivered::int as bytes from runs where id = $1', [runId]);
-    assert.deepEqual(rows[0], { read: 3, inserted: 3, bytes: Buffer.byteLength(EXPECTED) });
+    assert.deepEqual(rows[0], { read: 4, inserted: 4, bytes: Buffer.byteLength(EXPECTED) });
 
     // The import side's reader and row rules give back the rows as stored.
     const parsed: Record<string, string | number | null>[] = [];
@@ -97,6 +109,29 @@ describe('trainingHistoryXml export', () => {
     }
     const byKey = (a: Record<string, unknown>, b: Record<string, unknown>) => String(a.record_id).localeCompare(String(b.record_id));
     assert.deepEqual([...parsed].sort(byKey), [...TRAINING].sort(byKey));
+  });
+
+  it('POSTs the document to an HTTPS receiver as application/xml', async () => {
+    const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-certs-'));
+    const certs = makeCertificates(certDir);
+    process.env.EXPORT_CA_FILE = certs.caFile;
+    const token = 'tok_xml_4b2a';
+    const receiver = await startHttpsReceiver(certs, { token });
+    try {
+      const { ref, jobUuid } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: receiver.url });
+      await setSecret(h.pool, jobUuid, 'token', token);
+      await seedTraining(h.pool, ref.domain, TRAINING);
+      const { delivered } = await runExport(h, ref);
+      assert.equal(delivered.inserted, TRAINING.length);
+      assert.equal(receiver.received.length, 1);
+      assert.equal(receiver.received[0]!.status, 200);
+      assert.equal(receiver.received[0]!.headers['content-type'], 'application/xml; charset=utf-8');
+      assert.equal(receiver.received[0]!.body.toString('utf8'), EXPECTED);
+    } finally {
+      delete process.env.EXPORT_CA_FILE;
+      await receiver.stop();
+      fs.rmSync(certDir, { recursive: true, force: true });
+    }
   });
 
   it('writes the root element alone when there are no completions', async () => {
