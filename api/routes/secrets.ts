@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { deleteSecret, listSecrets, SECRET_KINDS, setSecret } from '../../activities/secrets';
 import { auditAs } from '../audit';
 import type { JobService } from '../jobService';
-import { notFound } from '../problem';
 import type { ApiKit } from '../routeKit';
 import { jobParams } from '../schemas';
 
@@ -61,11 +60,12 @@ export function secretRoutes(kit: ApiKit, orm: MikroORM, service: JobService): v
 
   kit.route(
     { method: 'delete', path: '/domains/:domain/jobs/:jobId/secrets/:kind', operationId: 'deleteSecret', tag, access: 'write', summary: 'Remove a credential',
-      params: secretParams, responses: { 204: { description: 'Removed.' } } },
+      description: 'Idempotent: 204 whether or not the job had this credential.',
+      params: secretParams, responses: { 204: { description: 'Removed (or there was none).' } } },
     async ({ params }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
-      if (!(await deleteSecret(db, job.id, params.kind))) throw notFound(`The ${params.kind} of job ${job.identifier}`);
-      auditAs(res, { target: `jobs/${job.identifier}/secrets/${params.kind}` });
+      const existed = await deleteSecret(db, job.id, params.kind);
+      auditAs(res, { target: `jobs/${job.identifier}/secrets/${params.kind}`, detail: existed ? 'removed' : 'there was none' });
       res.status(204).end();
     },
   );
