@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { eventually } from '../setup/system';
 import { batchJob, startApiSystem, type ApiSystem } from './helpers';
@@ -43,6 +44,7 @@ describe('API access matrix', () => {
     { op: 'ready', method: 'GET', path: () => '/ready', access: 'public', ok: 200 },
     { op: 'openapi', method: 'GET', path: () => '/openapi.json', access: 'public', ok: 200 },
     { op: 'docs', method: 'GET', path: () => '/docs', access: 'public', ok: 200 },
+    { op: 'metrics', method: 'GET', path: () => '/metrics', access: 'public', ok: 200 },
     { op: 'listJobs', method: 'GET', path: () => J, access: 'read', ok: 200 },
     { op: 'listAllJobs', method: 'GET', path: () => '/jobs?domain=acme', access: 'read', ok: 200 },
     { op: 'createJob', method: 'POST', path: () => J, access: 'write', ok: 201, body: (c) => batchJob(`new-${c.toLowerCase()}`) },
@@ -68,6 +70,11 @@ describe('API access matrix', () => {
     { op: 'listTokens', method: 'GET', path: () => '/tokens', access: 'system', ok: 200 },
     { op: 'revokeToken', method: 'DELETE', path: () => `/tokens/${spareTokenId}`, access: 'system', ok: 204 },
     { op: 'listAudit', method: 'GET', path: () => '/audit', access: 'system', ok: 200 },
+    { op: 'sampleJob', method: 'POST', path: () => `${J}/base/sample`, access: 'write', ok: 200, body: () => readFileSync('samples/sections.csv', 'utf8'), type: 'text/csv' },
+    { op: 'acceptSample', method: 'POST', path: () => `${J}/base/sample/accept`, access: 'write', ok: 200, body: () => ({ rules: {} }) },
+    { op: 'listSecrets', method: 'GET', path: () => `${J}/base/secrets`, access: 'read', ok: 200 },
+    { op: 'setSecret', method: 'PUT', path: () => `${J}/base/secrets/password`, access: 'write', ok: 204, body: () => ({ value: 'matrix-secret' }) },
+    { op: 'deleteSecret', method: 'DELETE', path: () => `${J}/base/secrets/token`, access: 'write', ok: 204 },
   ];
 
   before(async () => {
