@@ -14,6 +14,7 @@ import {
 } from '../workflows/messages';
 import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
+import { exportSpecOf } from '../activities/export/exportTypes';
 import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
 import { literalHostRefusal } from '../infra/networkPolicy';
@@ -57,6 +58,10 @@ export class JobService {
     if (refusal) throw new HttpError(422, 'Schedule refused', refusal);
     if (def.direction === 'import' && !def.sourceUrl) throw new HttpError(422, 'Source missing', 'An import job needs a sourceUrl.');
     if (def.direction === 'export' && !def.destinationUrl) throw new HttpError(422, 'Destination missing', 'An export job needs a destinationUrl.');
+    // A realtime export sends changes as they happen: only tables whose changes are recorded can.
+    if (def.direction === 'export' && def.mode === 'realtime' && !exportSpecOf(def.taskType)?.descriptor.realtime) {
+      throw new HttpError(422, 'Realtime export unavailable', `${def.taskType} records no changes to send as they happen; use a batch export.`);
+    }
   }
 
   list(domain: string): Promise<Job[]> {

@@ -38,6 +38,16 @@ describe('hostile input', () => {
     assert.equal((await exportJob('allowed', 'https://10.0.0.8/in')).status, 201, 'an allow-listed host is accepted');
   });
 
+  it('refuses a realtime export of a table whose changes are not recorded', async () => {
+    process.env.EXPORT_ALLOWED_HOSTS = 'partner.example.edu';
+    const r = await sys.call(admin, 'POST', J, {
+      id: 'users-live', name: 'x', taskType: 'usersCsv', direction: 'export', mode: 'realtime', destinationUrl: 'https://partner.example.edu/in',
+      scheduling: { type: 'scheduled', timing: { kind: 'interval', everyMinutes: 15 } },
+    });
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.detail, /usersCsv records no changes.*batch export/);
+  });
+
   it('refuses sources outside the allowed roots: absolute, .. and symlinks', async () => {
     fs.symlinkSync('/etc', path.join(sys.filesDir, 'etc-link'));
     for (const [i, source] of ['file:///etc/passwd', `file://${sys.filesDir}/../../etc/passwd`, `file://${sys.filesDir}/etc-link/passwd`].entries()) {
