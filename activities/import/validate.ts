@@ -57,7 +57,12 @@ async function begin(pool: pg.Pool): Promise<pg.PoolClient> {
 
 /** Drops the connection (the server rolls back): a rollback query would queue behind an open COPY forever. */
 async function rollback(db: pg.PoolClient): Promise<void> {
-  db.release(true);
+  try {
+    db.release(true);
+  } catch {
+    // Already released by a chunk commit that failed before the next chunk began: the
+    // original error (a cancellation, say) is the one to report, not this.
+  }
 }
 
 /** The resume point from a previous attempt, if it belongs to this run and its files are unchanged. */
