@@ -55,7 +55,7 @@ describe('import: worker killed in the middle of a load', function () {
 
     // Kill once the first chunk is committed in staging and before validation ends.
     const staged = await eventually(async () => {
-      const run = await sys.db.query(`select r.id, r.processed_at from runs r join jobs j on j.id = r.job_id where j.identifier = $1`, [id]);
+      const run = await sys.db.query(`select r.id, r.processed_at from runs r join jobs j on j.id = r.job_id where j.domain = $1 and j.identifier = $2`, [domain, id]);
       if (!run.rows[0]) return undefined;
       const n = await sys.db.query(`select count(*)::int as n from staging.run_${run.rows[0].id}`).catch(() => undefined);
       return n && n.rows[0].n >= chunk ? n.rows[0].n : undefined;
