@@ -8,6 +8,7 @@ import type { FieldSpec } from '../../taskTypes/taskType';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { inTransaction } from '../../db/transaction';
 import { formulaSafeSql, xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
+import { guardClient } from '../../db/transaction';
 
 /**
  * Batch extraction: one `COPY (SELECT ...) TO STDOUT (FORMAT csv, HEADER)` streams the
@@ -81,7 +82,7 @@ async function extractCsvToFile(
   onProgress: (bytes: number) => void = () => undefined,
 ): Promise<ExtractResult> {
   const part = `${file}.part`;
-  const db = await pool.connect();
+  const db = guardClient(await pool.connect());
   try {
     const sql = `copy (${exportSelect(db, spec, domain, rules)}) to stdout with (format csv, header true)`;
     const source = db.query(copyTo(sql));

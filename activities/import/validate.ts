@@ -8,6 +8,7 @@ import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
 import { throwIfCancelled, withHeartbeat } from './heartbeats';
 import { readRecords } from './records';
 import { CopyWriter, copyArray, createStaging, stagingTable } from './staging';
+import { guardClient } from '../../db/transaction';
 
 /**
  * Validating: streams every file of a run into its staging table, rows that break a rule
@@ -50,7 +51,7 @@ type Reject = { line: number; column?: string; reason: string; raw: string };
 const isHalt = (e: unknown) => e instanceof ApplicationFailure && Object.values<string>(HALTED_TYPES).includes(e.type ?? '');
 
 async function begin(pool: pg.Pool): Promise<pg.PoolClient> {
-  const db = await pool.connect();
+  const db = guardClient(await pool.connect());
   await db.query('begin');
   return db;
 }
