@@ -5,7 +5,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { JobSchema, type Job } from '../db/entities';
 import { jobWorkflowId, type RunTrigger } from '../domain/jobDefinition';
 import { requestRun, type JobSettings, type RequestResult } from '../domain/jobLifecycle';
-import { effectiveTiming, schedulingRefusal } from '../domain/schedule';
+import { effectiveTiming, schedulingRefusal, type Timing } from '../domain/schedule';
 import type { Config } from '../infra/config';
 import { findTaskType, taskTypeNames } from '../taskTypes/registry';
 import { deleteJobSchedule, upsertJobSchedule } from '../temporal/schedules';
@@ -35,13 +35,18 @@ export interface ServiceDeps {
 export class JobService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  settingsOf(job: Job): JobSettings {
+  /** The timing a Temporal Schedule runs the job on, or undefined when it has none (on-demand or disabled). */
+  private scheduleTiming(job: Job): Timing | undefined {
     const taskType = findTaskType(job.taskType);
-    const timing = taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
+    return job.mode !== 'on-demand' && taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
+  }
+
+  settingsOf(job: Job): JobSettings {
+    const timing = this.scheduleTiming(job);
     return {
       mode: job.mode,
       setupStatus: job.setupStatus,
-      hasSchedule: job.mode !== 'on-demand' && !!timing,
+      hasSchedule: !!timing,
       active: job.active,
       retryLimit: this.deps.config.RUN_RETRY_LIMIT,
       retryIntervalMs: this.deps.config.RUN_RETRY_INTERVAL,
@@ -145,9 +150,8 @@ export class JobService {
   }
 
   private async syncSchedule(job: Job): Promise<void> {
-    const settings = this.settingsOf(job);
-    const timing = findTaskType(job.taskType) && effectiveTiming(job.scheduling, findTaskType(job.taskType)!.defaultTiming);
-    if (!settings.hasSchedule || !timing) {
+    const timing = this.scheduleTiming(job);
+    if (!timing) {
       await deleteJobSchedule(this.deps.temporal, job.domain, job.identifier);
       return;
     }
