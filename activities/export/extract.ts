@@ -9,6 +9,7 @@ import type { ExportRules, ExportSpec } from './exportTypes';
 import { inTransaction } from '../../db/transaction';
 import { formulaSafeSql, xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
 import { guardClient } from '../../db/transaction';
+import { Spool } from './spool';
 
 /**
  * Batch extraction: one `COPY (SELECT ...) TO STDOUT (FORMAT csv, HEADER)` streams the
@@ -128,24 +129,13 @@ async function extractXmlToFile(
   const xml = spec.descriptor.xml!;
   const record = spec.taskType.xmlRecord!;
   const fieldNames = spec.fields.map((f) => f.name);
-  const part = `${file}.part`;
-  const out = fs.createWriteStream(part, { highWaterMark: 1024 * 1024 });
-  let failed: Error | undefined;
-  out.on('error', (e) => (failed ??= e));
-  let bytes = 0;
+  const spool = new Spool(file);
   let reported = 0;
   const write = async (s: string) => {
-    if (failed) throw failed;
-    bytes += Buffer.byteLength(s);
-    if (!out.write(s)) {
-      await new Promise<void>((resolve, reject) => {
-        out.once('drain', resolve);
-        out.once('error', reject);
-      });
-    }
-    if (bytes - reported >= 4 * 1024 * 1024) {
-      reported = bytes;
-      onProgress(bytes);
+    await spool.write(s);
+    if (spool.bytes - reported >= 4 * 1024 * 1024) {
+      reported = spool.bytes;
+      onProgress(spool.bytes);
     }
   };
   try {
@@ -166,13 +156,10 @@ async function extractXmlToFile(
       return n;
     });
     await write(xmlEpilogue(xml.root));
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    if (failed) throw failed;
-    await fsp.rename(part, file);
-    return { rows, bytes };
+    await spool.commit();
+    return { rows, bytes: spool.bytes };
   } catch (e) {
-    out.destroy();
-    await fsp.rm(part, { force: true });
+    await spool.abort();
     throw e;
   }
 }

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import type pg from 'pg';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { csvLine } from './render';
+import { Spool } from './spool';
 
 /**
  * Realtime exports: a run carries the changes recorded in the outbox since the job's
@@ -62,26 +61,13 @@ export async function writeChangesFile(
   file: string,
   onProgress: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; bytes: number }> {
-  const part = `${file}.part`;
-  const out = fs.createWriteStream(part);
-  const write = (s: string) =>
-    new Promise<void>((resolve, reject) => {
-      if (out.write(s)) resolve();
-      else {
-        out.once('drain', resolve);
-        out.once('error', reject);
-      }
-    });
+  const spool = new Spool(file);
   const keyField = spec.taskType.key;
   const filters = Object.entries(spec.descriptor.filters)
     .map(([rule, column]) => ({ column, allowed: rules[rule as keyof ExportRules] }))
     .filter((f): f is { column: string; allowed: string[] } => !!f.allowed);
   let rows = 0;
-  let bytes = 0;
-  const emit = async (s: string) => {
-    bytes += Buffer.byteLength(s);
-    await write(s);
-  };
+  const emit = (s: string) => spool.write(s);
   try {
     await emit(csvLine(['change_id', 'operation', ...spec.fields.map((f) => f.name)]));
     let after = range.afterId;
@@ -101,12 +87,10 @@ export async function writeChangesFile(
       if (page.rows.length < PAGE) break;
       after = page.rows[page.rows.length - 1]!.id;
     }
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    await fsp.rename(part, file);
-    return { rows, bytes };
+    await spool.commit();
+    return { rows, bytes: spool.bytes };
   } catch (e) {
-    out.destroy();
-    await fsp.rm(part, { force: true });
+    await spool.abort();
     throw e;
   }
 }
