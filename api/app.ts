@@ -1,6 +1,7 @@
 import express from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
+import type { Config } from '../infra/config';
 import { AuditTrail } from './audit';
 import { authenticate, AuthFailureLimiter, type AuthFailureLimit } from './auth';
 import { JobQueries } from './jobQueries';
@@ -18,7 +19,8 @@ import { systemRoutes } from './routes/system';
 export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
-  config: ServiceDeps['config'];
+  /** TRUST_PROXY: Express's `trust proxy` (unset: off, so X-Forwarded-For is ignored). */
+  config: ServiceDeps['config'] & Partial<Pick<Config, 'TRUST_PROXY'>>;
   /** Failed authentications allowed per client address (default 10 a minute). */
   authFailureLimit?: AuthFailureLimit;
 }
@@ -43,6 +45,8 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // req.ip (the failed-authentication limiter's key) is the client behind the proxies trusted here.
+  app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
   app.use(express.json({ limit: '1mb' }));
   const { kit, audit } = declareApi(deps);
   app.use(audit.middleware());
@@ -50,4 +54,17 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;
+}
+
+/**
+ * TRUST_PROXY as Express takes it: unset, empty or false is off; true trusts every proxy; a
+ * number is how many hops to trust; anything else names the proxies (addresses, subnets,
+ * loopback/linklocal/uniquelocal, comma-separated).
+ */
+export function trustProxyValue(v: string | undefined): boolean | number | string {
+  const s = v?.trim() ?? '';
+  if (s === '' || s.toLowerCase() === 'false') return false;
+  if (s.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(s)) return Number(s);
+  return s;
 }

@@ -93,6 +93,7 @@ export class AuthFailureLimiter {
 
 export function authenticate(orm: MikroORM, limiter = new AuthFailureLimiter()): RequestHandler {
   return async (req, res, next) => {
+    // req.ip: the socket's address, or with TRUST_PROXY set, the client the trusted proxies name.
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const wait = limiter.blockedFor(ip);
     if (wait !== undefined) {
@@ -104,7 +105,12 @@ export function authenticate(orm: MikroORM, limiter = new AuthFailureLimiter()):
       limiter.fail(ip);
       throw new HttpError(401, 'Unauthorized', 'Send a bearer token: Authorization: Bearer <token>.');
     }
-    const row = await orm.em.fork().findOne(ApiTokenSchema, { tokenHash: hashToken(m[1]!), revokedAt: null });
+    // Every request looks its token up (so a revocation holds at once): one indexed row, read without entity hydration.
+    const [row] = await orm.em.getConnection().execute<{ id: string; name: string; role: Role; domain: string | null }[]>(
+      'select id, name, role, domain from api_tokens where token_hash = ? and revoked_at is null',
+      [hashToken(m[1]!)],
+      'all',
+    );
     if (!row) {
       limiter.fail(ip);
       throw new HttpError(401, 'Unauthorized', 'The token is not valid.');

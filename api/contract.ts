@@ -58,6 +58,7 @@ export const jobDetail = z
     id: z.string(), domain: z.string(), name: z.string(), description: z.string(), taskType: z.string(),
     direction: z.enum(DIRECTIONS), mode: z.enum(JOB_MODES), status: z.string(), active: z.boolean(),
     sourceUrl: z.string().nullable(), destinationUrl: z.string().nullable(), unreadLogs: z.boolean(),
+    samplingProblems: z.array(z.string()).describe('What the last sample found wrong (see GET .../sample); empty unless the job is sampling_failed.'),
   })
   .loose()
   .meta({ id: 'Job', description: 'The definition (credentials removed) and the live state from the job workflow.' });

@@ -28,6 +28,16 @@ export interface ServiceDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots'>>;
 }
 
+/** The real path of a file: URL under the allowed roots, or a 422 naming the field when it is refused. */
+export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, roots: readonly string[]): Promise<string> {
+  try {
+    return await resolveAllowedPath(url, roots);
+  } catch (e) {
+    if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
+    throw e;
+  }
+}
+
 /**
  * What the API does with jobs: the definition goes to PostgreSQL, the live state to the
  * job workflow, the timing to a Temporal Schedule. Handlers stay thin and call this.
@@ -36,9 +46,14 @@ export class JobService {
   constructor(private readonly deps: ServiceDeps) {}
 
   /** The timing a Temporal Schedule runs the job on, or undefined when it has none (on-demand or disabled). */
-  private scheduleTiming(job: Job): Timing | undefined {
+  private scheduleTiming(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): Timing | undefined {
     const taskType = findTaskType(job.taskType);
     return job.mode !== 'on-demand' && taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
+  }
+
+  /** Whether the job has a Temporal Schedule (what settingsOf tells its workflow as hasSchedule). */
+  hasSchedule(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): boolean {
+    return !!this.scheduleTiming(job);
   }
 
   settingsOf(job: Job): JobSettings {
@@ -85,13 +100,7 @@ export class JobService {
     const roots = this.deps.config.fileRoots;
     if (!roots) return;
     for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
-      if (!url?.toLowerCase().startsWith('file:')) continue;
-      try {
-        await resolveAllowedPath(url, roots);
-      } catch (e) {
-        if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
-        throw e;
-      }
+      if (url?.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, roots);
     }
   }
 
@@ -105,7 +114,7 @@ export class JobService {
     const em = this.deps.orm.em.fork();
     const { id, ...rest } = body;
     const job = em.create(JobSchema, {
-      ...rest, id: crypto.randomUUID(), domain, identifier: id, setupStatus: 'ready', logsReadUpTo: '0',
+      ...rest, id: crypto.randomUUID(), domain, identifier: id, setupStatus: 'ready', samplingProblems: [], logsReadUpTo: '0',
       sourceUrl: body.sourceUrl ?? null, destinationUrl: body.destinationUrl ?? null,
       createdAt: new Date(), updatedAt: new Date(),
     } as Job);
@@ -189,12 +198,11 @@ export class JobService {
     return this.deps.temporal.workflow.getHandle(jobWorkflowId(job.domain, job.identifier));
   }
 
-  /** The job's live state, from its workflow; undefined if the workflow is gone. */
   /**
    * The job's live state, from its workflow; undefined if the workflow is gone or does not
    * answer (no worker running): the job then shows as `unknown` rather than failing the request.
    */
-  async liveState(job: Job): Promise<JobView | undefined> {
+  async liveState(job: Pick<Job, 'domain' | 'identifier'>): Promise<JobView | undefined> {
     try {
       return await this.handle(job).query(statusQuery);
     } catch (e) {

@@ -20,6 +20,7 @@ export function jobView(job: Job, live: JobView | undefined) {
     recipients: job.recipients,
     sendReport: job.sendReport,
     status: live?.status ?? 'unknown',
+    samplingProblems: job.samplingProblems ?? [],
     currentRun: live?.currentRun ?? null,
     queuedRun: live?.queued ?? null,
     retry: live?.retry ?? null,

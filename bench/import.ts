@@ -11,11 +11,13 @@ import { freePort } from '../infra/ports';
 import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { runWorkflowId } from '../domain/jobDefinition';
 import { generateSections, SECTION_COLUMNS } from './lib/generate';
+import { activityTimeline, printTimeline } from './lib/timeline';
 import { peakRssMb } from './lib/rss';
 
 /**
- * npm run bench:import [-- --rows N] — one sectionsCsv file (1,000,000 rows by default),
+ * npm run bench:import [-- --rows N] [-- --ours-only] — one sectionsCsv file (1,000,000 rows by default),
  * loaded three ways in one run on the same PostgreSQL:
  *   1. our import end to end: create a job and run it now through the API, the job and run
  *      workflows, and a worker in its own process (so its peak RSS is its own), until the
@@ -97,29 +99,34 @@ async function main() {
     peak = Math.max(peak, peakRssMb(worker.pid!) ?? 0);
     console.log(`Our import: ${view.status} in ${ours.toFixed(1)} s; counters ${JSON.stringify(view.counters)}; warnings ${JSON.stringify(view.warningsByKind)}`);
     results.push({ name: 'jobflow import (API → workflows → worker → sections)', seconds: ours });
+    // Where the time went: each activity of the run (from its workflow history) and the gaps between them.
+    printTimeline(await activityTimeline(client, runWorkflowId('bench', 'sections', 1)), t);
 
-    // psql \copy into a plain table with the same columns, all text.
-    execFileSync('psql', [url, '-qc', `drop table if exists bench_copy; create table bench_copy (${SECTION_COLUMNS.map((c) => `${c} text`).join(', ')})`]);
-    t = Date.now();
-    execFileSync('psql', [url, '-qc', `\\copy bench_copy from '${file}' with (format csv, header true)`]);
-    results.push({ name: 'psql \\copy into a plain table', seconds: (Date.now() - t) / 1000 });
+    // --ours-only: skip the baselines (to measure our side alone, quickly).
+    if (!process.argv.includes('--ours-only')) {
+      // psql \copy into a plain table with the same columns, all text.
+      execFileSync('psql', [url, '-qc', `drop table if exists bench_copy; create table bench_copy (${SECTION_COLUMNS.map((c) => `${c} text`).join(', ')})`]);
+      t = Date.now();
+      execFileSync('psql', [url, '-qc', `\\copy bench_copy from '${file}' with (format csv, header true)`]);
+      results.push({ name: 'psql \\copy into a plain table', seconds: (Date.now() - t) / 1000 });
 
-    const which = spawnSync('sh', ['-c', 'command -v pgloader']);
-    if (which.status !== 0) {
-      results.push({ name: 'pgloader', note: 'NOT INSTALLED: apt-get install -y pgloader to compare with it' });
-    } else {
-      execFileSync('psql', [url, '-qc', `drop table if exists bench_pgloader; create table bench_pgloader (${SECTION_COLUMNS.map((c) => `${c} text`).join(', ')})`]);
-      const load = path.join(dir, 'bench.load');
-      fs.writeFileSync(load, `LOAD CSV FROM '${file}' WITH ENCODING utf-8 (${SECTION_COLUMNS.join(', ')})
+      const which = spawnSync('sh', ['-c', 'command -v pgloader']);
+      if (which.status !== 0) {
+        results.push({ name: 'pgloader', note: 'NOT INSTALLED: apt-get install -y pgloader to compare with it' });
+      } else {
+        execFileSync('psql', [url, '-qc', `drop table if exists bench_pgloader; create table bench_pgloader (${SECTION_COLUMNS.map((c) => `${c} text`).join(', ')})`]);
+        const load = path.join(dir, 'bench.load');
+        fs.writeFileSync(load, `LOAD CSV FROM '${file}' WITH ENCODING utf-8 (${SECTION_COLUMNS.join(', ')})
 INTO ${url}?tablename=bench_pgloader (${SECTION_COLUMNS.join(', ')})
 WITH skip header = 1, fields optionally enclosed by '"', fields escaped by double-quote, fields terminated by ',';
 `);
-      t = Date.now();
-      const out = spawnSync('pgloader', ['--quiet', load], { encoding: 'utf8' });
-      const seconds = (Date.now() - t) / 1000;
-      const n = Number(execFileSync('psql', [url, '-tAc', 'select count(*) from bench_pgloader']).toString().trim());
-      if (out.status !== 0 || n !== ROWS) results.push({ name: 'pgloader', note: `failed (exit ${out.status}, ${n} rows): ${(out.stderr || out.stdout).slice(0, 500)}` });
-      else results.push({ name: 'pgloader', seconds });
+        t = Date.now();
+        const out = spawnSync('pgloader', ['--quiet', load], { encoding: 'utf8' });
+        const seconds = (Date.now() - t) / 1000;
+        const n = Number(execFileSync('psql', [url, '-tAc', 'select count(*) from bench_pgloader']).toString().trim());
+        if (out.status !== 0 || n !== ROWS) results.push({ name: 'pgloader', note: `failed (exit ${out.status}, ${n} rows): ${(out.stderr || out.stdout).slice(0, 500)}` });
+        else results.push({ name: 'pgloader', seconds });
+      }
     }
   } finally {
     clearInterval(sampler);

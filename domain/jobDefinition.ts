@@ -23,4 +23,5 @@ export function manualRunRefusal(mode: JobMode): string | undefined {
 /** Workflow ids that operators can read: job-<domain>-<jobId>, run-<domain>-<jobId>-<n>. */
 export const jobWorkflowId = (domain: string, jobId: string) => `job-${domain}-${jobId}`;
 export const runWorkflowId = (domain: string, jobId: string, runNumber: number) => `run-${domain}-${jobId}-${runNumber}`;
-export const jobScheduleId = (domain: string, jobId: string) => `schedule-${domain}-${jobId}`;
+export const JOB_SCHEDULE_PREFIX = 'schedule-';
+export const jobScheduleId = (domain: string, jobId: string) => `${JOB_SCHEDULE_PREFIX}${domain}-${jobId}`;

@@ -43,12 +43,32 @@ const schema = z.object({
   // Links in reports: where administrators reach the API and operators Temporal Web.
   PUBLIC_API_URL: z.string().default('http://127.0.0.1:3000'),
   TEMPORAL_WEB_URL: z.string().default('http://127.0.0.1:8233'),
+  // Express's `trust proxy` for the API (true, a hop count, or addresses/subnets); unset: off.
+  TRUST_PROXY: z.string().optional(),
+  // Read where they are used, through readSetting(), so a test can change one between runs.
+  SECRETS_KEY: z.string().optional(),
+  EXPORT_ALLOWED_HOSTS: z.string().optional(),
+  EXPORT_CA_FILE: z.string().optional(),
+  EXPORT_WORK_DIR: z.string().optional(),
+  EXPORT_HTTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  EXPORT_FTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  EXPORT_MAX_CHANGES_PER_RUN: z.coerce.number().int().positive().default(100_000),
+  IMPORT_CHUNK_ROWS: z.coerce.number().int().positive().default(200_000),
 });
 
 /** Every environment variable the system reads (docker-compose.yml is checked against it). */
 export const CONFIG_KEYS = Object.keys(schema.shape);
 
 export type Config = ReturnType<typeof loadConfig>;
+
+type Settings = z.output<typeof schema>;
+
+/** One setting, checked by the same rule as at start-up, read from the environment as it is now. */
+export function readSetting<K extends keyof Settings>(key: K, env: NodeJS.ProcessEnv = process.env): Settings[K] {
+  const parsed = schema.shape[key].safeParse(env[key]);
+  if (!parsed.success) throw new Error(`Invalid configuration: ${key}: ${parsed.error.issues[0]?.message}`);
+  return parsed.data as Settings[K];
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);

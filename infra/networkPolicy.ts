@@ -1,5 +1,6 @@
 import dns from 'node:dns';
 import net, { type LookupFunction } from 'node:net';
+import { readSetting } from './config';
 
 /**
  * Where exports may POST: not to this machine or the private network (an SSRF hole) unless
@@ -8,28 +9,24 @@ import net, { type LookupFunction } from 'node:net';
  * it connects (every address the name resolves to, so DNS cannot swap one in later).
  */
 
-const PRIVATE_V4: [number, number][] = [
-  [0x00000000, 8], [0x0a000000, 8], [0x64400000, 10], [0x7f000000, 8], [0xa9fe0000, 16], [0xac100000, 12], [0xc0a80000, 16],
-];
-
-function v4ToInt(ip: string): number {
-  return ip.split('.').reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0;
+/**
+ * Loopback, link-local, private, CGNAT, unspecified and unique-local ranges. Node's BlockList
+ * also matches an IPv4-mapped IPv6 address in any spelling (`::ffff:10.0.0.1`, `::ffff:a00:1`,
+ * which is how `new URL()` writes it) against the IPv4 ranges.
+ */
+const PRIVATE = new net.BlockList();
+for (const [base, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
+  PRIVATE.addSubnet(base, bits, 'ipv4');
 }
+for (const [base, bits] of [['::', 128], ['::1', 128], ['fe80::', 10], ['fc00::', 7]] as const) PRIVATE.addSubnet(base, bits, 'ipv6');
 
-/** Loopback, link-local, private, CGNAT, unspecified and unique-local addresses. */
 export function isPrivateAddress(ip: string): boolean {
-  if (net.isIPv4(ip)) {
-    const n = v4ToInt(ip);
-    return PRIVATE_V4.some(([base, bits]) => (n & (~0 << (32 - bits))) >>> 0 === base);
-  }
-  const v6 = ip.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
-  if (mapped) return isPrivateAddress(mapped[1]!);
-  return v6 === '::1' || v6 === '::' || /^fe[89ab]/.test(v6) || /^f[cd]/.test(v6);
+  const family = net.isIP(ip);
+  return family !== 0 && PRIVATE.check(ip, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 export function allowedHosts(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((env.EXPORT_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+  return new Set((readSetting('EXPORT_ALLOWED_HOSTS', env) ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 }
 
 const bare = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TaskType } from './taskType';
+import type { ParsedRow, TaskType } from './taskType';
 
 /** usersCsv: people (students, instructors, staff) keyed by their user id, imported and exported. */
 
@@ -27,6 +27,27 @@ export const userRow = z.object({
     .transform((v) => (v === '' || ['true', 'yes', 'y', '1'].includes(v) ? 'true' : 'false')),
 });
 
+const ACTIVE = ['', 'true', 'false', 'yes', 'no', 'y', 'n', '1', '0'];
+const TRUE = ['true', 'yes', 'y', '1'];
+const ROLE_MESSAGE = `must be one of ${ROLES.join(', ')}`;
+
+/** userRow's rules by hand, in its field order, for the hot loop (test/import/rowParsers.test.ts holds them equal). */
+function parseUser(v: Record<string, string>): ParsedRow {
+  const user_id = (v.user_id ?? '').trim();
+  if (!user_id) return { ok: false, column: 'user_id', message: 'user_id is required' };
+  const email = (v.email ?? '').trim().toLowerCase();
+  if (!email) return { ok: false, column: 'email', message: 'email is required' };
+  if (!EMAIL.test(email)) return { ok: false, column: 'email', message: 'is not an email address' };
+  const first_name = (v.first_name ?? '').trim() || null;
+  const last_name = (v.last_name ?? '').trim() || null;
+  const role = (v.role ?? '').trim().toLowerCase() || 'student';
+  if (!ROLES.includes(role)) return { ok: false, column: 'role', message: ROLE_MESSAGE };
+  const department = (v.department ?? '').trim() || null;
+  const active = (v.active ?? '').trim().toLowerCase();
+  if (!ACTIVE.includes(active)) return { ok: false, column: 'active', message: 'must be true or false (or yes/no, 1/0)' };
+  return { ok: true, row: { user_id, email, first_name, last_name, role, department, active: active === '' || TRUE.includes(active) ? 'true' : 'false' } };
+}
+
 export const usersCsv: TaskType = {
   name: 'usersCsv',
   description: 'People (students, instructors, staff) with their email, role and department.',
@@ -44,5 +65,6 @@ export const usersCsv: TaskType = {
   key: 'user_id',
   table: 'users',
   rowSchema: userRow as unknown as TaskType['rowSchema'],
+  parseRow: parseUser,
   defaultTiming: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['05:00'] },
 };

@@ -77,7 +77,10 @@ export async function deleteJobSchedule(client: Client, domain: string, jobId: s
 
 /**
  * Pauses the schedule with a note (who and why), or unpauses it when note is undefined.
- * Returns the next time it will start a run, if it will.
+ * Returns the next time it will start a run, if it will. A describe is a query the server
+ * answers from the schedule's own workflow, not cheap, and the job workflow calls this after
+ * every run: when the schedule is already as wanted (the usual case), the first describe
+ * gives the next run time and nothing else is asked.
  */
 export async function setSchedulePaused(client: Client, domain: string, jobId: string, note: string | undefined): Promise<{ nextRunAt?: string }> {
   const handle = client.schedule.getHandle(jobScheduleId(domain, jobId));
@@ -88,10 +91,13 @@ export async function setSchedulePaused(client: Client, domain: string, jobId: s
     if (e instanceof ScheduleNotFoundError) return {};
     throw e;
   }
-  if (note && !desc.state.paused) await handle.pause(note);
-  else if (note && desc.state.note !== note) await handle.pause(note);
-  else if (!note && desc.state.paused) await handle.unpause('Reactivated.');
-  if (note) return {};
-  const next = (await handle.describe()).info.nextActionTimes[0];
-  return { nextRunAt: next?.toISOString() };
+  if (note) {
+    if (!desc.state.paused || desc.state.note !== note) await handle.pause(note);
+    return {};
+  }
+  if (desc.state.paused) {
+    await handle.unpause('Reactivated.');
+    desc = await handle.describe();
+  }
+  return { nextRunAt: desc.info.nextActionTimes[0]?.toISOString() };
 }

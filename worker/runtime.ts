@@ -6,7 +6,7 @@ import type { Config } from '../infra/config';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { serveMetrics } from '../infra/metrics';
-import { createWorker } from './createWorker';
+import { createWorker, workerBundle } from './createWorker';
 
 /** Connects everything a worker needs and runs it until `signal` aborts. */
 export async function runWorker(config: Config, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<void> {
@@ -20,7 +20,9 @@ export async function runWorker(config: Config, databaseUrl: string, temporalAdd
   const deps: ActivityDeps = { orm, pool, temporal, config };
   const metrics = config.WORKER_METRICS_PORT ? await serveMetrics('0.0.0.0', config.WORKER_METRICS_PORT) : undefined;
   try {
-    const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps });
+    // Bundled ahead (cached by a hash of the workflow sources), so this process never holds webpack's memory.
+    const workflowBundle = await workerBundle(config.cacheDir);
+    const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
     // The SDK may already be draining: it handles SIGINT and SIGTERM itself.
     const shutdown = () => worker.getState() === 'RUNNING' && worker.shutdown();
     if (signal.aborted) shutdown();

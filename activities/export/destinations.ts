@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
+import { readSetting } from '../../infra/config';
 import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal } from '../../infra/networkPolicy';
 import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
 import type { SecretKind } from '../secrets';
@@ -114,11 +115,9 @@ async function deliverFile(d: Delivery): Promise<Delivered> {
 
 // ---------------------------------------------------------------------------------- ftp:
 
-const FTP_TIMEOUT_MS = Number(process.env.EXPORT_FTP_TIMEOUT_MS ?? 30_000);
-
 /** A CA to trust besides the system's (EXPORT_CA_FILE), for FTPS and HTTPS. */
 async function customCa(): Promise<string[] | undefined> {
-  const file = process.env.EXPORT_CA_FILE;
+  const file = readSetting('EXPORT_CA_FILE');
   if (!file) return undefined;
   const ca = await fsp.readFile(file, 'utf8').catch((e: Error) => {
     throw unavailable(`EXPORT_CA_FILE (${file}) cannot be read: ${e.message}`);
@@ -156,7 +155,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
   const password = u.password ? decodeURIComponent(u.password) : ((await d.secret('password')) ?? (user === 'anonymous' ? 'guest' : undefined));
   if (password === undefined) throw refused(`${where}: the job has no password for user ${user}. Set the job's password.`);
 
-  const client = new FtpClient(FTP_TIMEOUT_MS);
+  const client = new FtpClient(readSetting('EXPORT_FTP_TIMEOUT_MS'));
   let step = 'connect';
   try {
     await client.access({
@@ -195,7 +194,6 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
 
 // -------------------------------------------------------------------------------- https:
 
-const HTTP_TIMEOUT_MS = Number(process.env.EXPORT_HTTP_TIMEOUT_MS ?? 30_000);
 
 async function deliverHttps(d: Delivery): Promise<Delivered> {
   const u = new URL(d.url);
@@ -226,7 +224,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
         headers,
         ca,
         rejectUnauthorized: true,
-        timeout: HTTP_TIMEOUT_MS,
+        timeout: readSetting('EXPORT_HTTP_TIMEOUT_MS'),
         lookup: guardedLookup,
       },
       (res) => {

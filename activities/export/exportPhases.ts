@@ -4,13 +4,14 @@ import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
+import { readSetting } from '../../infra/config';
 import type { ActivityDeps, RunRef } from '../deps';
 import { appendLog, countersOf, findRun } from '../runRecords';
 import { loadSecret, SecretUnreadableError, type SecretKind } from '../secrets';
 import { deliver, redactUrl } from './destinations';
 import { extractToFile } from './extract';
 import { exportRulesSchema, exportSpecOf } from './exportTypes';
-import { advanceCursor, batchName, claimChanges, writeChangesFile, type ChangeRange } from './realtime';
+import { advanceCursor, batchName, claimChanges, pruneDelivered, writeChangesFile, type ChangeRange } from './realtime';
 import { inTransaction } from '../../db/transaction';
 
 /**
@@ -26,7 +27,7 @@ import { inTransaction } from '../../db/transaction';
  */
 
 /** Where spool files live until delivered (EXPORT_WORK_DIR, else the system temp dir). */
-export const exportWorkDir = () => process.env.EXPORT_WORK_DIR ?? path.join(os.tmpdir(), 'jobflow-export');
+export const exportWorkDir = () => readSetting('EXPORT_WORK_DIR') ?? path.join(os.tmpdir(), 'jobflow-export');
 
 const spoolFile = (runId: string) => path.join(exportWorkDir(), `run_${runId}.csv`);
 
@@ -116,6 +117,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
           if (range && !(await advanceCursor(db, job.id, range))) {
             throw new Error(`Another run delivered changes of ${job.domain}/${job.identifier} meanwhile; this run's changes are left to it.`);
           }
+          if (range) await pruneDelivered(db, job.domain);
           await db.query('update runs set inserted = read, bytes_delivered = $2, committed_at = now() where id = $1', [run.id, bytes]);
         });
 

@@ -6,9 +6,8 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldSpec } from '../../taskTypes/taskType';
 import type { ExportRules, ExportSpec } from './exportTypes';
-import { inTransaction } from '../../db/transaction';
+import { guardClient, inTransaction } from '../../db/transaction';
 import { formulaSafeSql, xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
-import { guardClient } from '../../db/transaction';
 import { Spool } from './spool';
 
 /**
@@ -62,6 +61,16 @@ export interface ExtractResult {
   bytes: number;
 }
 
+/** Passes a growing byte count on to `onProgress` each time it has grown by 4 MiB. */
+function everyFewMegabytes(onProgress: (bytes: number) => void): (bytes: number) => void {
+  let reported = 0;
+  return (bytes) => {
+    if (bytes - reported < 4 * 1024 * 1024) return;
+    reported = bytes;
+    onProgress(bytes);
+  };
+}
+
 /** Streams the export into `file` (through `file`.part, renamed when complete), as CSV or XML by the task type's format. */
 export async function extractToFile(
   pool: pg.Pool,
@@ -80,7 +89,7 @@ async function extractCsvToFile(
   domain: string,
   rules: ExportRules,
   file: string,
-  onProgress: (bytes: number) => void = () => undefined,
+  onProgress: (bytes: number) => void,
 ): Promise<ExtractResult> {
   const part = `${file}.part`;
   const db = guardClient(await pool.connect());
@@ -88,14 +97,11 @@ async function extractCsvToFile(
     const sql = `copy (${exportSelect(db, spec, domain, rules)}) to stdout with (format csv, header true)`;
     const source = db.query(copyTo(sql));
     let bytes = 0;
-    let reported = 0;
+    const progress = everyFewMegabytes(onProgress);
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        if (bytes - reported >= 4 * 1024 * 1024) {
-          reported = bytes;
-          onProgress(bytes);
-        }
+        progress(bytes);
         done(null, chunk);
       },
     });
@@ -130,13 +136,10 @@ async function extractXmlToFile(
   const record = spec.taskType.xmlRecord!;
   const fieldNames = spec.fields.map((f) => f.name);
   const spool = new Spool(file);
-  let reported = 0;
+  const progress = everyFewMegabytes(onProgress);
   const write = async (s: string) => {
     await spool.write(s);
-    if (spool.bytes - reported >= 4 * 1024 * 1024) {
-      reported = spool.bytes;
-      onProgress(spool.bytes);
-    }
+    progress(spool.bytes);
   };
   try {
     const rows = await inTransaction(pool, async (db) => {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { readSetting } from '../../infra/config';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { csvLine } from './render';
 import { Spool } from './spool';
@@ -10,10 +11,14 @@ import { Spool } from './spool';
  * changes; the cursor moves past them only in the transaction that records the run as
  * delivered. Each batch goes under its own name (the change ids in it), so a batch that is
  * delivered again after a crash replaces itself instead of arriving as a second batch.
+ *
+ * A job starts after the domain's last change recorded when it became a realtime job (its
+ * cursor is set with the job row: db/migrations/…_exportsOutboxStartAndPrune.ts), and the
+ * changes every realtime job of a domain has delivered are deleted as cursors advance.
  */
 
 /** Most changes one run carries; the next run takes the rest. */
-export const MAX_CHANGES_PER_RUN = Number(process.env.EXPORT_MAX_CHANGES_PER_RUN ?? 100_000);
+export const MAX_CHANGES_PER_RUN = readSetting('EXPORT_MAX_CHANGES_PER_RUN');
 const PAGE = 2_000;
 
 export interface ChangeRange {
@@ -28,6 +33,7 @@ export const rangeSize = async (db: Pick<pg.Pool, 'query'>, domain: string, r: C
 export async function claimChanges(db: Pick<pg.Pool, 'query'>, jobUuid: string, domain: string, runId: string): Promise<ChangeRange> {
   const existing = await db.query<{ after_id: string; up_to_id: string }>('select after_id, up_to_id from export_run_changes where run_id = $1', [runId]);
   if (existing.rows[0]) return { afterId: existing.rows[0].after_id, upToId: existing.rows[0].up_to_id };
+  // The cursor is set when the job became a realtime export (…_exportsOutboxStartAndPrune.ts); 0 only if that never happened.
   await db.query('insert into export_cursors (job_id) values ($1) on conflict do nothing', [jobUuid]);
   const cursor = (await db.query<{ delivered_up_to: string }>('select delivered_up_to from export_cursors where job_id = $1', [jobUuid])).rows[0]!.delivered_up_to;
   // A run that failed after claiming changes left them undelivered (or delivered without
@@ -102,6 +108,36 @@ export async function advanceCursor(db: pg.ClientBase, jobUuid: string, range: C
     [jobUuid, range.afterId, range.upToId],
   );
   return (res.rowCount ?? 0) > 0;
+}
+
+/** Most outbox rows one cursor advance deletes; what is left goes with the next ones. */
+const PRUNE_BATCH = Math.max(1_000, MAX_CHANGES_PER_RUN);
+
+/**
+ * Deletes, in the caller's transaction (the one that advances a cursor), changes no realtime
+ * job still needs: at most PRUNE_BATCH of `domain`'s, and of one domain left by a job that
+ * stopped being a realtime export. Set-based and bounded; skipped while another transaction
+ * prunes the same domain (so two prunes never wait on each other's deleted rows), the next
+ * advance catches up. Returns the rows deleted.
+ */
+export async function pruneDelivered(db: pg.ClientBase, domain: string): Promise<number> {
+  let deleted = 0;
+  const prune = async (d: string) => {
+    const locked = await db.query<{ ok: boolean }>(`select pg_try_advisory_xact_lock(hashtextextended('sections_outbox_prune:' || $1, 0)) as ok`, [d]);
+    if (!locked.rows[0]!.ok) return undefined;
+    const n = (await db.query<{ n: number }>('select sections_outbox_prune($1, $2) as n', [d, PRUNE_BATCH])).rows[0]!.n;
+    deleted += n;
+    return n;
+  };
+  await prune(domain);
+  const pending = await db.query<{ domain: string }>(
+    'select domain from sections_outbox_prune_pending where domain <> $1 order by since limit 1 for update skip locked', [domain]);
+  const other = pending.rows[0]?.domain;
+  if (other !== undefined) {
+    const n = await prune(other);
+    if (n !== undefined && n < PRUNE_BATCH) await db.query('delete from sections_outbox_prune_pending where domain = $1', [other]);
+  }
+  return deleted;
 }
 
 /** The name a batch goes under: the destination's name with the batch's change ids. */

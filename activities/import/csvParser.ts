@@ -12,7 +12,8 @@ export type ParsedItem =
 /** Rejected text is kept up to this many characters, so one huge line cannot fill the database. */
 export const MAX_RAW_CHARS = 10_000;
 
-const clip = (s: string) => (s.length > MAX_RAW_CHARS ? s.slice(0, MAX_RAW_CHARS) + '…' : s);
+/** Text cut to MAX_RAW_CHARS, with an ellipsis when it was longer. */
+export const clip = (s: string) => (s.length > MAX_RAW_CHARS ? s.slice(0, MAX_RAW_CHARS) + '…' : s);
 const CR = 13;
 const LF = 10;
 
@@ -51,6 +52,7 @@ export class CsvParser {
     this.quoteCode = quote.charCodeAt(0);
   }
 
+  /** The records a chunk completes, parsed one at a time as they are taken (so only the current one is alive). */
   *push(chunk: string): Generator<ParsedItem> {
     if (!this.started) {
       this.started = true;
@@ -80,18 +82,33 @@ export class CsvParser {
   private *drain(final: boolean): Generator<ParsedItem> {
     let pos = 0;
     const buf = this.buf;
-    while (pos < buf.length) {
+    const len = buf.length;
+    // Where the next quote and carriage return are (-1: none left): a line with neither
+    // before its \n is split at its delimiters, with what parseRecord would make of it.
+    let nextQuote = buf.indexOf(this.quote);
+    let nextCr = buf.indexOf('\r');
+    while (pos < len) {
       const c = buf.charCodeAt(pos);
       if (c === LF || c === CR) {
         // An empty line: counted, not a record (a \r at the chunk's end may be half of \r\n).
-        if (c === CR && pos + 1 === buf.length && !final) break;
+        if (c === CR && pos + 1 === len && !final) break;
         pos += c === CR && buf.charCodeAt(pos + 1) === LF ? 2 : 1;
         this.line++;
         continue;
       }
+      if (nextQuote >= 0 && nextQuote < pos) nextQuote = buf.indexOf(this.quote, pos);
+      if (nextCr >= 0 && nextCr < pos) nextCr = buf.indexOf('\r', pos);
+      const lf = buf.indexOf('\n', pos);
+      if (lf >= 0 && (nextQuote < 0 || nextQuote > lf) && (nextCr < 0 || nextCr > lf)) {
+        const raw = buf.slice(pos, lf);
+        this.line++;
+        pos = lf + 1;
+        yield { kind: 'record', line: this.line - 1, fields: raw.split(this.delimiter), raw };
+        continue;
+      }
       const a = this.parseRecord(buf, pos, final);
       if (!a.done) {
-        if (buf.length - pos > this.maxRecordChars) {
+        if (len - pos > this.maxRecordChars) {
           yield* this.oversized(buf, pos);
           return;
         }
@@ -100,7 +117,7 @@ export class CsvParser {
       if ('unclosed' in a) {
         // Report the record's first line and parse again from the line after it.
         const nl = buf.slice(pos).search(/[\r\n]/);
-        const lineEnd = nl < 0 ? buf.length : pos + nl;
+        const lineEnd = nl < 0 ? len : pos + nl;
         yield { kind: 'error', line: this.line, column: a.unclosed, reason: `column ${a.unclosed}: a quote opens here and is never closed`, raw: clip(buf.slice(pos, lineEnd)) };
         pos = lineEnd;
         continue;

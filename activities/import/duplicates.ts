@@ -13,14 +13,18 @@ import { CopyWriter, stagingTable } from './staging';
 export async function findDuplicates(db: pg.ClientBase, runId: string, taskType: TaskType, rules: ImportRules): Promise<number> {
   const staging = stagingTable(runId);
   const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
+  // Only keys validation may have seen twice are candidates (maybe_dup; see keyFilter.ts):
+  // every row of such a key is ranked, the first kept, the later ones moved out.
   const moved = await db.query<{ file_index: number; line: number; first_file: number; first_line: number }>(
-    `with dup as (select ${key} as k from ${staging} group by ${key} having count(*) > 1),
+    `with candidates as (
+            select s.ctid as id, s.file_index, s.line, s.${key} as k from ${staging} s
+            where s.${key} in (select c.${key} from ${staging} c where c.maybe_dup)),
           ranked as (
-            select s.ctid as id, s.file_index, s.line,
-                   first_value(s.file_index) over w as first_file, first_value(s.line) over w as first_line,
+            select id, file_index, line,
+                   first_value(file_index) over w as first_file, first_value(line) over w as first_line,
                    row_number() over w as n
-            from ${staging} s join dup on s.${key} = dup.k
-            window w as (partition by s.${key} order by s.file_index, s.line))
+            from candidates
+            window w as (partition by k order by file_index, line))
      delete from ${staging} s using ranked r where s.ctid = r.id and r.n > 1
      returning r.file_index, r.line, r.first_file, r.first_line`,
   );

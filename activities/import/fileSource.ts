@@ -26,12 +26,27 @@ export async function resolveAllowedPath(source: string, roots: readonly string[
     p = source;
   }
   if (!path.isAbsolute(p)) throw new PathRefusedError(`"${source}" must be an absolute path (file:///...)`);
-  const real = await fs.realpath(p).catch(() => path.resolve(p));
+  const real = await realPathOf(p);
   for (const root of roots) {
     const realRoot = await fs.realpath(root).catch(() => path.resolve(root));
     if (real === realRoot || real.startsWith(realRoot + path.sep)) return real;
   }
   throw new PathRefusedError(`"${source}" is outside the allowed file roots`);
+}
+
+/**
+ * The real path of p. A path that does not exist yet (an export's destination file) is
+ * resolved through its nearest existing ancestor: falling back to the path as written let a
+ * symlinked folder inside a root (`<root>/link -> /etc`) pass the check.
+ */
+async function realPathOf(p: string): Promise<string> {
+  const abs = path.resolve(p);
+  try {
+    return await fs.realpath(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(await realPathOf(parent), path.basename(abs));
+  }
 }
 
 /** The files a run reads from a source, oldest first; fails the run if the source cannot be read. */

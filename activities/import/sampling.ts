@@ -2,8 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
-import type { TaskType } from '../../taskTypes/taskType';
+import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
 import { CsvParser } from './csvParser';
+import { MAX_RECORD_CHARS, fieldLookup, requiredFields } from './csvRecords';
 import { readXmlRecords } from './xmlRecords';
 
 /**
@@ -76,7 +77,7 @@ export function detectEncoding(bytes: Buffer, complete: boolean): ImportRules['e
 }
 
 function records(text: string, delimiter: string, quote: string, max: number) {
-  const p = new CsvParser(delimiter, quote, 1 << 22);
+  const p = new CsvParser(delimiter, quote, MAX_RECORD_CHARS);
   const out = [];
   for (const item of p.push(text)) {
     out.push(item);
@@ -170,14 +171,9 @@ export async function sampleFile(file: string, taskType: TaskType, partial: Part
   const mapping = proposeMapping(headers, taskType, partial.mapping);
   const proposedRules = importRulesSchema.parse({ ...partial, encoding, delimiter, quote, mapping });
 
-  const lookup = (h: string) => {
-    const l = h.trim().toLowerCase();
-    const m = Object.entries(mapping).find(([k]) => k.trim().toLowerCase() === l)?.[1];
-    return m ?? taskType.fields.find((f) => f.name.toLowerCase() === l)?.name;
-  };
-  const columns = headers.map(lookup);
+  const columns = headers.map(fieldLookup(taskType, proposedRules));
   const mapped = new Set(columns.filter(Boolean));
-  const required = requiredFields(taskType);
+  const required = [...new Set([taskType.key, ...requiredFields(taskType)])];
   for (const f of required.filter((f) => !mapped.has(f))) {
     problems.push(`No column of ${name} maps to ${f}, which is required. Map one of its columns (${headers.map((h) => `"${h}"`).join(', ')}) to ${f}${headers.length < 2 ? `, or check the delimiter (${show(delimiter)}) and encoding (${encoding})` : ''}.`);
   }
@@ -202,22 +198,18 @@ export async function sampleFile(file: string, taskType: TaskType, partial: Part
     columns.forEach((c, i) => {
       if (c) values[c] = item.fields[i]!;
     });
-    const parsed = taskType.rowSchema.safeParse(values);
-    if (parsed.success) preview.push({ line: item.line, values: parsed.data });
-    else {
-      const issue = parsed.error.issues[0]!;
-      preview.push({ line: item.line, rejected: { column: String(issue.path[0] ?? ''), reason: `${String(issue.path[0] ?? '')}: ${issue.message}` } });
-    }
+    preview.push(previewOf(taskType, item.line, values));
   }
   if (headers.length && !preview.length) problems.push(`The sample ${name} has a header and no rows; send a sample with a few rows so they can be checked.`);
   for (const p of preview) if (p.rejected && !problems.some((x) => x.startsWith('No column'))) problems.push(`Line ${p.line} would be rejected: ${p.rejected.reason}.`);
   return { proposedRules, headers, preview, problems };
 }
 
-function requiredFields(taskType: TaskType): string[] {
-  const probe = taskType.rowSchema.safeParse(Object.fromEntries(taskType.fields.map((f) => [f.name, ''])));
-  const req = probe.success ? [] : [...new Set(probe.error.issues.map((i) => String(i.path[0])))];
-  return [...new Set([taskType.key, ...req])].filter((f) => taskType.fields.some((x) => x.name === f));
+/** A record's preview: its typed values, or why the run would reject it. */
+function previewOf(taskType: TaskType, line: number, values: Record<string, string>): PreviewRow {
+  const parsed = parseWithSchema(taskType, values);
+  if (parsed.ok) return { line, values: parsed.row };
+  return { line, rejected: { column: parsed.column, reason: `${parsed.column}: ${parsed.message}` } };
 }
 
 async function sampleXml(file: string, taskType: TaskType, partial: Partial<ImportRules>, previewRows: number, problems: string[]): Promise<SamplingResult> {
@@ -226,14 +218,7 @@ async function sampleXml(file: string, taskType: TaskType, partial: Partial<Impo
   try {
     for await (const item of readXmlRecords(file, taskType, proposedRules)) {
       if (item.kind === 'reject') preview.push({ line: item.line, rejected: { column: item.column, reason: item.reason } });
-      else {
-        const parsed = taskType.rowSchema.safeParse(item.values);
-        if (parsed.success) preview.push({ line: item.line, values: parsed.data });
-        else {
-          const issue = parsed.error.issues[0]!;
-          preview.push({ line: item.line, rejected: { column: String(issue.path[0] ?? ''), reason: `${String(issue.path[0] ?? '')}: ${issue.message}` } });
-        }
-      }
+      else preview.push(previewOf(taskType, item.line, item.values));
       if (preview.length >= previewRows) break;
     }
   } catch (e) {

@@ -3,11 +3,14 @@ import path from 'node:path';
 import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
+import { readSetting } from '../../infra/config';
 import type { ImportRules } from '../../taskTypes/importRules';
 import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
 import { throwIfCancelled, withHeartbeat } from './heartbeats';
-import { readRecords } from './records';
-import { CopyWriter, copyArray, createStaging, stagingTable } from './staging';
+import { readRecordBatches } from './records';
+import { HeapBound } from './heapBound';
+import { KeyFilter } from './keyFilter';
+import { CopyWriter, NEEDS_ESCAPE, copyArray, copyValue, createStaging, stagingTable, upgradeStaging } from './staging';
 import { guardClient } from '../../db/transaction';
 
 /**
@@ -17,7 +20,7 @@ import { guardClient } from '../../db/transaction';
  */
 
 /** Rows per committed chunk; rejected text per chunk is bounded too. */
-export const CHUNK_ROWS = Number(process.env.IMPORT_CHUNK_ROWS) || 200_000;
+export const CHUNK_ROWS = readSetting('IMPORT_CHUNK_ROWS');
 const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
 
 export interface SourceFile {
@@ -43,6 +46,8 @@ export interface StageResult {
   rejected: number;
   warningsByKind: Record<string, number>;
   files: { file: SourceFile; status: 'read' | 'refused' }[];
+  /** Whether the source is a directory (its files are renamed after the commit). */
+  directory: boolean;
   resumed: boolean;
 }
 
@@ -130,6 +135,7 @@ export async function stageRun(
           await first.query('insert into import_files (run_id, file_index, path, size, mtime_ms) values ($1, $2, $3, $4, $5)', [run.id, i, f.path, f.size, f.mtimeMs]);
         }
       } else {
+        await upgradeStaging(first, run.id);
         await first.query(`delete from ${stagingTable(run.id)} where (file_index, line) > ($1, $2)`, [committed.fileIndex, committed.line]);
         await dropRejectsAfter(first, run.id, committed.rejected);
         const st = await first.query<{ status: 'read' | 'refused' | 'pending' }>('select status from import_files where run_id = $1 order by file_index', [run.id]);
@@ -143,10 +149,16 @@ export async function stageRun(
     }
 
     const fieldColumns = taskType.fields.map((f) => f.column);
+    const fieldNames = taskType.fields.map((f) => f.name);
+    const stagedColumns = ['file_index', 'line', ...fieldColumns, 'warnings', 'maybe_dup'];
+    // Keys staged by this attempt. A resumed attempt does not know the keys staged before the
+    // interruption: every row it stages is a duplicate candidate (processing then checks them all).
+    const keys = resume ? undefined : new KeyFilter(files.reduce((n, f) => n + f.size, 0));
+    const heap = new HeapBound();
     const parse = taskType.parseRow ?? ((values: Record<string, string>) => parseWithSchema(taskType, values));
     const cur: Checkpoint = { ...committed, warningsByKind: { ...committed.warningsByKind } };
     let db = await begin(pool);
-    let staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+    let staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
     let rejects: Reject[] = [];
     let rejectChars = 0;
     let chunkRows = 0;
@@ -165,7 +177,7 @@ export async function stageRun(
       chunkRows = 0;
       throwIfCancelled();
       db = await begin(pool);
-      staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+      staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
     };
 
     try {
@@ -176,34 +188,47 @@ export async function stageRun(
         const atStart = { ...cur, warningsByKind: { ...cur.warningsByKind } };
         const prefix = files.length > 1 ? `${path.basename(file.path)}: ` : '';
         try {
-          for await (const item of readRecords(file.path, taskType, rules)) {
-            if (item.line <= skipTo) continue;
-            cur.line = item.line;
-            cur.read++;
-            chunkRows++;
-            if (item.kind === 'reject') {
-              rejects.push({ line: item.line, column: item.column, reason: prefix + item.reason, raw: item.raw });
-              rejectChars += item.raw.length;
-              cur.rejected++;
-            } else {
-              const parsed = parse(item.values);
-              if (!parsed.ok) {
-                rejects.push({ line: item.line, column: parsed.column, reason: `${prefix}${parsed.column}: ${parsed.message}`, raw: item.raw });
+          // The hot loop: a chunk of records at a time, each valid row straight into COPY's text
+          // form. A CSV row's values are pieces of its raw text, so when that text holds no tab,
+          // newline or backslash, none of them needs COPY escaping.
+          const rawHoldsValues = taskType.format === 'csv';
+          for await (const batch of readRecordBatches(file.path, taskType, rules)) {
+            for (const item of batch) {
+              if (item.line <= skipTo) continue;
+              cur.line = item.line;
+              cur.read++;
+              chunkRows++;
+              if (item.kind === 'reject') {
+                rejects.push({ line: item.line, column: item.column, reason: prefix + item.reason, raw: item.raw });
                 rejectChars += item.raw.length;
                 cur.rejected++;
               } else {
-                const row = parsed.row;
-                const warnings = taskType.rowWarnings?.(row) ?? [];
-                for (const k of warnings) cur.warningsByKind[k] = (cur.warningsByKind[k] ?? 0) + 1;
-                const values: (string | number | null)[] = [i, item.line];
-                for (const f of taskType.fields) values.push(row[f.name] ?? null);
-                values.push(copyArray(warnings));
-                await staged.write(values);
+                const parsed = parse(item.values);
+                if (!parsed.ok) {
+                  rejects.push({ line: item.line, column: parsed.column, reason: `${prefix}${parsed.column}: ${parsed.message}`, raw: item.raw });
+                  rejectChars += item.raw.length;
+                  cur.rejected++;
+                } else {
+                  const row = parsed.row;
+                  const warnings = taskType.rowWarnings?.(row) ?? [];
+                  for (const k of warnings) cur.warningsByKind[k] = (cur.warningsByKind[k] ?? 0) + 1;
+                  const plain = rawHoldsValues && !NEEDS_ESCAPE.test(item.raw);
+                  let line = `${i}\t${item.line}`;
+                  for (const name of fieldNames) {
+                    const v = row[name];
+                    line += v === null || v === undefined ? '\t\\N' : plain || typeof v === 'number' ? `\t${v}` : `\t${copyValue(v)}`;
+                  }
+                  const maybeDup = keys ? keys.add(String(row[taskType.key])) : true;
+                  if (staged.push(`${line}\t${copyArray(warnings)}\t${maybeDup ? 't' : 'f'}\n`)) {
+                    await staged.flush();
+                    heap.check();
+                  }
+                }
               }
-            }
-            if (chunkRows >= CHUNK_ROWS || rejectChars >= CHUNK_REJECT_CHARS) {
-              cur.fileIndex = i;
-              await commitChunk();
+              if (chunkRows >= CHUNK_ROWS || rejectChars >= CHUNK_REJECT_CHARS) {
+                cur.fileIndex = i;
+                await commitChunk();
+              }
             }
           }
         } catch (e) {
@@ -218,7 +243,7 @@ export async function stageRun(
           rejectChars = 0;
           cur.read++;
           cur.rejected++;
-          staged = new CopyWriter(db, stagingTable(run.id), ['file_index', 'line', ...fieldColumns, 'warnings']);
+          staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
           fileStatus[i] = 'refused';
         }
         if (fileStatus[i] === 'pending') fileStatus[i] = 'read';
@@ -234,7 +259,7 @@ export async function stageRun(
       throw e;
     }
     return {
-      read: cur.read, rejected: cur.rejected, warningsByKind: cur.warningsByKind, resumed: !!resume,
+      read: cur.read, rejected: cur.rejected, warningsByKind: cur.warningsByKind, directory, resumed: !!resume,
       files: files.map((file, i) => ({ file, status: fileStatus[i] === 'refused' ? 'refused' : 'read' })),
     };
   });

@@ -6,7 +6,7 @@ import { HALTED_TYPES } from '../../domain/failures';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
 import { type CsvItem, decodeStream, fieldLookup } from './csvRecords';
-import { MAX_RAW_CHARS } from './csvParser';
+import { clip } from './csvParser';
 
 /**
  * Streams an XML file as records: each element named taskType.xmlRecord (by default
@@ -69,7 +69,7 @@ export async function* readXmlRecords(file: string, taskType: TaskType, rules: I
       const attrs = record.raw.filter((r) => r.startsWith(' ')).join('');
       const kids = record.raw.filter((r) => !r.startsWith(' ')).join('');
       const raw = `<${record.tag}${attrs}>${kids}</${record.tag}>`;
-      out.push({ kind: 'row', line: record.line, values: record.values, raw: raw.length > MAX_RAW_CHARS ? raw.slice(0, MAX_RAW_CHARS) + '…' : raw });
+      out.push({ kind: 'row', line: record.line, values: record.values, raw: clip(raw) });
       record = undefined;
     }
   });

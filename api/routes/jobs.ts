@@ -14,7 +14,11 @@ import { jobView } from '../views';
 /** Jobs of a domain: definition, live state, the list, and actions. */
 export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries): void {
   const tag = 'Jobs';
-  const detail = async (job: Job) => ({ ...jobView(job, await queries.live(job)), unreadLogs: await queries.unreadLogs(job) });
+  // The live state and the unread flag at once: the workflow query is the long pole.
+  const detail = async (job: Job) => {
+    const [live, unreadLogs] = await Promise.all([queries.live(job), queries.unreadLogs(job)]);
+    return { ...jobView(job, live), unreadLogs };
+  };
 
   const list = async (q: z.output<typeof jobListQuery>, domain: string | undefined) => {
     const desc = q.sort.startsWith('-');
@@ -72,7 +76,11 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
     { method: 'get', path: '/domains/:domain/jobs/:jobId', operationId: 'getJob', tag, access: 'read', summary: 'A job with its live state',
       params: jobParams, responses: { 200: { description: 'The job.', schema: jobDetail } } },
     async ({ params }, _req, res) => {
-      res.json(await detail(await service.find(params.domain, params.jobId)));
+      // The live state (the workflow query, the long pole) while the definition and the unread flag are read in one query.
+      const live = queries.live({ domain: params.domain, identifier: params.jobId });
+      const found = await queries.definitionWithUnread(params.domain, params.jobId);
+      if (!found) throw notFound(`Job ${params.jobId}`);
+      res.json({ ...jobView(found.job, await live), unreadLogs: found.unreadLogs });
     },
   );
 

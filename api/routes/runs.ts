@@ -20,8 +20,6 @@ const logJson = (l: RunLog) => ({ id: String(l.id), at: l.at, level: l.level, me
 /** How often the live log stream looks for new lines, and how many it sends at once. */
 const STREAM_POLL_MS = 250;
 const STREAM_BATCH = 500;
-/** How long after a run's end the stream waits for the closing log line (written after the end time). */
-const CLOSING_LINE_WAIT_MS = 5_000;
 
 /** Run history, read from the run-history table (no Temporal round trip per run). */
 export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queries: JobQueries): void {
@@ -101,7 +99,9 @@ export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queri
 
 /**
  * Sends the run's log lines as they are written, by polling run_logs by id. The run's end is
- * read before each poll, so the last poll after it ended returns every remaining line.
+ * read before each poll, and recordRunEnd writes the end time and the closing line in one
+ * transaction, so the first poll after the end is seen returns every remaining line, through
+ * the closing one: the stream ends right after it.
  */
 async function streamLogs(orm: MikroORM, queries: JobQueries, job: Job, run: Run, after: string, socket: NodeJS.EventEmitter, res: Response): Promise<void> {
   res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -111,7 +111,6 @@ async function streamLogs(orm: MikroORM, queries: JobQueries, job: Job, run: Run
   socket.once('close', onClose);
   let last = after;
   let idle = 0;
-  let sawClosingLine = false;
   try {
     while (!closed) {
       const em = orm.em.fork();
@@ -123,10 +122,7 @@ async function streamLogs(orm: MikroORM, queries: JobQueries, job: Job, run: Run
         last = String(logs[logs.length - 1]!.id);
         await queries.markLogsRead(job.id, last);
       }
-      for (const l of logs) if (current?.endedAt && l.at >= current.endedAt) sawClosingLine = true;
-      // The run's closing line is written just after its end time; wait for it (a few seconds at most).
-      const settled = sawClosingLine || !current?.endedAt || Date.now() - current.endedAt.getTime() > CLOSING_LINE_WAIT_MS;
-      if (ended && settled && logs.length < STREAM_BATCH) {
+      if (ended && logs.length < STREAM_BATCH) {
         res.write(`event: end\ndata: ${JSON.stringify({ status: current?.status ?? 'unknown', endedAt: current?.endedAt ?? null })}\n\n`);
         break;
       }

@@ -5,15 +5,15 @@ import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { IMPORTED_SUFFIX, PathRefusedError, resolveAllowedPath } from '../../activities/import/fileSource';
+import { IMPORTED_SUFFIX } from '../../activities/import/fileSource';
 import { sampleFile } from '../../activities/import/sampling';
 import { JobSchema, type Job } from '../../db/entities';
-import type { SetupStatus } from '../../domain/jobDefinition';
+import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType } from '../../taskTypes/registry';
 import { definitionChangedSignal } from '../../workflows/messages';
 import { auditAs } from '../audit';
-import type { JobService } from '../jobService';
+import { allowedPathOr422, type JobService } from '../jobService';
 import { HttpError, notFound, parseOr400 } from '../problem';
 import type { ApiKit } from '../routeKit';
 import { jobParams } from '../schemas';
@@ -25,8 +25,8 @@ import { jobParams } from '../schemas';
  * problems) or `sampling_failed`. Accepting applies the (possibly edited) proposed rules.
  */
 
-export const SAMPLE_TYPES = ['text/csv', 'application/octet-stream'];
-export const SAMPLE_LIMIT = '5mb';
+const SAMPLE_TYPES = ['text/csv', 'application/octet-stream'];
+const SAMPLE_LIMIT = '5mb';
 
 const fromSourceBody = z.object({ fromSource: z.literal(true) }).strict();
 
@@ -35,7 +35,7 @@ const previewRow = z.object({
   values: z.record(z.string(), z.union([z.string(), z.number(), z.null()])).optional(),
   rejected: z.object({ column: z.string().optional(), reason: z.string() }).optional(),
 });
-export const samplingResult = z
+const samplingResult = z
   .object({
     status: z.enum(['ready', 'sampling_failed']).describe("The job's setup status after this sample."),
     proposedRules: importRulesSchema.describe('Complete rules, ready to accept (POST .../sample/accept) as they are or edited.'),
@@ -45,12 +45,23 @@ export const samplingResult = z
   })
   .meta({ id: 'SamplingResult' });
 
-export const acceptSampleBody = z
+const acceptSampleBody = z
   .object({ rules: importRulesSchema.describe("The rules to save with the job: the proposal, or the proposal changed (mapping, encoding, delimiter...). Replaces the job's rules.") })
   .strict();
 
-/** Sets the job's setup status (and rules) and tells its workflow, as JobService.update does. */
-async function applySetup(orm: MikroORM, service: JobService, job: Pick<Job, 'domain' | 'identifier'>, changes: { setupStatus: SetupStatus; rules?: ImportRules }): Promise<Job> {
+/** What GET .../sample answers: the job's setup status and the problems of its last sample. */
+const samplingState = z
+  .object({
+    status: z.enum(SETUP_STATUSES).describe("The job's setup status."),
+    problems: z.array(z.string()).describe('What the last sample found wrong, kept with the job until a sample passes or rules are accepted; empty otherwise.'),
+  })
+  .meta({ id: 'SamplingState' });
+
+/** Said when the sampler itself failed (not the sample): the administrator can only try again. */
+const SAMPLING_ERROR_PROBLEM = 'The sample could not be analysed because of an error on the server; send it again, and if it fails again, report it.';
+
+/** Sets the job's setup status (and rules, and the problems found) and tells its workflow, as JobService.update does. */
+async function applySetup(orm: MikroORM, service: JobService, job: Pick<Job, 'domain' | 'identifier'>, changes: { setupStatus: SetupStatus; samplingProblems?: string[]; rules?: ImportRules }): Promise<Job> {
   const em = orm.em.fork();
   const fresh = await em.findOne(JobSchema, { domain: job.domain, identifier: job.identifier });
   if (!fresh) throw notFound(`Job ${job.identifier}`);
@@ -67,13 +78,7 @@ async function sourceFile(job: Job, roots: readonly string[] | undefined): Promi
     throw new HttpError(422, 'Source cannot be sampled', 'Only a file: source can be sampled from the server; upload a sample file instead (text/csv or application/octet-stream).');
   }
   if (!roots) throw new HttpError(422, 'Source cannot be sampled', 'No allowed file roots are configured on this API; upload a sample file instead.');
-  let real: string;
-  try {
-    real = await resolveAllowedPath(url, roots);
-  } catch (e) {
-    if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `sourceUrl: ${e.message}.`);
-    throw e;
-  }
+  const real = await allowedPathOr422('sourceUrl', url, roots);
   const st = await fs.stat(real).catch(() => undefined);
   if (!st) throw new HttpError(422, 'Source not found', 'The job\'s source file does not exist; upload a sample file instead.');
   if (!st.isDirectory()) return real;
@@ -137,16 +142,27 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
         try {
           result = await sampleFile(file, taskType);
         } catch (e) {
-          await applySetup(orm, service, job, { setupStatus: 'sampling_failed' });
+          await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [SAMPLING_ERROR_PROBLEM] });
           throw e;
         }
         const status = result.problems.length ? 'sampling_failed' : 'ready';
-        await applySetup(orm, service, job, { setupStatus: status });
+        // The problems stay with the job (job detail, GET .../sample) until a sample passes or rules are accepted.
+        await applySetup(orm, service, job, { setupStatus: status, samplingProblems: result.problems });
         auditAs(res, { target: `jobs/${job.identifier}/sample`, detail: `${bytes ? 'upload' : 'source'}: ${status}, ${result.problems.length} problem(s)` });
         res.json({ status, ...result });
       } finally {
         if (dir) await fs.rm(dir, { recursive: true, force: true });
       }
+    },
+  );
+
+  kit.route(
+    { method: 'get', path: samplePath, operationId: 'getSampling', tag, access: 'read', summary: "The job's setup status and the problems of its last sample",
+      description: 'The problems are kept with the job (they survive a restart of the API) until a sample passes or rules are accepted.',
+      params: jobParams, responses: { 200: { description: 'The setup status and the problems.', schema: samplingState } } },
+    async ({ params }, _req, res) => {
+      const job = await service.find(params.domain, params.jobId);
+      res.json({ status: job.setupStatus, problems: job.samplingProblems ?? [] });
     },
   );
 
@@ -158,7 +174,7 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
     async ({ params, body }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
       if (job.direction !== 'import') throw new HttpError(422, 'Cannot accept', 'Only import jobs have reading rules.');
-      const saved = await applySetup(orm, service, job, { setupStatus: 'ready', rules: body.rules });
+      const saved = await applySetup(orm, service, job, { setupStatus: 'ready', samplingProblems: [], rules: body.rules });
       auditAs(res, { target: `jobs/${job.identifier}/sample/accept` });
       res.json({ status: 'ready', rules: saved.rules });
     },

@@ -24,6 +24,8 @@ export interface Job {
   recipients: string[];
   sendReport: boolean;
   setupStatus: SetupStatus;
+  /** What the last sample found wrong (empty unless setupStatus is sampling_failed). */
+  samplingProblems?: string[];
   /** Highest run-log id the administrators have read: the unread-logs flag. */
   logsReadUpTo: string;
   createdAt: Date;
@@ -51,6 +53,7 @@ export const JobSchema = new EntitySchema<Job>({
     recipients: { type: 'text[]' },
     sendReport: { type: 'boolean' },
     setupStatus: { type: 'text' },
+    samplingProblems: { type: 'json' },
     logsReadUpTo: { type: 'bigint' },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },

@@ -71,6 +71,7 @@ describe('API access matrix', () => {
     { op: 'revokeToken', method: 'DELETE', path: () => `/tokens/${spareTokenId}`, access: 'system', ok: 204 },
     { op: 'listAudit', method: 'GET', path: () => '/audit', access: 'system', ok: 200 },
     { op: 'sampleJob', method: 'POST', path: () => `${J}/base/sample`, access: 'write', ok: 200, body: () => readFileSync('samples/sections.csv', 'utf8'), type: 'text/csv' },
+    { op: 'getSampling', method: 'GET', path: () => `${J}/base/sample`, access: 'read', ok: 200 },
     { op: 'acceptSample', method: 'POST', path: () => `${J}/base/sample/accept`, access: 'write', ok: 200, body: () => ({ rules: {} }) },
     { op: 'listSecrets', method: 'GET', path: () => `${J}/base/secrets`, access: 'read', ok: 200 },
     { op: 'setSecret', method: 'PUT', path: () => `${J}/base/secrets/password`, access: 'write', ok: 204, body: () => ({ value: 'matrix-secret' }) },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { trustProxyValue } from '../../api/app';
 import { startApi } from '../../api/server';
+import { CONFIG_KEYS, loadConfig } from '../../infra/config';
 import { eventually } from '../setup/system';
 import { batchJob, startApiSystem, type ApiSystem } from './helpers';
 
@@ -93,6 +95,12 @@ describe('API behaviour', () => {
       assert.equal(r.json.sendReport, true);
       assert.equal(r.json.timezone, 'Europe/Paris');
       assert.equal(r.json.rules.delimiter, ';');
+      // GET reads the definition with a plain query: it shows exactly what the update answered.
+      const live = ['status', 'currentRun', 'queuedRun', 'retry', 'paused', 'halted', 'lastRuns', 'lastRunAt', 'lastOutcome', 'nextRunAt', 'refusals'];
+      const definition = (j: Record<string, unknown>) => Object.fromEntries(Object.entries(j).filter(([k]) => !live.includes(k)));
+      const got = await api.call(admin, 'GET', `${J}/keeps`);
+      assert.deepEqual(Object.keys(got.json), Object.keys(r.json));
+      assert.deepEqual(definition(got.json), definition(r.json));
     });
 
     it('refuses bodies that are not JSON, too large, or OPML sent as JSON', async () => {
@@ -148,6 +156,16 @@ describe('API behaviour', () => {
       assert.equal(beta.unreadLogs, false);
       assert.match(beta.summary, /^import sectionsCsv from file:.*sections\.csv; mon at 06:00$/);
       assert.ok(beta.nextRunAt === null || !Number.isNaN(Date.parse(beta.nextRunAt)));
+    });
+
+    it("shows a scheduled job's next run time, the one its job workflow has", async () => {
+      const fromWorkflow = await eventually(async () => (await api.call(admin, 'GET', `${J}/beta`)).json.nextRunAt ?? undefined, 'beta to know its next run');
+      assert.ok(Date.parse(fromWorkflow) > Date.now());
+      // The list reads it from the Temporal Schedules' listing (visibility), which trails by moments.
+      await eventually(async () => ((await api.call(admin, 'GET', `${J}?q=beta`)).json.items[0].nextRunAt === fromWorkflow ? true : undefined), 'beta listed with its next run');
+      const onDemand = (await api.call(admin, 'GET', `${J}?q=gamma`)).json.items[0];
+      assert.equal(onDemand.nextRunAt, null);
+      assert.equal(onDemand.phase, null);
     });
 
     it('lets a system administrator list any domain, or all, through /jobs', async () => {
@@ -261,15 +279,25 @@ describe('API behaviour', () => {
       assert.equal(end.event, 'end');
       assert.equal(end.data.status, 'completed');
       assert.ok(logs.length >= 2, text);
+      // The stream closed right after the run's closing line: it is the last line sent, just before the end event.
+      assert.equal(events[events.length - 2], logs[logs.length - 1]);
+      assert.match(logs[logs.length - 1]!.data.message, /^Run completed/);
       const ids = logs.map((l) => Number(l.id));
       assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
       const json = await api.call(admin, 'GET', `${J}/big/runs/1/logs`);
       assert.deepEqual(logs.map((l) => l.data), json.json.items);
       assert.equal(json.json.ended, true);
+      // Resuming after the closing line: nothing more to send, so the stream is only its end event, and closes.
+      const resumed = await fetch(`${api.url}${J}/big/runs/1/logs/stream`, { headers: { authorization: `Bearer ${admin}`, 'last-event-id': logs[logs.length - 1]!.id! } });
+      assert.equal(resumed.status, 200);
+      const rest = (await resumed.text()).split('\n\n').filter((b) => b.trim() && !b.startsWith(':'));
+      assert.equal(rest.length, 1, rest.join('\n---\n'));
+      assert.match(rest[0]!, /^event: end\ndata: \{"status":"completed"/);
 
       const row = async () => (await api.call(admin, 'GET', `${J}?q=big`)).json.items[0];
       assert.equal((await row()).unreadLogs, false);
       assert.equal((await row()).lastOutcome, 'completed');
+      assert.equal((await row()).lastRunAt, json.json.items[json.json.items.length - 1].at, 'the end time, in ISO 8601 as everywhere');
       // A second run writes new lines: unread again until someone reads them.
       await api.call(admin, 'POST', `${J}/big/run`);
       await runEnded('big', 2);
@@ -308,6 +336,36 @@ describe('API behaviour', () => {
       const audit = await api.call(sys, 'GET', '/domains/behaviour/audit?action=createToken');
       assert.ok(audit.json.items.some((e: { target: string }) => e.target === `tokens/${made.json.id}`));
       assert.ok(!(await api.call(sys, 'GET', '/audit?limit=500')).text.includes(made.json.token));
+    });
+
+    it('with TRUST_PROXY, counts failed authentications per client the proxy names; without it, ignores X-Forwarded-For', async () => {
+      const start = (TRUST_PROXY?: string) => startApi(
+        { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, TRUST_PROXY }, authFailureLimit: { max: 2, windowMs: 60_000 } },
+        '127.0.0.1',
+        0,
+      );
+      const guess = (url: string, client: string) => fetch(`${url}${J}`, { headers: { authorization: 'Bearer jf_guess', 'x-forwarded-for': client } }).then((r) => r.status);
+      assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY, 'loopback');
+      assert.equal(loadConfig({}).TRUST_PROXY, undefined);
+      assert.ok(CONFIG_KEYS.includes('TRUST_PROXY'));
+      assert.deepEqual(['', 'false', 'true', '1', 'loopback, 10.0.0.0/8', undefined].map(trustProxyValue), [false, false, true, 1, 'loopback, 10.0.0.0/8', false]);
+
+      const behindProxy = await start('loopback');
+      try {
+        assert.deepEqual([await guess(behindProxy.url, '203.0.113.1'), await guess(behindProxy.url, '203.0.113.1'), await guess(behindProxy.url, '203.0.113.1')], [401, 401, 429]);
+        // Another client behind the same proxy has its own budget.
+        assert.equal(await guess(behindProxy.url, '203.0.113.2'), 401);
+      } finally {
+        await behindProxy.close();
+      }
+      const direct = await start(undefined);
+      try {
+        assert.deepEqual([await guess(direct.url, '203.0.113.1'), await guess(direct.url, '203.0.113.1')], [401, 401]);
+        // The header is not trusted: every request comes from the same socket address, whose budget is spent.
+        assert.equal(await guess(direct.url, '203.0.113.2'), 429);
+      } finally {
+        await direct.close();
+      }
     });
 
     it('rate-limits failed authentication per address with 429 and Retry-After', async () => {

@@ -49,6 +49,15 @@ describe('API contract: OpenAPI document and docs page', () => {
     }
   });
 
+  it('documents the fields added since: the sampling problems, in the job and in GET .../sample', async () => {
+    const doc = (await (await fetch(`${sys.api}/openapi.json`)).json()) as Doc;
+    const schema = (id: string) => doc.components.schemas[id] as { properties: Record<string, { type?: string; items?: { type: string } }>; required?: string[] };
+    assert.deepEqual(schema('Job').properties.samplingProblems?.items, { type: 'string' });
+    assert.ok(schema('Job').required?.includes('samplingProblems'));
+    assert.deepEqual(Object.keys(schema('SamplingState').properties).sort(), ['problems', 'status']);
+    assert.equal(doc.paths['/domains/{domain}/jobs/{jobId}/sample']!.get!.operationId, 'getSampling');
+  });
+
   it('lists every route registered in Express, and nothing else', async () => {
     const doc = (await (await fetch(`${sys.api}/openapi.json`)).json()) as Doc;
     const documented = new Set<string>();

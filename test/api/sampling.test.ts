@@ -77,9 +77,29 @@ describe('API sampling', () => {
     const run = await api.call(admin, 'POST', `${J}/s1/run`);
     assert.equal(run.status, 409, 'a job whose sample failed does not run');
 
+    // The problems are kept with the job: the detail and GET .../sample show them, from another API process too.
+    assert.deepEqual((await api.call(admin, 'GET', `${J}/s1`)).json.samplingProblems, bad.json.problems);
+    assert.deepEqual((await api.call(reader, 'GET', `${J}/s1/sample`)).json, { status: 'sampling_failed', problems: bad.json.problems });
+    await api.sys.restartApi();
+    const sysCall = apiClient(api.sys.api);
+    assert.deepEqual((await sysCall(admin, 'GET', `${J}/s1`)).json.samplingProblems, bad.json.problems);
+    assert.deepEqual((await sysCall(admin, 'GET', `${J}/s1/sample`)).json, { status: 'sampling_failed', problems: bad.json.problems });
+
     const good = await sample('s1', renamed);
     assert.equal(good.json.status, 'ready');
     assert.equal(await status('s1'), 'unscheduled', 'ready: set up, no schedule');
+    assert.deepEqual((await api.call(admin, 'GET', `${J}/s1`)).json.samplingProblems, [], 'a sample that passes clears them');
+    assert.deepEqual((await api.call(admin, 'GET', `${J}/s1/sample`)).json, { status: 'ready', problems: [] });
+  });
+
+  it('accepting rules clears the problems of a failed sample', async () => {
+    assert.equal((await sample('s1', 'foo;bar\n1;2\n')).json.status, 'sampling_failed');
+    assert.ok((await api.call(admin, 'GET', `${J}/s1/sample`)).json.problems.length > 0);
+    const proposal = (await sample('s1', renamed)).json.proposedRules;
+    assert.equal((await sample('s1', '')).json.status, 'sampling_failed');
+    assert.equal((await api.call(admin, 'POST', `${J}/s1/sample/accept`, { rules: proposal })).status, 200);
+    assert.deepEqual((await api.call(admin, 'GET', `${J}/s1/sample`)).json, { status: 'ready', problems: [] });
+    assert.deepEqual((await api.call(admin, 'GET', `${J}/s1`)).json.samplingProblems, []);
   });
 
   it('accepting the proposal makes the next run import the file correctly', async () => {
@@ -125,6 +145,14 @@ describe('API sampling', () => {
     assert.equal(r.json.preview.length, 3);
     const noRoots = await sample('s1', { fromSource: true });
     assert.equal(noRoots.status, 422, noRoots.text);
+    assert.match(noRoots.json.detail, /No allowed file roots/);
+    // A source outside the system API's roots (saved through this suite's API, which checks none) is refused naming the field.
+    const outside = await api.call(admin, 'POST', J, { id: 's-outside', name: 'Outside the roots', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: 'file:///etc/hosts' });
+    assert.equal(outside.status, 201, outside.text);
+    const refused = await sample('s-outside', { fromSource: true }, admin, undefined, sysCall);
+    assert.equal(refused.status, 422, refused.text);
+    assert.match(refused.json.detail, /^sourceUrl: .*outside the allowed file roots\.$/);
+    assert.equal(await status('s-outside'), 'unscheduled', 'a refused source leaves the setup status alone');
     const bad = await sample('s1', { fromSource: false });
     assert.equal(bad.status, 400);
   });
@@ -141,6 +169,9 @@ describe('API sampling', () => {
   });
 
   it('roles: read_only 403, another domain 404, no token 401', async () => {
+    assert.equal((await api.call(reader, 'GET', `${J}/s1/sample`)).status, 200);
+    assert.equal((await api.call(otherAdmin, 'GET', `${J}/s1/sample`)).status, 404);
+    assert.equal((await api.call(undefined, 'GET', `${J}/s1/sample`)).status, 401);
     assert.equal((await sample('s1', renamed, reader)).status, 403);
     assert.equal((await api.call(reader, 'POST', `${J}/s1/sample/accept`, { rules: {} })).status, 403);
     assert.equal((await sample('s1', renamed, otherAdmin)).status, 404);

@@ -59,10 +59,10 @@ export async function startHarness(): Promise<ExportHarness> {
 /** A new export job (a fresh domain, so its sections are its own) with run 1 recorded. */
 export async function createExportJob(
   h: ExportHarness,
-  opts: { domain?: string; destinationUrl: string; rules?: Record<string, unknown>; taskType?: string; mode?: 'batch' | 'realtime' },
+  opts: { domain?: string; identifier?: string; destinationUrl: string; rules?: Record<string, unknown>; taskType?: string; mode?: 'batch' | 'realtime' },
 ): Promise<{ ref: RunRef; jobUuid: string; runId: string }> {
   const domain = opts.domain ?? `d${crypto.randomBytes(4).toString('hex')}`;
-  const identifier = 'export';
+  const identifier = opts.identifier ?? 'export';
   const jobUuid = crypto.randomUUID();
   await h.pool.query(
     `insert into jobs (id, domain, identifier, name, task_type, direction, mode, rules, destination_url)

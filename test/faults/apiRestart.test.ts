@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startSystem, type TestSystem } from '../setup/system';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { jobOnGeneratedFile, rowsOf, runNow, waitForEnd, waitForStatus } from './helpers';
 
 /** Scenario 4: the API restarts while a run goes on; nothing it showed before is lost. */
@@ -24,7 +24,11 @@ describe('fault: API restarted during a run', function () {
     assert.equal(during.status, 200, 'the token and the job survive the restart');
     const run = await waitForEnd(sys, 'restart', 'steady');
     assert.equal(run.status, 'completed', run.reason ?? '');
-    const after = await sys.call(token, 'GET', '/domains/restart/jobs/steady');
+    // The run's record ends a moment before its job workflow hears the run is over.
+    const after = await eventually(async () => {
+      const r = await sys.call(token, 'GET', '/domains/restart/jobs/steady');
+      return r.json?.lastRuns?.length ? r : undefined;
+    }, 'the job to list its finished run');
     assert.equal(after.json.lastRuns[0].outcome, 'completed');
     assert.equal(after.json.lastRuns[0].counters.inserted, 50_000);
     assert.deepEqual(await rowsOf(sys, 'restart', 'steady'), { total: 50_000, distinct: 50_000 });

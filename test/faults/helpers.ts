@@ -1,5 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { migrate, openOrm } from '../../db/orm';
+import { createDatabaseIfMissing, withDatabase } from '../../infra/postgres';
+import { freePort } from '../../infra/ports';
 import { eventually, type TestSystem } from '../setup/system';
+import { createJob, runNow } from '../setup/jobs';
 import { writeSectionsFile } from '../setup/sectionsFile';
 
 /** Shared steps of the fault scenarios: a job on a generated file, its run's record, the rows it left. */
@@ -9,14 +16,10 @@ export async function jobOnGeneratedFile(
 ): Promise<void> {
   const file = path.join(sys.filesDir, `${id}.csv`);
   await writeSectionsFile(file, rows, `${id}-`);
-  const res = await sys.call(token, 'POST', `/domains/${domain}/jobs`, { id, name: id, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}`, ...extra });
-  if (res.status !== 201) throw new Error(`create ${id}: ${res.status} ${res.text}`);
+  await createJob(sys, token, domain, { id, mode: 'batch', sourceUrl: `file://${file}`, ...extra });
 }
 
-export async function runNow(sys: TestSystem, token: string, domain: string, id: string): Promise<void> {
-  const res = await sys.call(token, 'POST', `/domains/${domain}/jobs/${id}/run`);
-  if (res.status !== 202) throw new Error(`run ${id}: ${res.status} ${res.text}`);
-}
+export { runNow };
 
 /** The run's row in the run-history table (straight from PostgreSQL: the API may be down). */
 export async function runRecord(sys: TestSystem, domain: string, id: string, n = 1) {
@@ -53,3 +56,62 @@ export async function runCount(sys: TestSystem, domain: string, id: string): Pro
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A PostgreSQL cluster of our own (the Debian binaries, initdb into a temp dir) on a free
+ * port, for scenarios that stop the server: the machine's server on 5432 is shared. As root
+ * the binaries run as the `postgres` user, which must own the data dir (PostgreSQL refuses
+ * root).
+ */
+export interface ThrowawayPostgres {
+  /** postgres://...@127.0.0.1:<port>/jobflow, migrated. */
+  url: string;
+  port: number;
+  stop(): void;
+  start(): void;
+  /** Stops the server and removes its files. */
+  destroy(): void;
+}
+
+const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const isRoot = process.getuid?.() === 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-pgstop-'));
+  const data = path.join(dir, 'data');
+  const asPostgres = (cmd: string, args: string[]) => {
+    const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args]] : [path.join(PG_BIN, cmd), args];
+    execFileSync(file, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+  };
+  if (isRoot) fs.chownSync(dir, userId('postgres'), groupId('postgres'));
+  asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
+  const start = () => asPostgres('pg_ctl', ['-D', data, '-o', opts, '-l', path.join(dir, 'log'), '-w', 'start']);
+  const stop = () => asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+  start();
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await createDatabaseIfMissing(adminUrl, 'jobflow');
+  const url = withDatabase(adminUrl, 'jobflow');
+  const orm = await openOrm(url);
+  await migrate(orm);
+  await orm.close();
+  return {
+    url, port, stop, start,
+    destroy() {
+      try {
+        stop();
+      } catch {
+        // already stopped
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function userId(name: string): number {
+  return Number(execFileSync('id', ['-u', name]).toString().trim());
+}
+function groupId(name: string): number {
+  return Number(execFileSync('id', ['-g', name]).toString().trim());
+}

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvParser } from '../../activities/import/csvParser';
+import { createJob as createSetupJob, runNow } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 
 /** Helpers for the import suites: run a job on a file through the API and read what it left. */
@@ -46,18 +47,14 @@ export interface RunOutcome {
 /** Creates a job on `source`, runs it now and waits for run `runs` to end; returns the run and its rejected rows. */
 export async function createJob(sys: TestSystem, token: string, domain: string, source: string, opts: { rules?: object; taskType?: string; id?: string } = {}): Promise<string> {
   const id = opts.id ?? `job-${++jobCounter}-${Date.now().toString(36)}`;
-  const created = await sys.call(token, 'POST', `/domains/${domain}/jobs`, {
-    id, name: id, taskType: opts.taskType ?? 'sectionsCsv', mode: 'batch',
+  await createSetupJob(sys, token, domain, {
+    id, taskType: opts.taskType ?? 'sectionsCsv', mode: 'batch',
     sourceUrl: source.startsWith('file:') ? source : `file://${source}`, ...(opts.rules ? { rules: opts.rules } : {}),
   });
-  if (created.status !== 201) throw new Error(`creating job ${id}: ${created.status} ${created.text}`);
   return id;
 }
 
-export async function runNow(sys: TestSystem, token: string, domain: string, id: string): Promise<void> {
-  const started = await sys.call(token, 'POST', `/domains/${domain}/jobs/${id}/run`);
-  if (started.status !== 202) throw new Error(`run-now of ${id}: ${started.status} ${started.text}`);
-}
+export { runNow };
 
 export async function waitForRun(sys: TestSystem, token: string, domain: string, id: string, n: number, timeoutMs = 90_000): Promise<RunOutcome> {
   const run = await eventually(async () => {

@@ -17,4 +17,20 @@ describe('import: fast row parsers agree with the zod schemas', () => {
       }
     });
   }
+
+  it('usersCsv, with valid and invalid emails, roles and flags', () => {
+    const users = registeredTaskTypes().find((t) => t.name === 'usersCsv')!;
+    const pick = (list: string[], i: number) => list[i % list.length]!;
+    const emails = ['a@b.co', ' A.B@Example.ORG ', '', ' ', 'x', 'a@b', 'a b@c.d', 'ü@ß.de'];
+    const roles = ['', ' ', 'student', ' Instructor ', 'STAFF', 'admin', 'teacher', 'ü'];
+    const flags = ['', ' ', 'true', 'FALSE', ' yes', 'No', 'y', 'n', '1', '0', 'maybe', '2'];
+    const texts = ['', ' ', 'x', ' Ada ', 'ü'];
+    for (let i = 0; i < 5000; i++) {
+      const values = {
+        user_id: pick(['', ' ', 'u1', ' U 2 '], i >> 3), email: pick(emails, i), first_name: pick(texts, i >> 1), last_name: pick(texts, i >> 2),
+        role: pick(roles, i >> 4), department: pick(texts, i >> 5), active: pick(flags, i >> 6),
+      };
+      assert.deepEqual(users.parseRow!(values), parseWithSchema(users, values), JSON.stringify(values));
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jobScheduleId } from '../../domain/jobDefinition';
+import { createJob } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 
 /** Small builders and probes shared by the lifecycle suites. */
@@ -48,11 +49,7 @@ export interface JobBody {
 export function jobsApi(sys: TestSystem, token: string, domain: string) {
   const base = `/domains/${domain}/jobs`;
   const api = {
-    async create(body: JobBody) {
-      const res = await sys.call(token, 'POST', base, { name: body.id, taskType: 'sectionsCsv', ...body });
-      if (res.status !== 201) throw new Error(`create ${body.id}: ${res.status} ${res.text}`);
-      return res.json;
-    },
+    create: (body: JobBody) => createJob(sys, token, domain, { ...body }),
     get: async (id: string) => (await sys.call(token, 'GET', `${base}/${id}`)).json,
     post: (id: string, action: string, body?: unknown) => sys.call(token, 'POST', `${base}/${id}/${action}`, body),
     /** Run records, oldest first. */

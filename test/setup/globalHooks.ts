@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
 import { migrate, openOrm } from '../../db/orm';
@@ -49,6 +51,8 @@ before(async function () {
   // TEST_DATABASE_NAME lets parallel test runs on one machine keep apart.
   const testDatabase = process.env.TEST_DATABASE_NAME ?? 'jobflow_test';
   const databaseUrl = withDatabase(pg.url, testDatabase);
+  // Spool files are named by run id, which restarts in every test database.
+  process.env.EXPORT_WORK_DIR ??= path.join(os.tmpdir(), `jobflow-export-${testDatabase}`);
   await recreateDatabase(withDatabase(pg.url, 'postgres'), testDatabase);
   const orm = await openOrm(databaseUrl);
   await migrate(orm);

@@ -96,7 +96,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       return worker;
     },
     token: async (role, domain) => (await createToken(orm, { name: `${role}@${domain ?? '*'}`, role, domain })).token,
-    call: (token, method, url, body) => call(token, method, url, body),
+    call,
     async restartWorker() {
       worker?.shutdown();
       await running;
