@@ -24,36 +24,50 @@ describe('fault: worker killed five times during an import', function () {
     await exited;
   };
 
-  /** Resolves once an activity of the run was (re)started after `since` (ms), or the run ended. */
-  const workResumedAfter = (since: number) =>
+  const PHASES = ['validateImport', 'processImport', 'loadImport'];
+
+  /**
+   * When the run's current activity attempt started (ms), once an attempt of phase
+   * `atLeast` or a later one started after `since`; 0 if the run ended first.
+   */
+  const attemptStarted = (atLeast: number, since: number) =>
     eventually(async () => {
-      if ((await runRecord(sys, 'crash', 'big'))?.ended_at) return true;
+      if ((await runRecord(sys, 'crash', 'big'))?.ended_at) return 0;
       const desc = await sys.client.workflow.getHandle('run-crash-big-1').describe().catch(() => undefined);
-      const started = desc?.raw.pendingActivities?.[0]?.lastStartedTime;
+      const pending = desc?.raw.pendingActivities?.[0];
+      const started = pending?.lastStartedTime;
       const ms = started ? Number(started.seconds) * 1000 + Math.floor((started.nanos ?? 0) / 1e6) : 0;
-      return ms > since ? true : undefined;
+      return ms > since && PHASES.indexOf(pending?.activityType?.name ?? '') >= atLeast ? ms : undefined;
     }, 'the run to be at work again', 120_000);
 
   it('completes with exactly the right rows', async () => {
     const rows = 200_000;
     const token = await sys.token('domain_admin', 'crash');
     await jobOnGeneratedFile(sys, token, 'crash', 'big', rows);
-    worker = sys.spawnWorker();
+    // Validation commits and checkpoints every 20,000 rows, so kills there test resuming.
+    const spawn = () => sys.spawnWorker({ IMPORT_CHUNK_ROWS: '20000' });
+    worker = spawn();
     await runNow(sys, token, 'crash', 'big');
 
+    // Five random phases, in run order (say validate, process, process, load, load); each
+    // kill lands at a random point of an attempt of that phase (or a later one, when an
+    // earlier kill's point fell past its phase's end).
+    const targets = Array.from({ length: 5 }, () => Math.floor(Math.random() * PHASES.length)).sort();
     const killedIn: string[] = [];
     let killedAt = 0;
-    for (let i = 0; i < 5; i++) {
-      // Wait until the new worker is at work again (a phase started after the last kill),
-      // then kill it at a random point of that work.
-      await workResumedAfter(killedAt);
-      await sleep(200 + Math.floor(Math.random() * 1_300));
+    for (const target of targets) {
+      // 50-500 ms after the attempt started, timed from its start rather than from when the
+      // poll noticed it: whatever that lands in, at least the load (one transaction, redone
+      // whole, about a second for these rows) is still to do, so the run cannot end first.
+      const started = await attemptStarted(target, killedAt);
+      if (!started) break;
+      await sleep(started + 50 + Math.floor(Math.random() * 450) - Date.now());
       const before = await runRecord(sys, 'crash', 'big');
       if (before?.ended_at) break;
       killedIn.push(before?.status ?? 'not started');
       killedAt = Date.now();
       await kill();
-      worker = sys.spawnWorker();
+      worker = spawn();
     }
     const run = await waitForEnd(sys, 'crash', 'big');
     await kill();

@@ -33,8 +33,8 @@ export interface TestSystem {
   call(token: string, method: string, url: string, body?: unknown): Promise<ApiResponse>;
   /** Stops and restarts the worker (a worker restart in the middle of a run). */
   restartWorker(): Promise<void>;
-  /** A worker in its own process on this system's task queue, database and files. */
-  spawnWorker(): ChildProcess;
+  /** A worker in its own process on this system's task queue, database and files; `settings` add to its environment. */
+  spawnWorker(settings?: Record<string, string>): ChildProcess;
   /** Stops the API and starts it again on the same port (state must survive). */
   restartApi(): Promise<void>;
   stop(): Promise<void>;
@@ -103,7 +103,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       worker = await newWorker();
       running = worker.run();
     },
-    spawnWorker() {
+    spawnWorker(settings = {}) {
       // node itself with the tsx loader, not the tsx launcher: a SIGKILL must hit the worker.
       const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: path.resolve(__dirname, '../..'),
@@ -112,6 +112,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
           DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace,
           TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: config.fileRoots.join(path.delimiter),
           MONTHLY_ROW_LIMIT: String(config.MONTHLY_ROW_LIMIT), LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0',
+          ...settings,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
