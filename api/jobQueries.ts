@@ -107,15 +107,16 @@ interface DetailRow {
   created_at: string | Date;
   updated_at: string | Date;
   unread_logs: boolean;
+  current_status: string | null;
 }
 
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await fn(items[i]!);
+      out[i] = await fn(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -293,43 +294,38 @@ export class JobQueries {
   /**
    * The next run time of the rows that show one (scheduled or running): from the Temporal
    * Schedules' own next action times, read in one listing shared by every request for a few
-   * seconds; a row whose schedule that listing does not have yet asks its job workflow.
+   * seconds. The job workflow's own copy is refreshed only when the job is paused or
+   * reactivated, so it serves only a schedule that listing does not have yet.
    */
   private async nextRunTimes(rows: ListRow[], states: Live[]): Promise<(string | null)[]> {
-    const out: (string | null)[] = rows.map(() => null);
-    const wanted = rows.map((r, i) => i).filter((i) => {
-      const st = states[i]!;
-      if (st.live) {
-        out[i] = SHOWS_NEXT_RUN.has(st.status) ? (st.live.nextRunAt ?? null) : null;
-        return false;
-      }
-      return SHOWS_NEXT_RUN.has(st.status) && this.service.hasSchedule({ mode: rows[i]!.mode, taskType: rows[i]!.task_type, scheduling: rows[i]!.scheduling });
+    const wanted = rows.map((row, i) => SHOWS_NEXT_RUN.has(states[i]!.status) && this.service.hasSchedule({ mode: row.mode, taskType: row.task_type, scheduling: row.scheduling }));
+    const times = wanted.some(Boolean) ? await this.scheduleTimes.get() : undefined;
+    return mapBounded(rows, LIVE_QUERY_CONCURRENCY, async (row, i) => {
+      if (!wanted[i]) return null;
+      const listed = nextTime(times?.get(jobScheduleId(row.domain, row.identifier)));
+      if (listed !== undefined) return listed;
+      return futureOrNull((states[i]!.live ?? (await this.live(row)))?.nextRunAt);
     });
-    if (!wanted.length) return out;
-    const times = await this.scheduleTimes.get();
-    const now = Date.now();
-    const ask: number[] = [];
-    for (const i of wanted) {
-      const t = times?.get(jobScheduleId(rows[i]!.domain, rows[i]!.identifier));
-      if (t === undefined) ask.push(i);
-      else out[i] = t.find((d) => d.getTime() > now)?.toISOString() ?? null;
-    }
-    await mapBounded(ask, LIVE_QUERY_CONCURRENCY, async (i) => {
-      const live = await this.live(rows[i]!);
-      out[i] = live?.nextRunAt ?? null;
-    });
-    return out;
+  }
+
+  /** The job's next run time, for its detail: as the list shows it (none while paused or halted). Never throws. */
+  async nextRunAt(job: Pick<Job, 'domain' | 'identifier'>, live: Promise<JobView | undefined>): Promise<string | null> {
+    const [times, state] = await Promise.all([this.scheduleTimes.get(), live]);
+    if (!state || !SHOWS_NEXT_RUN.has(state.status)) return null;
+    const listed = nextTime(times?.get(jobScheduleId(job.domain, job.identifier)));
+    return listed !== undefined ? listed : futureOrNull(state.nextRunAt);
   }
 
   /**
    * The job's definition and its unread-logs flag in one plain query (no entity hydration),
    * for the job detail; undefined when the job does not exist.
    */
-  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean } | undefined> {
+  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean; currentStatus: string | null } | undefined> {
     const [r] = await this.orm.em.getConnection().execute<DetailRow[]>(
       `select j.id, j.domain, j.identifier, j.description, j.name, j.task_type, j.direction, j.mode, j.rules, j.source_url, j.destination_url,
          j.scheduling, j.timezone, j.active, j.recipients, j.send_report, j.setup_status, j.sampling_problems, j.logs_read_up_to, j.created_at, j.updated_at,
-         exists (select 1 from runs r join run_logs l on l.run_id = r.id where r.job_id = j.id and l.id > j.logs_read_up_to) as unread_logs
+         exists (select 1 from runs r join run_logs l on l.run_id = r.id where r.job_id = j.id and l.id > j.logs_read_up_to) as unread_logs,
+         (select r.status from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as current_status
        from jobs j where j.domain = ? and j.identifier = ?`,
       [domain, identifier],
       'all',
@@ -342,7 +338,7 @@ export class JobQueries {
       setupStatus: r.setup_status, samplingProblems: r.sampling_problems, logsReadUpTo: String(r.logs_read_up_to),
       createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
     };
-    return { job, unreadLogs: !!r.unread_logs };
+    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status };
   }
 
   /** Whether the job has log lines nobody has read. */
@@ -361,9 +357,27 @@ export class JobQueries {
   }
 }
 
+/** The first of a schedule's listed action times still ahead; undefined when the schedule is not listed. */
+function nextTime(times: Date[] | undefined, now = Date.now()): string | null | undefined {
+  if (!times) return undefined;
+  return times.find((d) => d.getTime() > now)?.toISOString() ?? null;
+}
+
+const futureOrNull = (iso: string | undefined) => (iso && Date.parse(iso) > Date.now() ? iso : null);
+
+/**
+ * The phase of the run in progress: the run record has it (each phase's activity writes it
+ * there); job workflows of runs started before LEAN_RUN_PATCH were also told it by signal.
+ */
+export function currentPhase(status: string, recorded: string | null | undefined, live: JobView | undefined): string | null {
+  if (status !== 'running') return null;
+  if (recorded && RUN_PHASES.has(recorded)) return recorded;
+  return live?.currentRun?.phase ?? null;
+}
+
 function jobRow(row: ListRow, { status, live }: Live, nextRunAt: string | null) {
   const lastLive = live?.lastRuns[0];
-  const phase = live ? (live.currentRun?.phase ?? null) : status === 'running' && row.current_status && RUN_PHASES.has(row.current_status) ? row.current_status : null;
+  const phase = currentPhase(status, row.current_status, live);
   return {
     id: row.identifier,
     domain: row.domain,

@@ -1,8 +1,13 @@
 import type { Job, Run } from '../db/entities';
 import type { JobView } from '../workflows/messages';
 
-/** What the API shows of a job: its definition (never a credential) and its live state. */
-export function jobView(job: Job, live: JobView | undefined) {
+/**
+ * What the API shows of a job: its definition (never a credential) and its live state.
+ * `now` overrides what the job workflow does not keep current: the phase of the run in
+ * progress (the run record has it) and the next run time (the Schedule has it).
+ */
+export function jobView(job: Job, live: JobView | undefined, now: { phase?: string | null; nextRunAt?: string | null } = {}) {
+  const currentRun = live?.currentRun ? { ...live.currentRun, phase: now.phase ?? live.currentRun.phase } : null;
   return {
     id: job.identifier,
     domain: job.domain,
@@ -21,7 +26,7 @@ export function jobView(job: Job, live: JobView | undefined) {
     sendReport: job.sendReport,
     status: live?.status ?? 'unknown',
     samplingProblems: job.samplingProblems ?? [],
-    currentRun: live?.currentRun ?? null,
+    currentRun,
     queuedRun: live?.queued ?? null,
     retry: live?.retry ?? null,
     paused: live?.paused ?? null,
@@ -29,7 +34,7 @@ export function jobView(job: Job, live: JobView | undefined) {
     lastRuns: live?.lastRuns ?? [],
     lastRunAt: live?.lastRuns[0]?.endedAt ?? null,
     lastOutcome: live?.lastRuns[0]?.outcome ?? null,
-    nextRunAt: live?.nextRunAt ?? null,
+    nextRunAt: now.nextRunAt !== undefined ? now.nextRunAt : (live?.nextRunAt ?? null),
     refusals: live?.refusals ?? [],
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

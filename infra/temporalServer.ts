@@ -112,12 +112,25 @@ export interface StartDevServerOptions {
   log?: Log;
 }
 
+/**
+ * Server settings for many schedules firing on the same minute (a thousand jobs every
+ * minute), as deploy/temporal-dynamic-config.yaml sets them for the deployed server. Schedules
+ * run on a worker inside the server; with its defaults (two pollers, 30 starts a second per
+ * namespace) a burst of ticks outran its pollers, a tick not picked up within 5 s waited up
+ * to a minute more, and the burst took half a minute just to start.
+ */
+export const SERVER_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'worker.perNamespaceWorkerOptions': { MaxConcurrentWorkflowTaskPollers: 8 },
+  'worker.schedulerNamespaceStartWorkflowRPS': 100,
+};
+
 /** Starts `temporal server start-dev` and resolves once its frontend answers. */
 export async function startDevServer(opts: StartDevServerOptions): Promise<TemporalServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   args.push('--namespace', opts.namespace ?? 'default');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);

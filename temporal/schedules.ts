@@ -37,6 +37,14 @@ export interface JobScheduleInput {
   pausedNote?: string;
 }
 
+/**
+ * Every tick is started (overlap ALLOW_ALL): the job workflow, not the schedule, keeps runs
+ * from overlapping (a tick during a run is queued once). With SKIP the schedule had to check
+ * on its last tick before each new one, and a tick the server started late (under a burst of
+ * a thousand schedules) made it skip the next minute's.
+ */
+const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '10 minutes' } as const;
+
 /** Creates the job's schedule, or updates it to match the job's definition. */
 export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Promise<void> {
   const scheduleId = jobScheduleId(s.domain, s.jobId);
@@ -53,7 +61,7 @@ export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Pr
     ],
   };
   try {
-    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action }));
+    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
   } catch (e) {
     if (!(e instanceof ScheduleNotFoundError)) throw e;
     await client.schedule.create({
@@ -61,7 +69,7 @@ export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Pr
       spec,
       action,
       memo: { jobName: s.name },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
+      policies,
       state: s.pausedNote ? { paused: true, note: s.pausedNote } : { note: 'Created with the job.' },
     });
   }

@@ -91,6 +91,14 @@ export const REPORT_EMAILS_PATCH = 'report-emails';
 /** Workflows recorded before on-demand jobs watched their directory replay without the watch. */
 export const SOURCE_WATCH_PATCH = 'on-demand-source-watch';
 
+/**
+ * Workflows recorded before this patch refreshed their schedule (a describe, and its next run
+ * time) after every run. Now only a change of paused or halted does: the API reads next run
+ * times from the Schedules themselves, and at a thousand runs a minute that describe, an
+ * activity and its workflow task were a large share of the server's work.
+ */
+export const SCHEDULE_SYNC_ON_CHANGE_PATCH = 'schedule-sync-on-change';
+
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
 /**
@@ -104,6 +112,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   let name = input.name;
   // The schedule's pause state and next run time are refreshed when this is set.
   let scheduleStale = !input.state;
+  // A run just ended: look again at what is due (a retry has its own time).
+  let runEnded = false;
 
   // On-demand imports: a watch activity turns a new file in the source directory into an event.
   let watch: { scope: CancellationScope } | undefined;
@@ -215,7 +225,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     }, nowIso());
     if (after.haltJob) log.warn('Job halted after its retries', { reason: after.haltJob });
     notify(number, noticeAfterRun(after), request, attempt);
-    scheduleStale = true;
+    if (after.haltJob || !patched(SCHEDULE_SYNC_ON_CHANGE_PATCH)) scheduleStale = true;
+    else runEnded = true;
   };
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -227,10 +238,11 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     publishStatus();
     syncWatch();
     await condition(
-      () => state.deleted || scheduleStale || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep(),
+      () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep(),
       msUntilRetry(state, nowIso()) ?? '365 days',
     );
     if (state.deleted) break;
+    runEnded = false;
     if (scheduleStale && state.settings.hasSchedule) {
       scheduleStale = false;
       const paused = state.halted ? `Halted: ${state.halted.reason}` : state.paused ? `Paused by ${state.paused.by}${state.paused.note ? `: ${state.paused.note}` : ''}` : undefined;
@@ -250,6 +262,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
           number: state.runCounter, trigger: next.request.trigger, attempt: next.attempt, outcome: 'failed',
           reason: 'The run ended abnormally; see its workflow in Temporal Web.', startedAt: nowIso(), endedAt: nowIso(),
         }, nowIso());
+        if (patched(SCHEDULE_SYNC_ON_CHANGE_PATCH)) runEnded = true;
       });
       continue;
     }

@@ -4,7 +4,7 @@ import type { JobStatus } from '../../domain/jobLifecycle';
 import { auditAs } from '../audit';
 import type { Principal } from '../auth';
 import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, runRequestResult, updateJobContract } from '../contract';
-import { mapBounded, STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../jobQueries';
+import { currentPhase, mapBounded, STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../jobQueries';
 import type { JobService } from '../jobService';
 import { HttpError, notFound } from '../problem';
 import type { ApiKit } from '../routeKit';
@@ -76,11 +76,16 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
     { method: 'get', path: '/domains/:domain/jobs/:jobId', operationId: 'getJob', tag, access: 'read', summary: 'A job with its live state',
       params: jobParams, responses: { 200: { description: 'The job.', schema: jobDetail } } },
     async ({ params }, _req, res) => {
-      // The live state (the workflow query, the long pole) while the definition and the unread flag are read in one query.
-      const live = queries.live({ domain: params.domain, identifier: params.jobId });
+      // The live state (the workflow query, the long pole) and the next run time while the
+      // definition, the unread flag and the current run's phase are read in one query.
+      const ref = { domain: params.domain, identifier: params.jobId };
+      const live = queries.live(ref);
+      const nextRunAt = queries.nextRunAt(ref, live);
       const found = await queries.definitionWithUnread(params.domain, params.jobId);
       if (!found) throw notFound(`Job ${params.jobId}`);
-      res.json({ ...jobView(found.job, await live), unreadLogs: found.unreadLogs });
+      const state = await live;
+      const phase = currentPhase(state?.status ?? 'unknown', found.currentStatus, state);
+      res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }), unreadLogs: found.unreadLogs });
     },
   );
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../infra/config';
+import { SERVER_DYNAMIC_CONFIG } from '../../infra/temporalServer';
 
 /**
  * No Docker engine runs here, so this checks what can be checked of docker-compose.yml:
@@ -52,5 +53,15 @@ describe('docker-compose.yml', () => {
       const file = services[name].command.at(-1);
       assert.ok(fs.existsSync(file), `${name} runs ${file}, which does not exist`);
     }
+  });
+
+  it('gives the Temporal server the dynamic config the dev server gets', () => {
+    const env = services.temporal.environment;
+    const mount = services.temporal.volumes.map((v: string) => v.split(':')).find(([, inside]: string[]) => inside === `/etc/temporal/${env.DYNAMIC_CONFIG_FILE_PATH}`);
+    assert.ok(mount, `nothing is mounted where DYNAMIC_CONFIG_FILE_PATH (${env.DYNAMIC_CONFIG_FILE_PATH}) points`);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document
+    const file: Record<string, { value: unknown }[]> = parse(fs.readFileSync(mount[0], 'utf8')) as any;
+    const values = Object.fromEntries(Object.entries(file).map(([key, [first]]) => [key, first?.value]));
+    assert.deepEqual(values, SERVER_DYNAMIC_CONFIG);
   });
 });

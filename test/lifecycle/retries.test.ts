@@ -57,7 +57,8 @@ describe('lifecycle: retries and halts', () => {
     assert.equal(res.status, 202);
     const back = await jobs.waitFor('halts', (j) => j.status === 'scheduled' && !!j.nextRunAt, 'scheduled again');
     assert.equal(back.halted, null);
-    assert.equal((await jobs.schedule('halts').describe()).state.paused, false);
+    // The job workflow unpauses its schedule right after it reactivates.
+    await eventually(async () => ((await jobs.schedule('halts').describe()).state.paused ? undefined : true), 'the schedule unpaused');
     await recordHistory(sys.client, jobWorkflowId('retries', 'halts'), 'job-batch-halted-reactivated');
   });
 });
