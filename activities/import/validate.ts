@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApplicationFailure, activityInfo, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
@@ -29,7 +29,11 @@ export interface SourceFile {
   mtimeMs: number;
 }
 
-/** What the last committed chunk covered: the heartbeat details a retry resumes from. */
+/**
+ * What the last committed chunk covered, kept in the run's row (`stage_checkpoint`) in the
+ * chunk's own transaction: a retry resumes from it. Heartbeat details carry it too, for
+ * Temporal Web, but are throttled and can trail the database, so they are not resumed from.
+ */
 export interface Checkpoint {
   runId: string;
   directory: boolean;
@@ -73,7 +77,8 @@ async function rollback(db: pg.PoolClient): Promise<void> {
 
 /** The resume point from a previous attempt, if it belongs to this run and its files are unchanged. */
 async function resumePoint(pool: pg.Pool, runId: string): Promise<{ cp: Checkpoint; files: SourceFile[] } | undefined> {
-  const cp = activityInfo().heartbeatDetails as Checkpoint | undefined;
+  const saved = await pool.query<{ cp: Checkpoint | null }>('select stage_checkpoint as cp from runs where id = $1', [runId]);
+  const cp = saved.rows[0]?.cp;
   if (!cp || cp.runId !== runId || typeof cp.fileIndex !== 'number') return undefined;
   const { rows } = await pool.query<{ path: string; size: string; mtime_ms: number }>(
     'select path, size, mtime_ms from import_files where run_id = $1 order by file_index', [runId]);
@@ -134,6 +139,7 @@ export async function stageRun(
         for (const [i, f] of files.entries()) {
           await first.query('insert into import_files (run_id, file_index, path, size, mtime_ms) values ($1, $2, $3, $4, $5)', [run.id, i, f.path, f.size, f.mtimeMs]);
         }
+        await saveCheckpoint(first, committed);
       } else {
         await upgradeStaging(first, run.id);
         await first.query(`delete from ${stagingTable(run.id)} where (file_index, line) > ($1, $2)`, [committed.fileIndex, committed.line]);
@@ -168,6 +174,7 @@ export async function stageRun(
       await staged.end();
       await copyRejects(db, run.id, rejects);
       if (after) await db.query(...after);
+      await saveCheckpoint(db, cur);
       await db.query('commit');
       db.release();
       committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
@@ -263,6 +270,10 @@ export async function stageRun(
       files: files.map((file, i) => ({ file, status: fileStatus[i] === 'refused' ? 'refused' : 'read' })),
     };
   });
+}
+
+async function saveCheckpoint(db: pg.ClientBase, cp: Checkpoint): Promise<void> {
+  await db.query('update runs set stage_checkpoint = $2 where id = $1', [cp.runId, JSON.stringify(cp)]);
 }
 
 /** Keeps the first `keep` rejected rows of the run (in insertion order) and drops the rest. */

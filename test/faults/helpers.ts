@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { defaultPayloadConverter } from '@temporalio/common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,14 @@ export async function rowsOf(sys: TestSystem, domain: string, prefix: string): P
 export async function runCount(sys: TestSystem, domain: string, id: string): Promise<number> {
   const { rows } = await sys.db.query(`select count(*)::int as n from runs r join jobs j on j.id = r.job_id where j.domain = $1 and j.identifier = $2`, [domain, id]);
   return rows[0].n;
+}
+
+/** When the schedule meant a run for (ms), from its run workflow's input; undefined for runs no schedule asked for. */
+export async function runScheduledAt(sys: TestSystem, runWorkflowId: string): Promise<number | undefined> {
+  const history = await sys.client.workflow.getHandle(runWorkflowId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  const input = payload ? defaultPayloadConverter.fromPayload<{ scheduledAt?: string }>(payload) : undefined;
+  return input?.scheduledAt ? Date.parse(input.scheduledAt) : undefined;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

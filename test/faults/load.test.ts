@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { jobScheduleId } from '../../domain/jobDefinition';
 import { writeSectionsFile } from '../setup/sectionsFile';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
-import { sleep } from './helpers';
+import { runScheduledAt, sleep } from './helpers';
 
 /**
  * Scenario 7 (load): 1,000 realtime import jobs, each on a schedule every minute, on one
@@ -104,10 +103,8 @@ describe(`load: ${JOBS} jobs every minute for ${MINUTES} minutes on one worker`,
     );
     const scheduledAt = new Map<string, number>();
     await inBatches(runs, 16, async (r) => {
-      const history = await sys.client.workflow.getHandle(r.workflow_id).fetchHistory();
-      const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      const input = payload ? defaultPayloadConverter.fromPayload<{ scheduledAt?: string }>(payload) : undefined;
-      if (input?.scheduledAt) scheduledAt.set(r.workflow_id, Date.parse(input.scheduledAt));
+      const at = await runScheduledAt(sys, r.workflow_id);
+      if (at !== undefined) scheduledAt.set(r.workflow_id, at);
     });
 
     const minutes = Array.from({ length: MINUTES }, (_, m) => windowStart + m * 60_000);
