@@ -300,20 +300,15 @@ export class JobQueries {
   private async nextRunTimes(rows: ListRow[], states: Live[]): Promise<(string | null)[]> {
     const wanted = rows.map((row, i) => SHOWS_NEXT_RUN.has(states[i]!.status) && this.service.hasSchedule({ mode: row.mode, taskType: row.task_type, scheduling: row.scheduling }));
     const times = wanted.some(Boolean) ? await this.scheduleTimes.get() : undefined;
-    return mapBounded(rows, LIVE_QUERY_CONCURRENCY, async (row, i) => {
-      if (!wanted[i]) return null;
-      const listed = nextTime(times?.get(jobScheduleId(row.domain, row.identifier)));
-      if (listed !== undefined) return listed;
-      return futureOrNull((states[i]!.live ?? (await this.live(row)))?.nextRunAt);
-    });
+    return mapBounded(rows, LIVE_QUERY_CONCURRENCY, async (row, i) =>
+      wanted[i] ? nextRunOf(times, row, async () => states[i]!.live ?? this.live(row)) : null);
   }
 
   /** The job's next run time, for its detail: as the list shows it (none while paused or halted). Never throws. */
   async nextRunAt(job: Pick<Job, 'domain' | 'identifier'>, live: Promise<JobView | undefined>): Promise<string | null> {
     const [times, state] = await Promise.all([this.scheduleTimes.get(), live]);
     if (!state || !SHOWS_NEXT_RUN.has(state.status)) return null;
-    const listed = nextTime(times?.get(jobScheduleId(job.domain, job.identifier)));
-    return listed !== undefined ? listed : futureOrNull(state.nextRunAt);
+    return nextRunOf(times, job, async () => state);
   }
 
   /**
@@ -357,13 +352,20 @@ export class JobQueries {
   }
 }
 
-/** The first of a schedule's listed action times still ahead; undefined when the schedule is not listed. */
-function nextTime(times: Date[] | undefined, now = Date.now()): string | null | undefined {
-  if (!times) return undefined;
-  return times.find((d) => d.getTime() > now)?.toISOString() ?? null;
+/**
+ * A job's next run: the first of its schedule's listed action times still ahead; for a
+ * schedule the listing does not have yet, the job workflow's copy if still ahead (it is
+ * refreshed only when the job is paused or reactivated). `live` is asked only then.
+ */
+async function nextRunOf(
+  times: Map<string, Date[]> | undefined, job: Pick<Job, 'domain' | 'identifier'>, live: () => Promise<JobView | undefined>,
+): Promise<string | null> {
+  const now = Date.now();
+  const listed = times?.get(jobScheduleId(job.domain, job.identifier));
+  if (listed) return listed.find((d) => d.getTime() > now)?.toISOString() ?? null;
+  const own = (await live())?.nextRunAt;
+  return own && Date.parse(own) > now ? own : null;
 }
-
-const futureOrNull = (iso: string | undefined) => (iso && Date.parse(iso) > Date.now() ? iso : null);
 
 /**
  * The phase of the run in progress: the run record has it (each phase's activity writes it

@@ -187,6 +187,12 @@ export async function stageRun(
       staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
     };
 
+    const reject = (r: Reject) => {
+      rejects.push(r);
+      rejectChars += r.raw.length;
+      cur.rejected++;
+    };
+
     try {
       for (let i = committed.fileIndex; i < files.length; i++) {
         if (fileStatus[i] !== 'pending') continue;
@@ -206,15 +212,11 @@ export async function stageRun(
               cur.read++;
               chunkRows++;
               if (item.kind === 'reject') {
-                rejects.push({ line: item.line, column: item.column, reason: prefix + item.reason, raw: item.raw });
-                rejectChars += item.raw.length;
-                cur.rejected++;
+                reject({ line: item.line, column: item.column, reason: prefix + item.reason, raw: item.raw });
               } else {
                 const parsed = parse(item.values);
                 if (!parsed.ok) {
-                  rejects.push({ line: item.line, column: parsed.column, reason: `${prefix}${parsed.column}: ${parsed.message}`, raw: item.raw });
-                  rejectChars += item.raw.length;
-                  cur.rejected++;
+                  reject({ line: item.line, column: parsed.column, reason: `${prefix}${parsed.column}: ${parsed.message}`, raw: item.raw });
                 } else {
                   const row = parsed.row;
                   const warnings = taskType.rowWarnings?.(row) ?? [];

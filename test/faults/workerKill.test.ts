@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { jobOnGeneratedFile, rowsOf, runCount, runNow, runRecord, sleep, waitForEnd } from './helpers';
 
@@ -35,8 +36,7 @@ describe('fault: worker killed five times during an import', function () {
       if ((await runRecord(sys, 'crash', 'big'))?.ended_at) return 0;
       const desc = await sys.client.workflow.getHandle('run-crash-big-1').describe().catch(() => undefined);
       const pending = desc?.raw.pendingActivities?.[0];
-      const started = pending?.lastStartedTime;
-      const ms = started ? Number(started.seconds) * 1000 + Math.floor((started.nanos ?? 0) / 1e6) : 0;
+      const ms = optionalTsToMs(pending?.lastStartedTime) ?? 0;
       return ms > since && PHASES.indexOf(pending?.activityType?.name ?? '') >= atLeast ? ms : undefined;
     }, 'the run to be at work again', 120_000);
 
