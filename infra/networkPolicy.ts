@@ -23,7 +23,10 @@ import { readSetting } from './config';
  * goes to an address that was checked, so DNS cannot swap one in later).
  */
 
-/** Blocks ipaddr.js calls unicast that the policy refuses anyway. */
+/**
+ * Blocks the policy refuses besides ipaddr.js's non-unicast ranges: the IPv4-compatible block
+ * (which it calls unicast), and the ones the issue names, so a library update cannot drop them.
+ */
 const EXTRA_REFUSED: readonly [string, ReturnType<typeof ipaddr.parseCIDR>][] = [
   ['ipv4Compatible', ipaddr.parseCIDR('::/96')],
   ['deprecatedSiteLocal', ipaddr.parseCIDR('fec0::/10')],
@@ -74,11 +77,9 @@ export function normaliseHost(hostname: string): NormalHost {
 /** The range that makes an address refused, or undefined for public unicast. */
 export function refusedRange(address: Address): string | undefined {
   if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) return refusedRange((address as ipaddr.IPv6).toIPv4Address());
-  for (const [name, cidr] of EXTRA_REFUSED) {
-    if (address.kind() === cidr[0].kind() && address.match(cidr)) return name;
-  }
   const range = address.range();
-  return range === 'unicast' ? undefined : range;
+  if (range !== 'unicast') return range;
+  return EXTRA_REFUSED.find(([, cidr]) => address.kind() === cidr[0].kind() && address.match(cidr))?.[0];
 }
 
 /** True for any address (in any spelling) the policy refuses; false for public unicast and for what is not an address. */
