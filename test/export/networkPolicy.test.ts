@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setSecret } from '../../activities/secrets';
 import { HALTED_TYPES } from '../../domain/failures';
 import { freePort } from '../../infra/ports';
-import { activityEnv, createExportJob, rejection, runExport, runLogs, seedSections, startFtpServer, startHarness, type ExportHarness } from './fixtures';
+import { createExportJob, rejection, runExport, runLogs, seedSections, startFtpServer, startHarness, type ExportHarness } from './fixtures';
 import { EXPECTED, SECTIONS } from './sections';
 
 /** A TCP listener that records every connection and every byte sent to it (it never answers). */
