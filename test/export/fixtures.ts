@@ -137,6 +137,8 @@ export function makeCertificates(dir: string): { caFile: string; key: string; ce
 }
 
 export interface Received {
+  /** The request's path and query. */
+  url: string;
   body: Buffer;
   headers: Record<string, string | string[] | undefined>;
   status: number;
@@ -151,7 +153,7 @@ export async function startHttpsReceiver(tlsFiles: { key: string; cert: string }
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const status = respond({ authorization: req.headers.authorization });
-      received.push({ body: Buffer.concat(chunks), headers: req.headers, status });
+      received.push({ url: req.url ?? '', body: Buffer.concat(chunks), headers: req.headers, status });
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status < 300 ? 'thanks' : 'no');
     });
