@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type pg from 'pg';
 
 /**
- * A job's credentials (an FTP password, an HTTPS token), encrypted at rest with AES-256-GCM.
+ * A job's credentials (an FTP or HTTP Basic password, an HTTPS bearer token, secret query
+ * parameters an https: destination appends to its URL as `name=value&…`), encrypted at rest with AES-256-GCM.
  * The API writes them (write-only: nothing here returns a value to a caller outside the
  * worker); workflows carry only the job's reference and activities load the value when
  * they connect. Values are never logged and never put in an error message.
@@ -12,7 +13,7 @@ import type pg from 'pg';
  * fixed phrase, with a loud warning: anyone with the source can read those secrets.
  */
 
-export const SECRET_KINDS = ['password', 'token'] as const;
+export const SECRET_KINDS = ['password', 'token', 'query'] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
 type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.ClientBase, 'query'>;

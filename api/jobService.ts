@@ -17,7 +17,8 @@ import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searc
 import { exportSpecOf } from '../activities/export/exportTypes';
 import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
-import { literalHostRefusal } from '../infra/networkPolicy';
+import { credentialsRefusal } from '../domain/urlCredentials';
+import { destinationRefusal } from '../infra/networkPolicy';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -89,13 +90,18 @@ export class JobService {
   }
 
   /**
-   * A file: source or destination outside the allowed roots, or an https: destination on
-   * this machine or the private network, is refused before anything is saved.
+   * A URL carrying a credential (they live in the secret store only), an https:, ftp: or
+   * ftps: host on this machine or the private network, or a file: source or destination
+   * outside the allowed roots, is refused before anything is saved.
    */
-  private async checkPaths(def: Pick<Job, 'sourceUrl' | 'destinationUrl'>): Promise<void> {
-    if (def.destinationUrl?.toLowerCase().startsWith('https:')) {
-      const refusal = literalHostRefusal(new URL(def.destinationUrl).hostname);
-      if (refusal) throw new HttpError(422, 'Destination refused', `destinationUrl: ${refusal}.`);
+  private async checkPaths(def: Pick<Job, 'domain' | 'identifier' | 'sourceUrl' | 'destinationUrl'>): Promise<void> {
+    const secretsPath = `/domains/${encodeURIComponent(def.domain)}/jobs/${encodeURIComponent(def.identifier)}/secrets`;
+    for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
+      if (!url) continue;
+      const credentials = credentialsRefusal(field, url, secretsPath);
+      if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath });
+      const refusal = destinationRefusal(url);
+      if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field });
     }
     const roots = this.deps.config.fileRoots;
     if (!roots) return;

@@ -1,5 +1,8 @@
 import type { Job, Run } from '../db/entities';
+import { redactUrl } from '../domain/urlCredentials';
 import type { JobView } from '../workflows/messages';
+
+export { redactUrl };
 
 /**
  * What the API shows of a job: its definition (never a credential) and its live state.
@@ -39,21 +42,6 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };
-}
-
-/** A URL without its user-info: credentials never leave the server. */
-export function redactUrl(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
 }
 
 export function runView(run: Run) {

@@ -1,14 +1,13 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import https from 'node:https';
-import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
-import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal } from '../../infra/networkPolicy';
+import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal, normaliseHost, resolveAllowed } from '../../infra/networkPolicy';
 import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
 import type { SecretKind } from '../secrets';
 
@@ -151,21 +150,31 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
   const dir = isDir ? remote || '/' : path.posix.dirname(remote);
   const name = finalName(d, isDir ? d.fileName : path.posix.basename(remote));
   const where = `${u.protocol}//${u.host}${path.posix.join(dir, name)}`;
+  // The network policy before anything else: a refused host gets no connection and no password.
+  const target = await resolveAllowed(u.hostname).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === DESTINATION_REFUSED) throw ApplicationFailure.nonRetryable(`${where}: ${e.message}.`, HALTED_TYPES.destinationRefused);
+    throw ftpFailure(e, where, 'connect');
+  });
   const user = decodeURIComponent(u.username) || 'anonymous';
-  const password = u.password ? decodeURIComponent(u.password) : ((await d.secret('password')) ?? (user === 'anonymous' ? 'guest' : undefined));
+  // Credentials come from the secret store only (a password in the URL is refused at save).
+  const password = (await d.secret('password')) ?? (user === 'anonymous' ? 'guest' : undefined);
   if (password === undefined) throw refused(`${where}: the job has no password for user ${user}. Set the job's password.`);
 
-  const client = new FtpClient(readSetting('EXPORT_FTP_TIMEOUT_MS'));
+  // Data connections go to the control connection's (checked) address, never to the address
+  // a PASV reply names (EPSV names none): a server cannot point the upload at another host.
+  const client = new FtpClient(readSetting('EXPORT_FTP_TIMEOUT_MS'), { allowSeparateTransferHost: false });
   let step = 'connect';
   try {
+    const host = normaliseHost(u.hostname);
     await client.access({
-      host: u.hostname,
+      // The checked address, not the name (DNS cannot swap another in).
+      host: target[0]!.address,
       port,
       user,
       password,
       secure: secure ? (port === 990 ? 'implicit' : true) : false,
       secureOptions: secure
-        ? { ca: await customCa(), servername: net.isIP(u.hostname) ? undefined : u.hostname, rejectUnauthorized: true }
+        ? { ca: await customCa(), servername: host.address ? undefined : host.host, rejectUnauthorized: true }
         : undefined,
     });
     step = 'upload';
@@ -195,6 +204,9 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
 // -------------------------------------------------------------------------------- https:
 
 
+/** The URL's query with the job's secret parameters (the `query` secret) appended. */
+const withSecretQuery = (search: string, secret: string | undefined) => (secret ? `${search ? `${search}&` : '?'}${secret}` : search);
+
 async function deliverHttps(d: Delivery): Promise<Delivered> {
   const u = new URL(d.url);
   const where = redactUrl(d.url);
@@ -208,10 +220,12 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
   };
   const token = await d.secret('token');
   const user = decodeURIComponent(u.username);
-  const password = u.password ? decodeURIComponent(u.password) : user ? await d.secret('password') : undefined;
+  // Credentials come from the secret store only (refused in the URL at save).
+  const password = user ? await d.secret('password') : undefined;
   if (token) headers.authorization = `Bearer ${token}`;
   else if (user) headers.authorization = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
   const ca = await customCa();
+  const secretQuery = await d.secret('query');
 
   const status = await new Promise<{ code: number; message: string }>((resolve, reject) => {
     const req = https.request(
@@ -219,7 +233,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
         protocol: 'https:',
         hostname: u.hostname,
         port: u.port || 443,
-        path: u.pathname + u.search,
+        path: u.pathname + withSecretQuery(u.search, secretQuery),
         method: 'POST',
         headers,
         ca,

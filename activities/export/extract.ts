@@ -7,7 +7,8 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { FieldSpec } from '../../taskTypes/taskType';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { guardClient, inTransaction } from '../../db/transaction';
-import { formulaSafeSql, xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
+import { formulaSafeSql } from '../../infra/csvWriter';
+import { xmlEpilogue, xmlPrologue, xmlRecordElement } from './render';
 import { Spool } from './spool';
 
 /**

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { readSetting } from '../../infra/config';
 import type { ExportRules, ExportSpec } from './exportTypes';
-import { csvLine } from './render';
+import { csvLine } from '../../infra/csvWriter';
 import { Spool } from './spool';
 
 /**

@@ -1,40 +1,8 @@
 /**
- * Rendering of exported values. A CSV file is read by people in spreadsheets, and a
- * spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (or a tab or carriage
- * return, which some strip first) as a formula: such values are prefixed with a single
- * quote, the usual neutralisation (OWASP, "CSV injection"). Numbers are written as numbers.
- *
- * The batch path renders in PostgreSQL (`formulaSafeSql` inside `COPY ... (FORMAT csv)`),
- * the realtime path in JavaScript (`csvLine`); both give the same bytes for the same row
- * (test/export/render.test.ts checks that against the database).
+ * Rendering of exported XML. CSV is written by the one CSV writer (infra/csvWriter.ts),
+ * which neutralises formulas; XML is read by programs, not spreadsheets, and carries
+ * values as they are.
  */
-
-const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r']);
-
-/** The value with a leading single quote if a spreadsheet would run it as a formula. */
-export function escapeFormula(value: string): string {
-  return value.length > 0 && FORMULA_START.has(value[0]!) ? `'${value}` : value;
-}
-
-/**
- * One CSV field as PostgreSQL's CSV output writes it: empty for null (and for an empty
- * string), quoted when it holds a quote, the delimiter or a line break.
- */
-export function csvField(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const v = escapeFormula(value);
-  if (v === '') return '';
-  if (/[",\r\n]/.test(v)) return `"${v.replace(/"/g, '""')}"`;
-  return v;
-}
-
-export const csvLine = (values: readonly (string | number | null | undefined)[]): string => values.map(csvField).join(',') + '\n';
-
-/** SQL for a text column's exported value: the same escaping as `escapeFormula`, and '' as null. */
-export function formulaSafeSql(column: string): string {
-  return `case when left(${column}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${column} else nullif(${column}, '') end`;
-}
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Response } from 'express';
-import { RejectedRowSchema, RunLogSchema, RunSchema, type Job, type Run, type RunLog } from '../../db/entities';
+import { RunLogSchema, RunSchema, type Job, type RejectedRow, type Run, type RunLog } from '../../db/entities';
+import { writeCsv } from '../../infra/csvWriter';
 import { logLine, logsQuery, runListQuery, runView as runViewSchema } from '../contract';
 import type { JobQueries } from '../jobQueries';
 import type { JobService } from '../jobService';
@@ -10,10 +11,8 @@ import { jobParams, runParams } from '../schemas';
 import { runView } from '../views';
 import { z } from 'zod';
 
-const csvCell = (v: string | number | null | undefined) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/** Rows of rejected.csv one cursor fetch brings: what a download holds in memory. */
+const REJECTED_PAGE = 1_000;
 
 const logJson = (l: RunLog) => ({ id: String(l.id), at: l.at, level: l.level, message: l.message });
 
@@ -90,11 +89,38 @@ export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queri
       params: runParams, responses: { 200: { description: 'line,column,reason,raw', type: 'text/csv' } } },
     async ({ params }, _req, res) => {
       const { job, run } = await findRun(params);
-      const rows = await orm.em.fork().find(RejectedRowSchema, { runId: run.id }, { orderBy: { line: 'asc' } });
       res.type('text/csv').attachment(`${job.identifier}-run-${run.number}-rejected.csv`);
-      res.send(['line,column,reason,raw', ...rows.map((x) => [x.line, x.column, x.reason, x.raw].map(csvCell).join(','))].join('\n') + '\n');
+      await streamRejectedRows(orm, run.id, res);
     },
   );
+}
+
+/**
+ * Streams a run's rejected rows through the CSV writer (formulas neutralised), from a
+ * cursor in a read-only transaction: a page at a time, at the pace the client reads.
+ */
+async function streamRejectedRows(orm: MikroORM, runId: string, res: Response): Promise<void> {
+  const knex = orm.em.getConnection().getKnex();
+  try {
+    await knex.transaction(async (trx) => {
+      await trx.raw('set transaction read only');
+      await trx.raw('declare rejected no scroll cursor for select line, column_name, reason, raw from rejected_rows where run_id = ? order by line, id', [runId]);
+      async function* pages() {
+        for (;;) {
+          const { rows } = (await trx.raw(`fetch forward ${REJECTED_PAGE} from rejected`)) as { rows: (Pick<RejectedRow, 'line' | 'reason' | 'raw'> & { column_name: string | null })[] };
+          yield rows.map((r) => [r.line, r.column_name, r.reason, r.raw]);
+          if (rows.length < REJECTED_PAGE) return;
+        }
+      }
+      await writeCsv(res, ['line', 'column', 'reason', 'raw'], pages());
+    });
+  } catch (e) {
+    // Once the file has begun, a failure can only cut it short (no problem document can follow).
+    if (!res.headersSent) throw e;
+    res.destroy(e as Error);
+    return;
+  }
+  res.end();
 }
 
 /**

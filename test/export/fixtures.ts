@@ -137,6 +137,8 @@ export function makeCertificates(dir: string): { caFile: string; key: string; ce
 }
 
 export interface Received {
+  /** The request's path and query. */
+  url: string;
   body: Buffer;
   headers: Record<string, string | string[] | undefined>;
   status: number;
@@ -151,7 +153,7 @@ export async function startHttpsReceiver(tlsFiles: { key: string; cert: string }
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const status = respond({ authorization: req.headers.authorization });
-      received.push({ body: Buffer.concat(chunks), headers: req.headers, status });
+      received.push({ url: req.url ?? '', body: Buffer.concat(chunks), headers: req.headers, status });
       res.writeHead(status, { 'content-type': 'text/plain' });
       res.end(status < 300 ? 'thanks' : 'no');
     });
@@ -212,16 +214,24 @@ export async function startFtpServer(
   root: string,
   creds: { user: string; password: string },
   tlsFiles?: { key: string; cert: string },
-  opts: { breakUploadsAfter?: () => number | undefined } = {},
+  opts: {
+    breakUploadsAfter?: () => number | undefined;
+    /** What PASV replies name as the data address (the server still listens on 127.0.0.1), and on which one port. */
+    pasv?: { address: string; port: number };
+    /** Answer EPSV 502, so clients fall back to PASV. */
+    refuseEpsv?: boolean;
+  } = {},
 ) {
   const port = await freePort();
-  const pasvMin = await freePort();
+  const pasvMin = opts.pasv?.port ?? (await freePort());
   const make = () => {
     const server = new FtpSrv({
       url: `ftp://127.0.0.1:${port}`,
-      pasv_url: '127.0.0.1',
+      // A function, so ftp-srv does not swap in the client's address for a local client.
+      pasv_url: (opts.pasv ? () => opts.pasv!.address : '127.0.0.1') as string,
       pasv_min: pasvMin,
-      pasv_max: Math.min(pasvMin + 200, 65535),
+      pasv_max: opts.pasv ? pasvMin : Math.min(pasvMin + 200, 65535),
+      blacklist: opts.refuseEpsv ? ['EPSV'] : [],
       anonymous: false,
       greeting: 'jobflow test FTP',
       tls: tlsFiles ? { key: tlsFiles.key, cert: tlsFiles.cert } : false,
@@ -238,6 +248,7 @@ export async function startFtpServer(
   let server = make();
   await server.listen();
   return {
+    port,
     url: (pathName: string, scheme = tlsFiles ? 'ftps' : 'ftp') => `${scheme}://${creds.user}@127.0.0.1:${port}${pathName}`,
     async stop() {
       await server.close();

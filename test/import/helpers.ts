@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvParser } from '../../activities/import/csvParser';
+import { recoverRaw } from '../../infra/csvWriter';
 import { createJob as createSetupJob, runNow } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 
@@ -64,7 +65,8 @@ export async function waitForRun(sys: TestSystem, token: string, domain: string,
   const csv = await sys.call(token, 'GET', `/domains/${domain}/jobs/${id}/runs/${n}/rejected.csv`);
   const [header, ...rows] = parseCsv(csv.text);
   if (header?.join(',') !== 'line,column,reason,raw') throw new Error(`unexpected rejected.csv header: ${csv.text.slice(0, 200)}`);
-  return { jobId: id, run, rejected: rows.map(([line, column, reason, raw]) => ({ line: Number(line), column: column!, reason: reason!, raw: raw! })) };
+  // Read back raw, as the CSV writer documents: one leading quote removed where there is one.
+  return { jobId: id, run, rejected: rows.map(([line, column, reason, raw]) => ({ line: Number(line), column: recoverRaw(column!), reason: recoverRaw(reason!), raw: recoverRaw(raw!) })) };
 }
 
 export async function importOnce(sys: TestSystem, token: string, domain: string, source: string, opts: { rules?: object; taskType?: string } = {}): Promise<RunOutcome> {
