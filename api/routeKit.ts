@@ -2,6 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { requireAccess, type Principal } from './auth';
+import { pathEncodingGuard, refuseNul } from './inputGuards';
 import { HttpError, parseOr400 } from './problem';
 
 /**
@@ -69,6 +70,12 @@ export const problemSchema = z
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 
+/** The body of a route that takes none: nothing, or `{}` (any field is refused by name). */
+export const emptyBody = z.object({}).strict().meta({ id: 'EmptyBody', description: 'No fields: send no body, or {}.' });
+
+/** Whether the request carries body bytes (a bodiless POST still sends Content-Length: 0). */
+const hasBodyBytes = (req: Request) => req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+
 const standardErrors = (access: Access, hasInput: boolean) => {
   const out: Record<number, string> = {};
   if (hasInput) out[400] = 'A parameter or the body is invalid; each bad field is named.';
@@ -87,6 +94,7 @@ export class ApiKit {
   /** `authenticate` runs before every route but the public ones. */
   constructor(private readonly authenticate: RequestHandler) {
     this.registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+    this.router.use(pathEncodingGuard(() => this.routes.map((r) => r.path)));
   }
 
   route<P extends AnyObject | undefined = undefined, Q extends AnyObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
@@ -112,11 +120,13 @@ export class ApiKit {
       request: {
         params: spec.params,
         query: spec.query,
-        body: spec.body
-          ? { required: true, content: { 'application/json': { schema: spec.body } } }
-          : spec.textBody
-            ? { required: true, description: spec.textBody.description, content: Object.fromEntries(spec.textBody.types.map((t) => [t, { schema: { type: 'string' } }])) }
-            : undefined,
+        body: spec.textBody
+          ? { required: true, description: spec.textBody.description, content: Object.fromEntries(spec.textBody.types.map((t) => [t, { schema: { type: 'string' } }])) }
+          : spec.body
+            ? { required: true, content: { 'application/json': { schema: spec.body } } }
+            : spec.method === 'get'
+              ? undefined
+              : { required: false, description: 'None: this route takes no fields.', content: { 'application/json': { schema: emptyBody } } },
       },
       responses,
     });
@@ -126,14 +136,21 @@ export class ApiKit {
     if (spec.textBody) middleware.push(express.text({ type: spec.textBody.types, limit: spec.textBody.limit }));
     this.router[spec.method](spec.path, ...middleware, async (req: Request, res: Response) => {
       res.locals.operationId = spec.operationId;
+      refuseNul(req.params, 'path');
       const params = spec.params ? parseOr400(spec.params, req.params, 'path') : undefined;
       const principal = checkAccess(spec.access, req.principal, (params as { domain?: string } | undefined)?.domain);
+      refuseNul(req.query, 'query');
       const query = parseOr400(spec.query ?? z.object({}).strict(), req.query, 'query');
       let body: unknown;
-      if (spec.body) body = parseOr400(spec.body, req.body ?? {}, 'body');
-      else if (spec.textBody) {
+      if (spec.textBody) {
         if (typeof req.body !== 'string') throw new HttpError(415, 'Unsupported Media Type', `Send the body as ${spec.textBody.types.join(' or ')}.`);
         body = req.body;
+      } else {
+        // A JSON route (an empty body is JSON's {}): a body of another type is refused, not ignored.
+        if (req.body === undefined && hasBodyBytes(req)) throw new HttpError(415, 'Unsupported Media Type', 'Send the body as application/json.');
+        refuseNul(req.body, 'body');
+        body = parseOr400(spec.body ?? emptyBody, req.body ?? {}, 'body');
+        if (!spec.body) body = undefined;
       }
       await handler({ params, query, body, principal } as Input<Out<P>, Out<Q>, Out<B>>, req, res);
     });
