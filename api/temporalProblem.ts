@@ -1,4 +1,5 @@
 import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { ScheduleSpecRefusedError } from '../temporal/schedules';
 import { HttpError } from './problem';
 
 /**
@@ -25,18 +26,23 @@ function grpcCause(err: unknown): { code: number; details: string } | undefined 
   return undefined;
 }
 
+/** What Temporal refused as invalid: a 422 naming the field when its message says which. */
+function invalidArgument(details: string): HttpError {
+  const field = FIELD_BY_WORDS.find(([words]) => words.test(details))?.[1];
+  return new HttpError(422, 'Refused by Temporal', `${field ? `${field}: ` : ''}Temporal refused the request: ${details}`, field ? { errors: [{ in: 'body', field, message: details }] } : {});
+}
+
 /** The problem for a Temporal client error, or undefined when `err` is not one. */
 export function temporalProblem(err: unknown): HttpError | undefined {
   if (err instanceof WorkflowNotFoundError) {
     return new HttpError(409, 'Job not running', 'The job workflow is not running; update the job to restart it.');
   }
+  if (err instanceof ScheduleSpecRefusedError) return invalidArgument(err.message);
   const grpc = grpcCause(err);
   if (!grpc) return undefined;
   switch (grpc.code) {
-    case GrpcStatus.INVALID_ARGUMENT: {
-      const field = FIELD_BY_WORDS.find(([words]) => words.test(grpc.details))?.[1];
-      return new HttpError(422, 'Refused by Temporal', `${field ? `${field}: ` : ''}Temporal refused the request: ${grpc.details}`, field ? { errors: [{ in: 'body', field, message: grpc.details }] } : {});
-    }
+    case GrpcStatus.INVALID_ARGUMENT:
+      return invalidArgument(grpc.details);
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new HttpError(503, 'Temporal unreachable', 'Temporal is unreachable or did not answer in time; nothing was changed in Temporal. Try again shortly.', { retryAfter: 5 });
