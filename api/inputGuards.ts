@@ -4,7 +4,9 @@ import { invalidRequest } from './problem';
 
 /**
  * Checks on raw input that no schema expresses, made before the schemas run: a NUL character
- * (PostgreSQL cannot store one in text, and no name, filter or URL has one), JSON nested
+ * (PostgreSQL cannot store one in text, and no name, filter or URL has one), half of a UTF-16
+ * surrogate pair (JSON allows "\ud800"; PostgreSQL's jsonb refuses it, and a text column
+ * would silently get U+FFFD instead), JSON nested
  * deeper than any of our bodies (so no recursion, ours or a library's, can overflow the
  * stack), and a path whose percent-encoding does not decode.
  */
@@ -35,30 +37,37 @@ export function refuseDeepJson(_req: IncomingMessage, _res: unknown, buf: Buffer
   }
 }
 
-/** The dotted paths of every string (or key) in `value` that holds a NUL character. */
-export function nulPaths(value: unknown): string[] {
-  const found: string[] = [];
+/** A lone surrogate: a high one not followed by a low one, or a low one not after a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string cannot be taken as text, or undefined when it can. */
+const textProblem = (s: string) => (s.includes('\0') ? 'contains a NUL character' : LONE_SURROGATE.test(s) ? 'contains half of a UTF-16 surrogate pair (not Unicode text)' : undefined);
+
+/** Each string (or key) in `value` that is not text: its dotted path and why. */
+export function badTextFields(value: unknown): { field: string; message: string }[] {
+  const found: { field: string; message: string }[] = [];
   // Iterative, with the depth bounded by refuseDeepJson for bodies and by the query parser for queries.
   const stack: { v: unknown; at: string[] }[] = [{ v: value, at: [] }];
   while (stack.length) {
     const { v, at } = stack.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\0')) found.push(at.join('.') || '(root)');
+      const message = textProblem(v);
+      if (message) found.push({ field: at.join('.') || '(root)', message });
     } else if (v && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        if (k.includes('\0')) found.push([...at, k.replace(/\0/g, '\\0')].join('.'));
+        const message = textProblem(k);
+        if (message) found.push({ field: [...at, JSON.stringify(k).slice(1, -1)].join('.'), message });
         else stack.push({ v: child, at: [...at, k] });
       }
     }
   }
-  return found.sort();
+  return found.sort((a, b) => a.field.localeCompare(b.field));
 }
 
-/** Throws a 400 naming each field of `value` that holds a NUL character. */
-export function refuseNul(value: unknown, where: Where): void {
-  const paths = nulPaths(value);
-  if (!paths.length) return;
-  throw invalidRequest(paths.map((field) => ({ in: where, field, message: 'contains a NUL character' })));
+/** Throws a 400 naming each field of `value` that is not text (NUL, lone surrogates). */
+export function refuseBadText(value: unknown, where: Where): void {
+  const bad = badTextFields(value);
+  if (bad.length) throw invalidRequest(bad.map((b) => ({ in: where, ...b })));
 }
 
 const decodes = (s: string) => {

@@ -2,7 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { requireAccess, type Principal } from './auth';
-import { pathEncodingGuard, refuseNul } from './inputGuards';
+import { pathEncodingGuard, refuseBadText } from './inputGuards';
 import { HttpError, parseOr400 } from './problem';
 
 /**
@@ -136,10 +136,10 @@ export class ApiKit {
     if (spec.textBody) middleware.push(express.text({ type: spec.textBody.types, limit: spec.textBody.limit }));
     this.router[spec.method](spec.path, ...middleware, async (req: Request, res: Response) => {
       res.locals.operationId = spec.operationId;
-      refuseNul(req.params, 'path');
+      refuseBadText(req.params, 'path');
       const params = spec.params ? parseOr400(spec.params, req.params, 'path') : undefined;
       const principal = checkAccess(spec.access, req.principal, (params as { domain?: string } | undefined)?.domain);
-      refuseNul(req.query, 'query');
+      refuseBadText(req.query, 'query');
       const query = parseOr400(spec.query ?? z.object({}).strict(), req.query, 'query');
       let body: unknown;
       if (spec.textBody) {
@@ -148,7 +148,7 @@ export class ApiKit {
       } else {
         // A JSON route (an empty body is JSON's {}): a body of another type is refused, not ignored.
         if (req.body === undefined && hasBodyBytes(req)) throw new HttpError(415, 'Unsupported Media Type', 'Send the body as application/json.');
-        refuseNul(req.body, 'body');
+        refuseBadText(req.body, 'body');
         body = parseOr400(spec.body ?? emptyBody, req.body ?? {}, 'body');
         if (!spec.body) body = undefined;
       }

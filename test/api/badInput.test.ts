@@ -43,7 +43,7 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       ['POST', J, batchJob('nul-name', { name: 'a\0b' }), 'name'],
       ['POST', J, batchJob('nul-desc', { description: 'a\0b' }), 'description'],
       ['POST', J, batchJob('nul-url', { sourceUrl: 'file:///tmp/a\0.csv' }), 'sourceUrl'],
-      ['POST', J, batchJob('nul-map', { rules: { mapping: { 'a\0': 'sectionId' } } }), 'rules.mapping.a\\0'],
+      ['POST', J, batchJob('nul-map', { rules: { mapping: { 'a\0': 'sectionId' } } }), 'rules.mapping.a\\u0000'],
       ['POST', J, batchJob('nul-tz', { timezone: 'UTC\0' }), 'timezone'],
       ['PATCH', `${J}/base`, { rules: { campuses: ['x', 'y\0'] } }, 'rules.campuses.1'],
       ['POST', `${J}/base/events`, { detail: '\0' }, 'detail'],
@@ -51,6 +51,19 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       ['PUT', `${J}/base/secrets/password`, { value: 'pass\0word' }, 'value'],
       ['POST', '/tokens', { name: 'n\0', role: 'read_only', domain: D }, 'name'],
     ];
+    const halves: [string, string, unknown, string][] = [
+      ['POST', J, batchJob('half-name', { name: 'a\ud800b' }), 'name'],
+      ['PATCH', `${J}/base`, { rules: { quote: '\udc00' } }, 'rules.quote'],
+      ['PATCH', `${J}/base`, { rules: { terms: ['\ud83d'] } }, 'rules.terms.0'],
+    ];
+    for (const [method, url, body, field] of halves) {
+      it(`${method} ${url} with half a surrogate pair: 400 naming ${field}`, async () => {
+        const r = await api.call(admin, method, url, body);
+        assert.equal(r.status, 400, r.text);
+        assert.deepEqual(fields(r), [field]);
+        assert.match(r.json.detail, /surrogate/);
+      });
+    }
     for (const [method, url, body, field] of cases) {
       it(`${method} ${url}: 400 naming ${field}`, async () => {
         const r = await api.call(url === '/tokens' ? sys : admin, method, url, body);
