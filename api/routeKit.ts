@@ -76,9 +76,11 @@ export const emptyBody = z.object({}).strict().meta({ id: 'EmptyBody', descripti
 /** Whether the request carries body bytes (a bodiless POST still sends Content-Length: 0). */
 const hasBodyBytes = (req: Request) => req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
 
-const standardErrors = (access: Access, hasInput: boolean) => {
+const standardErrors = (access: Access, hasInput: boolean, method: Method) => {
   const out: Record<number, string> = {};
-  if (hasInput) out[400] = 'A parameter or the body is invalid; each bad field is named.';
+  if (hasInput) out[400] = 'A parameter or the body is invalid (NUL characters, broken encodings and unknown fields too); each bad field is named.';
+  if (method !== 'get') out[415] = 'The body is not of the declared media type, or its Content-Encoding is unknown.';
+  if (access === 'read' || access === 'write') out[503] = 'Temporal is unreachable or overloaded; try again after Retry-After seconds.';
   if (access !== 'public') out[401] = 'No valid bearer token.';
   if (access !== 'public') out[429] = 'Too many failed authentications from this address.';
   if (access === 'write' || access === 'system') out[403] = 'The token may not do this.';
@@ -106,7 +108,7 @@ export class ApiKit {
     for (const [code, r] of Object.entries(spec.responses)) {
       responses[code] = { description: r.description, ...(r.schema || r.type ? { content: { [r.type ?? 'application/json']: { schema: r.schema ?? { type: 'string' } } } } : {}) };
     }
-    for (const [code, description] of Object.entries(standardErrors(spec.access, !!(spec.params || spec.query || spec.body || spec.textBody)))) {
+    for (const [code, description] of Object.entries(standardErrors(spec.access, !!(spec.params || spec.query || spec.body || spec.textBody) || spec.method !== 'get', spec.method))) {
       responses[code] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
     }
     this.registry.registerPath({
