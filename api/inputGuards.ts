@@ -55,7 +55,8 @@ export function badTextFields(value: unknown): { field: string; message: string 
       if (message) found.push({ field: at.join('.') || '(root)', message });
     } else if (v && typeof v === 'object') {
       for (const [k, child] of Object.entries(v)) {
-        const message = textProblem(k);
+        // JSON.parse makes "__proto__" an own key; copied into a record it would be dropped, not kept.
+        const message = k === '__proto__' ? 'is a reserved name' : textProblem(k);
         if (message) found.push({ field: [...at, JSON.stringify(k).slice(1, -1)].join('.'), message });
         else stack.push({ v: child, at: [...at, k] });
       }
@@ -64,7 +65,7 @@ export function badTextFields(value: unknown): { field: string; message: string 
   return found.sort((a, b) => a.field.localeCompare(b.field));
 }
 
-/** Throws a 400 naming each field of `value` that is not text (NUL, lone surrogates). */
+/** Throws a 400 naming each field of `value` that is not text (NUL, lone surrogates) or is named __proto__. */
 export function refuseBadText(value: unknown, where: Where): void {
   const bad = badTextFields(value);
   if (bad.length) throw invalidRequest(bad.map((b) => ({ in: where, ...b })));

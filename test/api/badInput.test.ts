@@ -51,6 +51,11 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       ['PUT', `${J}/base/secrets/password`, { value: 'pass\0word' }, 'value'],
       ['POST', '/tokens', { name: 'n\0', role: 'read_only', domain: D }, 'name'],
     ];
+    it('refuses a key named __proto__ anywhere, naming it, rather than dropping it', async () => {
+      const r = await api.call(admin, 'PATCH', `${J}/base`, '{"rules":{"mapping":{"__proto__":"section_id","Code":"section_id"}}}');
+      assert.equal(r.status, 400, r.text);
+      assert.deepEqual(fields(r), ['rules.mapping.__proto__']);
+    });
     const halves: [string, string, unknown, string][] = [
       ['POST', J, batchJob('half-name', { name: 'a\ud800b' }), 'name'],
       ['PATCH', `${J}/base`, { rules: { quote: '\udc00' } }, 'rules.quote'],
