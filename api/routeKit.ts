@@ -82,7 +82,7 @@ const standardErrors = (access: Access, hasInput: boolean, method: Method) => {
   if (method !== 'get') out[415] = 'The body is not of the declared media type, or its Content-Encoding is unknown.';
   if (access === 'read' || access === 'write') out[503] = 'Temporal is unreachable or overloaded; try again after Retry-After seconds.';
   if (access !== 'public') out[401] = 'No valid bearer token.';
-  if (access !== 'public') out[429] = 'Too many failed authentications from this address.';
+  if (access !== 'public') out[429] = 'No valid token, after too many failed authentications from this address or with tokens that start like this one.';
   if (access === 'write' || access === 'system') out[403] = 'The token may not do this.';
   if (access === 'read' || access === 'write') out[404] = 'The domain or the resource does not exist for this token.';
   return out;

@@ -45,7 +45,7 @@ export function temporalProblem(err: unknown): HttpError | undefined {
       return invalidArgument(grpc.details);
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return new HttpError(503, 'Temporal unreachable', 'Temporal is unreachable or did not answer in time; nothing was changed in Temporal. Try again shortly.', { retryAfter: 5 });
+      return new HttpError(503, 'Temporal unreachable', 'Temporal is unreachable or did not answer in time; try again shortly.', { retryAfter: 5 });
     case GrpcStatus.RESOURCE_EXHAUSTED:
       return new HttpError(503, 'Temporal busy', 'Temporal is overloaded and refused the request; try again shortly.', { retryAfter: 5 });
     case GrpcStatus.ALREADY_EXISTS:
