@@ -5,7 +5,9 @@ import { CronPattern } from 'croner';
  * what Temporal Schedules accept and read the same way (its server parses cron strings and
  * loads time zones with Go's tz database): five fields (minute hour day-of-month month
  * day-of-week) of numbers, `*`, ranges, steps, lists and three-letter month and day names, or
- * one of the macros below. croner checks each field's values. Croner's extensions that
+ * one of the macros below. croner checks each field's values. Temporal runs only on days that
+ * match both day-of-month and day-of-week where classic cron (and croner) runs on either, so an
+ * expression that restricts both is refused rather than read two ways. Croner's extensions that
  * Temporal reads differently or not at all (L, W, ?, nth weekday with #, which Temporal takes
  * as the start of a comment) and six- or seven-field forms are refused.
  */
@@ -56,6 +58,9 @@ export function cronProblems(expression: string): CronProblem[] {
       problems.push({ field, message: `"${value}" is not a valid ${field} (${RANGES[i]})${/Invalid value|illegal characters/.test(why) ? '' : `: ${why}`}` });
     }
   });
+  if (!problems.length && fields[2] !== '*' && fields[4] !== '*') {
+    problems.push({ field: 'expression', message: 'day-of-month and day-of-week are both set: Temporal would run only on days matching both, where cron runs on either; set one of them to * (or use two jobs)' });
+  }
   if (!problems.length) {
     try {
       new CronPattern(e, undefined, { mode: '5-part' });

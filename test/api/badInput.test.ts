@@ -190,6 +190,10 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       const every = await api.call(admin, 'POST', J, batchJob('cron-every', { scheduling: { type: 'scheduled', timing: { kind: 'cron', expression: '@every 5m' } } }));
       assert.equal(every.status, 422);
       assert.match(every.json.detail, /interval timing/);
+      // Temporal would run this on Fridays the 13th only (it ANDs the day fields; cron ORs them).
+      const both = await api.call(admin, 'POST', J, batchJob('cron-both', { scheduling: { type: 'scheduled', timing: { kind: 'cron', expression: '0 6 13 * FRI' } } }));
+      assert.equal(both.status, 422);
+      assert.match(both.json.detail, /scheduling\.timing\.expression: .*day-of-month and day-of-week are both set/);
       assert.equal(await jobCount(), 1);
     });
 

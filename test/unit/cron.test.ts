@@ -28,6 +28,9 @@ describe('cron and time zone rules', () => {
       assert.ok(cronProblems(e).length > 0, `${JSON.stringify(e)} was accepted`);
     }
     assert.match(cronProblems('@every 5m')[0]!.message, /interval timing/);
+    // Temporal ANDs the two day fields where cron ORs them: refused rather than read two ways.
+    assert.deepEqual(cronProblems('0 6 13 * FRI').map((p) => p.field), ['expression']);
+    assert.match(cronProblems('0 6 1-7 * MON')[0]!.message, /both set/);
   });
 
   it('accepts canonical IANA time zone names only, pointing to the name to use', () => {
