@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../infra/config';
 import { AuditTrail } from './audit';
 import { authenticate, AuthFailureLimiter, type AuthFailureLimit } from './auth';
+import { refuseDeepJson } from './inputGuards';
 import { JobQueries } from './jobQueries';
 import { JobService, type ServiceDeps } from './jobService';
 import { notFoundHandler, problemHandler } from './problem';
@@ -47,7 +48,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // req.ip (the failed-authentication limiter's key) is the client behind the proxies trusted here.
   app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb', verify: refuseDeepJson }));
   const { kit, audit } = declareApi(deps);
   app.use(audit.middleware());
   app.use(kit.router);

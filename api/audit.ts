@@ -1,16 +1,34 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { RequestHandler, Response } from 'express';
 import { AuditEntrySchema, type AuditEntry } from '../db/entities';
+import { identifier } from './schemas';
 
 /**
  * The audit trail: every request that may change something or asks for a run (any method
  * but GET and HEAD) made with a valid token is recorded when its response is sent, with
  * its outcome, whether it succeeded or was refused.
+ *
+ * A domain's trail holds only what its own tokens and system administrators did in it. A
+ * token's attempt on another domain (answered 404 as if that domain did not exist) goes to the
+ * system-wide trail only, with no domain: the target domain's administrators never see
+ * another domain's token names, and the attempt does not tell them the attacker exists.
  */
 
 /** What a handler can tell the audit trail beyond the path: the domain or target it acted on. */
 export function auditAs(res: Response, what: { domain?: string | null; target?: string; detail?: string }): void {
   Object.assign(res.locals, { audit: { ...(res.locals.audit as object | undefined), ...what } });
+}
+
+/** Text PostgreSQL stores (no NUL), bounded. */
+const storable = (s: string, max: number) => s.replace(/\0/g, '\\0').slice(0, max);
+
+/** A path segment decoded, or as it came when its percent-encoding is broken (the request was refused). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export class AuditTrail {
@@ -28,17 +46,25 @@ export class AuditTrail {
         const given = (res.locals.audit ?? {}) as { domain?: string | null; target?: string; detail?: string };
         const m = /^\/domains\/([^/]+)(?:\/(.*))?$/.exec(req.path);
         const status = res.statusCode;
+        const named = given.domain !== undefined ? given.domain : m ? safeDecode(m[1]!) : (p.domain ?? null);
+        // A path that names no valid domain was refused (400): the entry is system-wide, the path its target.
+        const domain = named === null || identifier.safeParse(named).success ? named : null;
+        const own = p.role === 'system_admin' || domain === p.domain;
+        const recorded = own ? domain : null;
+        const target = given.target ?? (m ? (m[2] ?? '') : req.path.replace(/^\//, ''));
+        // Where the entry has no (or another) domain than the path named, the target says which it was.
+        const fullTarget = recorded === named ? target : `domains/${named}/${target}${own ? '' : ` (not the token's domain ${p.domain})`}`;
         const entry: Omit<AuditEntry, 'id'> = {
           at: new Date(),
           tokenId: p.tokenId,
           tokenName: p.name,
           role: p.role,
-          domain: given.domain !== undefined ? given.domain : m ? decodeURIComponent(m[1]!) : (p.domain ?? null),
-          action: (res.locals.operationId as string | undefined) ?? `${req.method} ${req.path}`,
-          target: (given.target ?? (m ? (m[2] ?? '') : req.path.replace(/^\//, ''))).slice(0, 500),
+          domain: recorded,
+          action: storable((res.locals.operationId as string | undefined) ?? `${req.method} ${req.path}`, 200),
+          target: storable(fullTarget, 500),
           outcome: status >= 500 ? 'error' : status >= 400 ? 'refused' : 'ok',
           httpStatus: status,
-          detail: given.detail?.slice(0, 1000) ?? null,
+          detail: given.detail === undefined ? null : storable(given.detail, 1000),
         };
         const write = this.orm.em
           .fork()

@@ -58,36 +58,68 @@ export async function listTokens(orm: MikroORM, opts: { includeRevoked?: boolean
 }
 
 export interface AuthFailureLimit {
-  /** Failed authentications allowed per client address within the window. */
+  /** Failed authentications allowed per client address, and per token prefix, within the window. */
   max: number;
   windowMs: number;
 }
 
-/**
- * Counts failed authentications per client address in fixed windows. Once an address
- * passes the limit, every request from it is refused with 429 until the window ends, so a
- * guessed token cannot be confirmed either.
- */
-export class AuthFailureLimiter {
-  private readonly windows = new Map<string, { failures: number; resetAt: number }>();
-  constructor(private readonly limit: AuthFailureLimit = { max: 10, windowMs: 60_000 }) {}
+/** How many characters of a presented token key its failures ("jf_" and 9 random ones). */
+export const TOKEN_PREFIX_LENGTH = 12;
 
-  /** Seconds to wait, or undefined if the address may try. */
-  blockedFor(ip: string, now = Date.now()): number | undefined {
-    const w = this.windows.get(ip);
-    if (!w || w.resetAt <= now) return undefined;
-    return w.failures >= this.limit.max ? Math.ceil((w.resetAt - now) / 1000) : undefined;
+/** Failures per key in fixed windows; a key past the limit is blocked until its window ends. */
+class FailureWindows {
+  private readonly windows = new Map<string, { failures: number; resetAt: number }>();
+  constructor(private readonly limit: AuthFailureLimit, private readonly maxKeys = 10_000) {}
+
+  /** Seconds to wait, or undefined if the key may try. */
+  blockedFor(key: string, now: number): number | undefined {
+    const w = this.windows.get(key);
+    if (!w || w.resetAt <= now || w.failures < this.limit.max) return undefined;
+    return Math.ceil((w.resetAt - now) / 1000);
   }
 
-  fail(ip: string, now = Date.now()): void {
-    let w = this.windows.get(ip);
+  fail(key: string, now: number): void {
+    let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
+      this.windows.delete(key);
       w = { failures: 0, resetAt: now + this.limit.windowMs };
-      this.windows.set(ip, w);
-      // Old windows are dropped as new ones open, so the map stays small.
-      if (this.windows.size > 10_000) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+      this.windows.set(key, w);
+      // Old windows are dropped as new ones open; past the bound, the oldest go first (insertion order).
+      if (this.windows.size > this.maxKeys) for (const [k, v] of this.windows) if (v.resetAt <= now) this.windows.delete(k);
+      for (const k of this.windows.keys()) {
+        if (this.windows.size <= this.maxKeys) break;
+        this.windows.delete(k);
+      }
     }
     w.failures += 1;
+  }
+}
+
+/**
+ * Counts failed authentications per client address and per token prefix. A request with a
+ * valid token is always served: others' failures (behind the same proxy, or guessing near a
+ * real token) never lock its owner out. A request without a valid token from an address, or
+ * with a token whose prefix, is past the limit gets 429 until the window ends, instead of 401.
+ */
+export class AuthFailureLimiter {
+  private readonly byAddress: FailureWindows;
+  private readonly byPrefix: FailureWindows;
+  constructor(limit: AuthFailureLimit = { max: 10, windowMs: 60_000 }) {
+    this.byAddress = new FailureWindows(limit);
+    this.byPrefix = new FailureWindows(limit);
+  }
+
+  /** Seconds to wait and why, or undefined if a failed attempt may be answered 401. */
+  blockedFor(ip: string, token: string | undefined, now = Date.now()): { wait: number; by: 'address' | 'token prefix' } | undefined {
+    const byAddress = this.byAddress.blockedFor(ip, now);
+    if (byAddress !== undefined) return { wait: byAddress, by: 'address' };
+    const byPrefix = token ? this.byPrefix.blockedFor(token.slice(0, TOKEN_PREFIX_LENGTH), now) : undefined;
+    return byPrefix !== undefined ? { wait: byPrefix, by: 'token prefix' } : undefined;
+  }
+
+  fail(ip: string, token: string | undefined, now = Date.now()): void {
+    this.byAddress.fail(ip, now);
+    if (token) this.byPrefix.fail(token.slice(0, TOKEN_PREFIX_LENGTH), now);
   }
 }
 
@@ -95,28 +127,26 @@ export function authenticate(orm: MikroORM, limiter = new AuthFailureLimiter()):
   return async (req, res, next) => {
     // req.ip: the socket's address, or with TRUST_PROXY set, the client the trusted proxies name.
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const wait = limiter.blockedFor(ip);
-    if (wait !== undefined) {
-      res.set('Retry-After', String(wait));
-      throw new HttpError(429, 'Too Many Requests', `Too many failed authentications from this address; try again in ${wait} s.`);
-    }
-    const m = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-    if (!m) {
-      limiter.fail(ip);
-      throw new HttpError(401, 'Unauthorized', 'Send a bearer token: Authorization: Bearer <token>.');
-    }
+    const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
     // Every request looks its token up (so a revocation holds at once): one indexed row, read without entity hydration.
-    const [row] = await orm.em.getConnection().execute<{ id: string; name: string; role: Role; domain: string | null }[]>(
-      'select id, name, role, domain from api_tokens where token_hash = ? and revoked_at is null',
-      [hashToken(m[1]!)],
-      'all',
-    );
-    if (!row) {
-      limiter.fail(ip);
-      throw new HttpError(401, 'Unauthorized', 'The token is not valid.');
+    const [row] = token
+      ? await orm.em.getConnection().execute<{ id: string; name: string; role: Role; domain: string | null }[]>(
+          'select id, name, role, domain from api_tokens where token_hash = ? and revoked_at is null',
+          [hashToken(token)],
+          'all',
+        )
+      : [];
+    if (row) {
+      req.principal = { tokenId: row.id, name: row.name, role: row.role, domain: row.domain };
+      return next();
     }
-    req.principal = { tokenId: row.id, name: row.name, role: row.role, domain: row.domain };
-    next();
+    const blocked = limiter.blockedFor(ip, token);
+    if (blocked) {
+      res.set('Retry-After', String(blocked.wait));
+      throw new HttpError(429, 'Too Many Requests', `Too many failed authentications from this ${blocked.by}; try again in ${blocked.wait} s.`);
+    }
+    limiter.fail(ip, token);
+    throw new HttpError(401, 'Unauthorized', token ? 'The token is not valid.' : 'Send a bearer token: Authorization: Bearer <token>.');
   };
 }
 

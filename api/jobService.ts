@@ -5,9 +5,12 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { JobSchema, type Job } from '../db/entities';
 import { jobWorkflowId, type RunTrigger } from '../domain/jobDefinition';
 import { requestRun, type JobSettings, type RequestResult } from '../domain/jobLifecycle';
+import { timeZoneProblem } from '../domain/cron';
 import { effectiveTiming, schedulingRefusal, type Timing } from '../domain/schedule';
 import type { Config } from '../infra/config';
+import { importRulesSchema, rulesProblems, type ImportRules } from '../taskTypes/importRules';
 import { findTaskType, taskTypeNames } from '../taskTypes/registry';
+import type { TaskType } from '../taskTypes/taskType';
 import { deleteJobSchedule, upsertJobSchedule } from '../temporal/schedules';
 import {
   definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView,
@@ -37,6 +40,12 @@ export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', ur
     if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
     throw e;
   }
+}
+
+/** Rules that cannot be used with the task type, as one 422 naming each field (create, update, accepting a sample). */
+export function refuseBadRules(rules: ImportRules, taskType: TaskType): void {
+  const errors = rulesProblems(rules, taskType.fields.map((f) => f.name));
+  if (errors.length) throw new HttpError(422, 'Rules refused', errors.map((e) => `${e.field}: ${e.message}`).join('; ') + '.', { errors: errors.map((e) => ({ in: 'body', ...e })) });
 }
 
 /**
@@ -71,10 +80,14 @@ export class JobService {
   }
 
   /** The definition's problems an administrator must fix, as one 422. */
-  private check(def: Pick<Job, 'taskType' | 'direction' | 'mode' | 'scheduling' | 'sourceUrl' | 'destinationUrl'>): void {
+  private check(def: Pick<Job, 'taskType' | 'direction' | 'mode' | 'scheduling' | 'sourceUrl' | 'destinationUrl' | 'timezone' | 'rules'>): void {
     const taskType = findTaskType(def.taskType);
     if (!taskType) throw new HttpError(422, 'Unknown task type', `"${def.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
     if (!taskType.directions.includes(def.direction)) throw new HttpError(422, 'Unsupported direction', `${def.taskType} does not support ${def.direction}.`);
+    const tz = timeZoneProblem(def.timezone);
+    if (tz) throw new HttpError(422, 'Time zone refused', `timezone: ${tz}.`, { errors: [{ in: 'body', field: 'timezone', message: tz }] });
+    const rules = importRulesSchema.safeParse(def.rules ?? {});
+    if (rules.success) refuseBadRules(rules.data, taskType);
     const refusal = schedulingRefusal(def.mode, def.direction, def.scheduling, taskType.defaultTiming);
     if (refusal) throw new HttpError(422, 'Schedule refused', refusal);
     if (def.direction === 'import' && !def.sourceUrl) throw new HttpError(422, 'Source missing', 'An import job needs a sourceUrl.');

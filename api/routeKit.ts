@@ -2,6 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { requireAccess, type Principal } from './auth';
+import { pathEncodingGuard, refuseBadText } from './inputGuards';
 import { HttpError, parseOr400 } from './problem';
 
 /**
@@ -69,11 +70,19 @@ export const problemSchema = z
 
 const toOpenApiPath = (p: string) => p.replace(/:(\w+)/g, '{$1}');
 
-const standardErrors = (access: Access, hasInput: boolean) => {
+/** The body of a route that takes none: nothing, or `{}` (any field is refused by name). */
+export const emptyBody = z.object({}).strict().meta({ id: 'EmptyBody', description: 'No fields: send no body, or {}.' });
+
+/** Whether the request carries body bytes (a bodiless POST still sends Content-Length: 0). */
+const hasBodyBytes = (req: Request) => req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+
+const standardErrors = (access: Access, hasInput: boolean, method: Method) => {
   const out: Record<number, string> = {};
-  if (hasInput) out[400] = 'A parameter or the body is invalid; each bad field is named.';
+  if (hasInput) out[400] = 'A parameter or the body is invalid (NUL characters, broken encodings and unknown fields too); each bad field is named.';
+  if (method !== 'get') out[415] = 'The body is not of the declared media type, or its Content-Encoding is unknown.';
+  if (access === 'read' || access === 'write') out[503] = 'Temporal is unreachable or overloaded; try again after Retry-After seconds.';
   if (access !== 'public') out[401] = 'No valid bearer token.';
-  if (access !== 'public') out[429] = 'Too many failed authentications from this address.';
+  if (access !== 'public') out[429] = 'No valid token, after too many failed authentications from this address or with tokens that start like this one.';
   if (access === 'write' || access === 'system') out[403] = 'The token may not do this.';
   if (access === 'read' || access === 'write') out[404] = 'The domain or the resource does not exist for this token.';
   return out;
@@ -87,6 +96,7 @@ export class ApiKit {
   /** `authenticate` runs before every route but the public ones. */
   constructor(private readonly authenticate: RequestHandler) {
     this.registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+    this.router.use(pathEncodingGuard(() => this.routes.map((r) => r.path)));
   }
 
   route<P extends AnyObject | undefined = undefined, Q extends AnyObject | undefined = undefined, B extends z.ZodType | undefined = undefined>(
@@ -98,7 +108,7 @@ export class ApiKit {
     for (const [code, r] of Object.entries(spec.responses)) {
       responses[code] = { description: r.description, ...(r.schema || r.type ? { content: { [r.type ?? 'application/json']: { schema: r.schema ?? { type: 'string' } } } } : {}) };
     }
-    for (const [code, description] of Object.entries(standardErrors(spec.access, !!(spec.params || spec.query || spec.body || spec.textBody)))) {
+    for (const [code, description] of Object.entries(standardErrors(spec.access, !!(spec.params || spec.query || spec.body || spec.textBody) || spec.method !== 'get', spec.method))) {
       responses[code] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
     }
     this.registry.registerPath({
@@ -112,11 +122,13 @@ export class ApiKit {
       request: {
         params: spec.params,
         query: spec.query,
-        body: spec.body
-          ? { required: true, content: { 'application/json': { schema: spec.body } } }
-          : spec.textBody
-            ? { required: true, description: spec.textBody.description, content: Object.fromEntries(spec.textBody.types.map((t) => [t, { schema: { type: 'string' } }])) }
-            : undefined,
+        body: spec.textBody
+          ? { required: true, description: spec.textBody.description, content: Object.fromEntries(spec.textBody.types.map((t) => [t, { schema: { type: 'string' } }])) }
+          : spec.body
+            ? { required: true, content: { 'application/json': { schema: spec.body } } }
+            : spec.method === 'get'
+              ? undefined
+              : { required: false, description: 'None: this route takes no fields.', content: { 'application/json': { schema: emptyBody } } },
       },
       responses,
     });
@@ -126,14 +138,21 @@ export class ApiKit {
     if (spec.textBody) middleware.push(express.text({ type: spec.textBody.types, limit: spec.textBody.limit }));
     this.router[spec.method](spec.path, ...middleware, async (req: Request, res: Response) => {
       res.locals.operationId = spec.operationId;
+      refuseBadText(req.params, 'path');
       const params = spec.params ? parseOr400(spec.params, req.params, 'path') : undefined;
       const principal = checkAccess(spec.access, req.principal, (params as { domain?: string } | undefined)?.domain);
+      refuseBadText(req.query, 'query');
       const query = parseOr400(spec.query ?? z.object({}).strict(), req.query, 'query');
       let body: unknown;
-      if (spec.body) body = parseOr400(spec.body, req.body ?? {}, 'body');
-      else if (spec.textBody) {
+      if (spec.textBody) {
         if (typeof req.body !== 'string') throw new HttpError(415, 'Unsupported Media Type', `Send the body as ${spec.textBody.types.join(' or ')}.`);
         body = req.body;
+      } else {
+        // A JSON route (an empty body is JSON's {}): a body of another type is refused, not ignored.
+        if (req.body === undefined && hasBodyBytes(req)) throw new HttpError(415, 'Unsupported Media Type', 'Send the body as application/json.');
+        refuseBadText(req.body, 'body');
+        body = parseOr400(spec.body ?? emptyBody, req.body ?? {}, 'body');
+        if (!spec.body) body = undefined;
       }
       await handler({ params, query, body, principal } as Input<Out<P>, Out<Q>, Out<B>>, req, res);
     });

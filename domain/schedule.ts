@@ -1,3 +1,4 @@
+import { cronProblems, cronRunsPerDay, timeZoneProblem } from './cron';
 import type { Direction, JobMode } from './jobDefinition';
 
 /**
@@ -23,21 +24,6 @@ export const MAX_BATCH_IMPORT_RUNS_PER_DAY = 4;
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-/** Expands one cron field (`*`, `5`, `1-5`, `*\/15`, `1,2,3`) into the values it allows. */
-export function expandCronField(field: string, min: number, max: number): number[] {
-  const values = new Set<number>();
-  for (const part of field.split(',')) {
-    const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw new Error(`"${part}" is not a cron field value`);
-    const from = m[1] === '*' ? min : Number(m[2]);
-    const to = m[1] === '*' ? max : m[3] !== undefined ? Number(m[3]) : m[4] ? max : from;
-    const step = m[4] ? Number(m[4]) : 1;
-    if (from < min || to > max || from > to || step < 1) throw new Error(`"${part}" is out of range ${min}-${max}`);
-    for (let v = from; v <= to; v += step) values.add(v);
-  }
-  return [...values];
-}
-
 /** An interval timing's period in seconds. */
 export function intervalSeconds(t: Extract<Timing, { kind: 'interval' }>): number {
   return t.everySeconds ?? (t.everyMinutes ?? 0) * 60;
@@ -50,31 +36,31 @@ export function runsPerDay(t: Timing): number {
       return t.days.length === 0 ? 0 : new Set(t.times).size;
     case 'interval':
       return Math.ceil((24 * 60 * 60) / intervalSeconds(t));
-    case 'cron': {
-      const fields = t.expression.trim().split(/\s+/);
-      if (fields.length !== 5) throw new Error('a cron expression has five fields: minute hour day-of-month month day-of-week');
-      return expandCronField(fields[0]!, 0, 59).length * expandCronField(fields[1]!, 0, 23).length;
-    }
+    case 'cron':
+      return cronRunsPerDay(t.expression);
   }
 }
 
-/** Problems with a timing as written, each a sentence; empty when it is valid. */
+/**
+ * Problems with a timing as written, each a sentence that starts with the field it is about
+ * (scheduling.timing.<field>); empty when it is valid.
+ */
 export function timingProblems(t: Timing): string[] {
   const problems: string[] = [];
+  if (t.timezone !== undefined) {
+    const tz = timeZoneProblem(t.timezone);
+    if (tz) problems.push(`scheduling.timing.timezone: ${tz}`);
+  }
   if (t.kind === 'calendar') {
-    if (t.days.length === 0) problems.push('choose at least one day of the week');
-    if (t.times.length === 0) problems.push('choose at least one time of day');
-    for (const time of t.times) if (!TIME.test(time)) problems.push(`"${time}" is not a time of day as HH:MM (24-hour)`);
+    if (t.days.length === 0) problems.push('scheduling.timing.days: choose at least one day of the week');
+    if (t.times.length === 0) problems.push('scheduling.timing.times: choose at least one time of day');
+    for (const time of t.times) if (!TIME.test(time)) problems.push(`scheduling.timing.times: "${time}" is not a time of day as HH:MM (24-hour)`);
   } else if (t.kind === 'interval') {
     const given = [t.everyMinutes, t.everySeconds].filter((v) => v !== undefined);
-    if (given.length !== 1) problems.push('give the interval as everyMinutes or everySeconds (one of them)');
-    else if (!Number.isInteger(given[0]) || given[0]! < 1) problems.push('the interval is a whole number of minutes or seconds, 1 or more');
+    if (given.length !== 1) problems.push('scheduling.timing: give the interval as everyMinutes or everySeconds (one of them)');
+    else if (!Number.isInteger(given[0]) || given[0]! < 1) problems.push('scheduling.timing: the interval is a whole number of minutes or seconds, 1 or more');
   } else {
-    try {
-      runsPerDay(t);
-    } catch (e) {
-      problems.push(`cron "${t.expression}": ${(e as Error).message}`);
-    }
+    for (const p of cronProblems(t.expression)) problems.push(`scheduling.timing.expression: cron "${t.expression}": ${p.field === 'expression' ? '' : `${p.field} `}${p.message}`);
   }
   return problems;
 }

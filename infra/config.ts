@@ -34,7 +34,9 @@ const schema = z.object({
   // A job workflow continues-as-new once its history has this many events.
   JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  // The worker's Prometheus endpoints: ours, and the Temporal SDK's own (0 turns one off).
+  // The worker's Prometheus endpoints: ours, and the Temporal SDK's own (0 turns one off), on
+  // this host's address only (docker-compose sets 0.0.0.0 so Prometheus reaches them).
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).default(9464),
   TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).default(9465),
   // Report emails: an smtp:// or smtps:// URL (unset: no emails), and the sender.

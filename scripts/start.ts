@@ -18,7 +18,7 @@ import { ensureAdminToken } from './adminToken';
  */
 async function main() {
   const config = loadConfig();
-  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT });
+  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT, metricsHost: config.WORKER_METRICS_HOST });
   const log = (l: string) => console.log(l);
   fs.mkdirSync(path.join(config.DATA_DIR, 'files'), { recursive: true });
 

@@ -24,3 +24,23 @@ export const importRulesSchema = z
   .strict();
 
 export type ImportRules = z.infer<typeof importRulesSchema>;
+
+/** A line break or NUL as a delimiter or quote would split or end every row (and PostgreSQL stores no NUL). */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_IN_SYNTAX = /[\r\n\u0000]/;
+
+/**
+ * Problems with rules as an administrator saved them, each naming its field (rules.<field>);
+ * empty when they can be used. `fields`: the task type's field names, the only mapping targets.
+ */
+export function rulesProblems(rules: Pick<ImportRules, 'delimiter' | 'quote' | 'mapping'>, fields: readonly string[]): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const shown = (s: string) => JSON.stringify(s);
+  if (FORBIDDEN_IN_SYNTAX.test(rules.delimiter)) problems.push({ field: 'rules.delimiter', message: `${shown(rules.delimiter)} holds a line break or NUL, which cannot separate fields` });
+  if (FORBIDDEN_IN_SYNTAX.test(rules.quote)) problems.push({ field: 'rules.quote', message: `${shown(rules.quote)} is a line break or NUL, which cannot quote fields` });
+  if (rules.delimiter.includes(rules.quote)) problems.push({ field: 'rules.quote', message: `the quote ${shown(rules.quote)} is part of the delimiter ${shown(rules.delimiter)}: a row would be split inside its quoted values` });
+  for (const [header, target] of Object.entries(rules.mapping)) {
+    if (!fields.includes(target)) problems.push({ field: `rules.mapping.${header}`, message: `${shown(target)} is not a field of this task type (${fields.join(', ')})` });
+  }
+  return problems;
+}

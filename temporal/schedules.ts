@@ -45,8 +45,24 @@ export interface JobScheduleInput {
  */
 const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '10 minutes' } as const;
 
+/**
+ * Temporal refused a schedule's spec (time zone, cron string). The SDK reports the server's
+ * INVALID_ARGUMENT "Invalid schedule spec" as a bare TypeError; this names it so the API's
+ * error handler can answer 422 instead of 500.
+ */
+export class ScheduleSpecRefusedError extends Error {}
+
 /** Creates the job's schedule, or updates it to match the job's definition. */
 export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Promise<void> {
+  try {
+    await createOrUpdate(client, s);
+  } catch (e) {
+    if (e instanceof TypeError) throw new ScheduleSpecRefusedError(e.message);
+    throw e;
+  }
+}
+
+async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void> {
   const scheduleId = jobScheduleId(s.domain, s.jobId);
   const spec = toScheduleSpec(s.timing, s.timezone);
   const action = {

@@ -6,7 +6,7 @@ import { runWorker } from './runtime';
 async function main() {
   const config = loadConfig();
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('The worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both up for you).');
-  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT });
+  installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT, metricsHost: config.WORKER_METRICS_HOST });
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   await runWorker(config, config.DATABASE_URL, config.TEMPORAL_ADDRESS, stop.signal);

@@ -70,7 +70,9 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
  * Once per process: the Temporal SDK's logs go to our JSON logger (warnings and up: its
  * info lines are bundler chatter), and its metrics to a Prometheus endpoint if a port is set.
  */
-export function installRuntime(opts: { temporalMetricsPort?: number } = {}): void {
+export function installRuntime(opts: { temporalMetricsPort?: number; metricsHost?: string } = {}): void {
+  // An IPv6 address is bracketed in a socket address (host:port).
+  const host = opts.metricsHost?.includes(':') ? `[${opts.metricsHost}]` : (opts.metricsHost ?? '127.0.0.1');
   const forward = new DefaultLogger('WARN', ({ level, message, meta }) => {
     const pinoLevel = PINO_LEVEL[level];
     logger[pinoLevel]({ sdk: true, ...meta }, message);
@@ -79,7 +81,7 @@ export function installRuntime(opts: { temporalMetricsPort?: number } = {}): voi
     logger: forward,
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(opts.temporalMetricsPort ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${opts.temporalMetricsPort}` } } } : {}),
+      ...(opts.temporalMetricsPort ? { metrics: { prometheus: { bindAddress: `${host}:${opts.temporalMetricsPort}` } } } : {}),
     },
   });
 }

@@ -18,7 +18,7 @@ export async function runWorker(config: Config, databaseUrl: string, temporalAdd
   await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const deps: ActivityDeps = { orm, pool, temporal, config };
-  const metrics = config.WORKER_METRICS_PORT ? await serveMetrics('0.0.0.0', config.WORKER_METRICS_PORT) : undefined;
+  const metrics = config.WORKER_METRICS_PORT ? await serveMetrics(config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT) : undefined;
   try {
     // Bundled ahead (cached by a hash of the workflow sources), so this process never holds webpack's memory.
     const workflowBundle = await workerBundle(config.cacheDir);

@@ -13,7 +13,7 @@ import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules
 import { findTaskType } from '../../taskTypes/registry';
 import { definitionChangedSignal } from '../../workflows/messages';
 import { auditAs } from '../audit';
-import { allowedPathOr422, type JobService } from '../jobService';
+import { allowedPathOr422, refuseBadRules, type JobService } from '../jobService';
 import { HttpError, notFound, parseOr400 } from '../problem';
 import type { ApiKit } from '../routeKit';
 import { jobParams } from '../schemas';
@@ -174,6 +174,8 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
     async ({ params, body }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
       if (job.direction !== 'import') throw new HttpError(422, 'Cannot accept', 'Only import jobs have reading rules.');
+      const taskType = findTaskType(job.taskType);
+      if (taskType) refuseBadRules(body.rules, taskType);
       const saved = await applySetup(orm, service, job, { setupStatus: 'ready', samplingProblems: [], rules: body.rules });
       auditAs(res, { target: `jobs/${job.identifier}/sample/accept` });
       res.json({ status: 'ready', rules: saved.rules });

@@ -138,7 +138,12 @@ describe('API access matrix', () => {
     const run = entries.filter((e) => e.action === 'runJob' && e.target === 'jobs/base/run');
     assert.ok(run.some((e) => e.role === 'domain_admin' && e.outcome === 'ok' && e.httpStatus === 202));
     assert.ok(run.some((e) => e.role === 'read_only' && e.outcome === 'refused' && e.httpStatus === 403));
-    assert.ok(run.some((e) => e.role === 'domain_admin' && e.who === 'domain_admin@globex' && e.httpStatus === 404));
+    // Another domain's attempts are not in acme's trail (their token names are globex's business)...
+    assert.ok(!entries.some((e) => e.who.endsWith('@globex')), 'a globex token appears in acme\'s trail');
+    assert.ok(entries.every((e) => e.role === 'system_admin' || e.who.endsWith('@acme')), 'only acme tokens and system administrators');
+    // ...but in the system-wide trail, without a domain, naming what was tried.
+    const all = (await api.call(tokens.system, 'GET', '/audit?limit=500&action=runJob')).json.items as typeof entries;
+    assert.ok(all.some((e) => e.who === 'domain_admin@globex' && e.httpStatus === 404 && e.domain === null && e.target.startsWith('domains/acme/jobs/base/run')));
     assert.ok(entries.some((e) => e.action === 'deleteJob' && e.target === 'jobs/del-acmeadmin' && e.outcome === 'ok'));
     assert.ok(entries.some((e) => e.action === 'importSchedules' && e.outcome === 'ok'));
     assert.ok(!entries.some((e) => e.action.startsWith('get') || e.action.startsWith('list')), 'reads are not audited');

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { trustProxyValue } from '../../api/app';
+import { TOKEN_PREFIX_LENGTH } from '../../api/auth';
 import { startApi } from '../../api/server';
 import { CONFIG_KEYS, loadConfig } from '../../infra/config';
 import { eventually } from '../setup/system';
@@ -344,7 +346,9 @@ describe('API behaviour', () => {
         '127.0.0.1',
         0,
       );
-      const guess = (url: string, client: string) => fetch(`${url}${J}`, { headers: { authorization: 'Bearer jf_guess', 'x-forwarded-for': client } }).then((r) => r.status);
+      // Each guess a fresh random token, so only the per-address budget is at stake here.
+      const guess = (url: string, client: string) =>
+        fetch(`${url}${J}`, { headers: { authorization: `Bearer jf_${crypto.randomBytes(24).toString('base64url')}`, 'x-forwarded-for': client } }).then((r) => r.status);
       assert.equal(loadConfig({ TRUST_PROXY: 'loopback' }).TRUST_PROXY, 'loopback');
       assert.equal(loadConfig({}).TRUST_PROXY, undefined);
       assert.ok(CONFIG_KEYS.includes('TRUST_PROXY'));
@@ -368,7 +372,7 @@ describe('API behaviour', () => {
       }
     });
 
-    it('rate-limits failed authentication per address with 429 and Retry-After', async () => {
+    it('rate-limits failed authentication per address with 429 and Retry-After, never refusing a valid token', async () => {
       const strict = await startApi(
         { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000 }, authFailureLimit: { max: 3, windowMs: 60_000 } },
         '127.0.0.1',
@@ -380,9 +384,34 @@ describe('API behaviour', () => {
         const limited = await get('jf_guess4');
         assert.equal(limited.status, 429);
         assert.ok(Number(limited.headers.get('retry-after')) > 0);
-        // While limited, even a valid token from that address waits: a guess cannot be confirmed.
-        assert.equal((await get(admin)).status, 429);
+        assert.equal((await fetch(`${strict.url}${J}`)).status, 429, 'no token at all from the address is limited too');
+        // Others' failures from the same address (a shared proxy) never lock out a valid token...
+        assert.equal((await get(admin)).status, 200);
+        // ...and a valid token does not reset the address's budget for bad ones.
+        assert.equal((await get('jf_guess5')).status, 429);
         assert.equal((await fetch(`${strict.url}/health`)).status, 200);
+      } finally {
+        await strict.close();
+      }
+    });
+
+    it('rate-limits failed authentication per token prefix, across addresses', async () => {
+      const strict = await startApi(
+        { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, TRUST_PROXY: 'loopback' }, authFailureLimit: { max: 3, windowMs: 60_000 } },
+        '127.0.0.1',
+        0,
+      );
+      try {
+        const get = (token: string, client: string) => fetch(`${strict.url}${J}`, { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': client } }).then((r) => r.status);
+        // Guesses at one token's beginning, each from a new address (a botnet, or many clients behind proxies).
+        const near = (i: number) => `${admin.slice(0, TOKEN_PREFIX_LENGTH)}${crypto.randomBytes(8).toString('base64url')}${i}`;
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push(await get(near(i), `198.51.100.${i + 1}`));
+        assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+        // Another prefix from a fresh address is only unknown; the real token still works from anywhere.
+        assert.equal(await get(`jf_${crypto.randomBytes(24).toString('base64url')}`, '198.51.100.50'), 401);
+        assert.equal(await get(admin, '198.51.100.51'), 200);
+        assert.equal(await get(admin, '198.51.100.1'), 200);
       } finally {
         await strict.close();
       }

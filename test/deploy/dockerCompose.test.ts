@@ -40,6 +40,9 @@ describe('docker-compose.yml', () => {
       for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) assert.ok(env.includes(key), `${name} lacks ${key}`);
     }
     assert.equal(services.api.environment.API_HOST, '0.0.0.0');
+    // The worker's metrics listen on 127.0.0.1 unless told: in a container, Prometheus needs them on its network.
+    assert.equal(services.worker.environment.WORKER_METRICS_HOST, '0.0.0.0');
+    assert.equal(services.worker.ports, undefined, 'the metrics ports are for the compose network, not published');
   });
 
   it('has health checks and waits for them', () => {

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { expandCronField, runsPerDay, schedulingRefusal, timingProblems, type Timing } from '../../domain/schedule';
+import { runsPerDay, schedulingRefusal, timingProblems, type Timing } from '../../domain/schedule';
 
 const daily: Timing = { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'] };
 
 describe('schedule rules', () => {
   describe('cron counting', () => {
-    it('expands fields with lists, ranges and steps', () => {
-      assert.deepEqual(expandCronField('*/15', 0, 59), [0, 15, 30, 45]);
-      assert.deepEqual(expandCronField('1-5', 0, 23), [1, 2, 3, 4, 5]);
-      assert.deepEqual(expandCronField('8-18/5', 0, 23), [8, 13, 18]);
-      assert.deepEqual(expandCronField('1,2,2,7', 0, 23), [1, 2, 7]);
-      assert.throws(() => expandCronField('60', 0, 59), /out of range/);
-      assert.throws(() => expandCronField('x', 0, 59), /not a cron field/);
-    });
-
     it('counts the runs a timing starts on one day', () => {
       assert.equal(runsPerDay({ kind: 'cron', expression: '0 6 * * *' }), 1);
       assert.equal(runsPerDay({ kind: 'cron', expression: '0 0,6,12,18 * * 1-5' }), 4);
@@ -21,6 +12,9 @@ describe('schedule rules', () => {
       assert.equal(runsPerDay({ kind: 'interval', everyMinutes: 360 }), 4);
       assert.equal(runsPerDay({ kind: 'interval', everySeconds: 5 }), 17_280);
       assert.equal(runsPerDay({ kind: 'calendar', days: ['MONDAY'], times: ['06:00', '12:00', '06:00'] }), 2);
+      assert.equal(runsPerDay({ kind: 'cron', expression: '8-18/5 1,2,2,7 * * *' }), 9);
+      assert.equal(runsPerDay({ kind: 'cron', expression: '@daily' }), 1);
+      assert.equal(runsPerDay({ kind: 'cron', expression: '@hourly' }), 24);
     });
   });
 
@@ -36,6 +30,7 @@ describe('schedule rules', () => {
       assert.match(timingProblems({ kind: 'interval', everyMinutes: 1, everySeconds: 5 }).join(), /one of them/);
       assert.match(timingProblems({ kind: 'interval', everyMinutes: 0 }).join(), /1 or more/);
       assert.match(timingProblems({ kind: 'cron', expression: '0 6 * *' }).join(), /five fields/);
+      assert.match(timingProblems({ kind: 'calendar', days: ['MONDAY'], times: ['06:00'], timezone: 'Mars/Olympus' }).join(), /^scheduling\.timing\.timezone: "Mars\/Olympus" is not a time zone/);
     });
   });
 
@@ -65,7 +60,7 @@ describe('schedule rules', () => {
       assert.match(schedulingRefusal('on-demand', 'import', { type: 'automatic' }, daily)!, /on-demand job has no schedule/);
     });
     it('refuses an invalid timing with its problems', () => {
-      assert.match(schedulingRefusal('realtime', 'import', { type: 'scheduled', timing: { kind: 'cron', expression: 'nope' } }, daily)!, /The schedule is not valid: cron "nope"/);
+      assert.match(schedulingRefusal('realtime', 'import', { type: 'scheduled', timing: { kind: 'cron', expression: 'nope' } }, daily)!, /The schedule is not valid: scheduling\.timing\.expression: cron "nope"/);
     });
   });
 });
