@@ -15,9 +15,9 @@ import {
 import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
 import { exportSpecOf } from '../activities/export/exportTypes';
-import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
 import { literalHostRefusal } from '../infra/networkPolicy';
+import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, type FileArea } from '../infra/safeFiles';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -25,15 +25,18 @@ import type { CreateJobBody } from './schemas';
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots'>>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
 }
 
 /** The real path of a file: URL under the allowed roots, or a 422 naming the field when it is refused. */
-export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, roots: readonly string[]): Promise<string> {
+export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
   try {
-    return await resolveAllowedPath(url, roots);
+    return await resolveSourceInArea(url, area);
   } catch (e) {
-    if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
+    if (e instanceof OutsideAreaError) {
+      const what = field === 'sourceUrl' ? 'file sources' : 'file destinations';
+      throw new HttpError(422, 'Path refused', `${field}: ${what} of domain ${area.domain} must be under ${describeArea(area)} (${e.message}).`);
+    }
     throw e;
   }
 }
@@ -89,10 +92,10 @@ export class JobService {
   }
 
   /**
-   * A file: source or destination outside the allowed roots, or an https: destination on
+   * A file: source or destination outside the domain's file area, or an https: destination on
    * this machine or the private network, is refused before anything is saved.
    */
-  private async checkPaths(def: Pick<Job, 'sourceUrl' | 'destinationUrl'>): Promise<void> {
+  private async checkPaths(def: Pick<Job, 'domain' | 'sourceUrl' | 'destinationUrl'>): Promise<void> {
     if (def.destinationUrl?.toLowerCase().startsWith('https:')) {
       const refusal = literalHostRefusal(new URL(def.destinationUrl).hostname);
       if (refusal) throw new HttpError(422, 'Destination refused', `destinationUrl: ${refusal}.`);
@@ -100,8 +103,13 @@ export class JobService {
     const roots = this.deps.config.fileRoots;
     if (!roots) return;
     for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
-      if (url?.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, roots);
+      if (url?.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
     }
+  }
+
+  /** Where the domain's file: sources and destinations may be (infra/safeFiles.ts). */
+  fileArea(domain: string): FileArea {
+    return fileAreaOf(domain, this.deps.config.fileRoots ?? [], this.deps.config.fileAreas);
   }
 
   async find(domain: string, identifier: string): Promise<Job> {

@@ -3,13 +3,14 @@ import fsp from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
 import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal } from '../../infra/networkPolicy';
-import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
+import { OutsideAreaError, createTempFile, openReadStream, removeFile, renameInFolder, resolveSourceInArea, statInArea, type FileArea } from '../../infra/safeFiles';
 import type { SecretKind } from '../secrets';
 
 /**
@@ -35,7 +36,9 @@ export interface Delivery {
   nameFor?: (name: string) => string;
   /** Sent as Idempotency-Key to HTTPS receivers, so a repeated POST can be recognised. */
   deliveryId: string;
-  fileRoots: readonly string[];
+  /** The domain's file area: a file: destination must lie in it; the spool is read from workArea. */
+  area: FileArea;
+  workArea: FileArea;
   secret(kind: SecretKind): Promise<string | undefined>;
   progress(bytes: number): void;
 }
@@ -79,35 +82,39 @@ export async function deliver(d: Delivery): Promise<Delivered> {
 
 // ---------------------------------------------------------------------------------- file:
 
+/**
+ * Through the safe file module: the folder must be in the domain's area; the file is written
+ * under an unpredictable dot name created exclusively (never through a link planted there),
+ * then renamed in its folder (a link planted at the final name is replaced, not followed).
+ */
 async function deliverFile(d: Delivery): Promise<Delivered> {
-  const raw = decodeURIComponent(new URL(d.url).pathname);
-  const isDir = raw.endsWith('/') || (await fsp.stat(raw).then((s) => s.isDirectory(), () => false));
-  const dir = isDir ? raw : path.dirname(raw);
-  const name = finalName(d, isDir ? d.fileName : path.basename(raw));
   let realDir: string;
+  let name: string;
   try {
-    realDir = await resolveAllowedPath(dir, d.fileRoots);
+    const target = await resolveSourceInArea(d.url, d.area);
+    const isDir = new URL(d.url).pathname.endsWith('/') || !!(await statInArea(target, d.area))?.stat.isDirectory();
+    realDir = isDir ? target : path.dirname(target);
+    name = finalName(d, isDir ? d.fileName : path.basename(target));
   } catch (e) {
-    if (e instanceof PathRefusedError) throw unavailable(`${e.message}: exports may only be written under the configured file roots.`);
+    if (e instanceof OutsideAreaError) throw ApplicationFailure.nonRetryable(`${e.message}. Move the destination into the domain's area and change the job (README, File areas).`, HALTED_TYPES.outsideFileArea);
     throw e;
   }
-  if (!(await fsp.stat(realDir).then((s) => s.isDirectory(), () => false))) {
-    throw unavailable(`The destination folder ${dir} does not exist.`);
-  }
+  if (!(await statInArea(realDir, d.area))?.stat.isDirectory()) throw unavailable(`The destination folder ${realDir} does not exist.`);
   const final = path.join(realDir, name);
-  // A dot name: a directory import never picks up a half-written file.
-  const temp = path.join(realDir, `.${name}.part`);
+  let temp: string | undefined;
   try {
-    await fsp.copyFile(d.file, temp);
-    const handle = await fsp.open(temp, 'r+');
+    const created = await createTempFile(realDir, name, d.area);
+    temp = created.path;
     try {
-      await handle.sync();
+      await pipeline(openReadStream(d.file, { area: d.workArea }), created.handle.createWriteStream({ autoClose: false }));
+      await created.handle.sync();
     } finally {
-      await handle.close();
+      await created.handle.close();
     }
-    await fsp.rename(temp, final);
+    await renameInFolder(temp, name);
   } catch (e) {
-    await fsp.rm(temp, { force: true });
+    if (temp) await removeFile(temp);
+    if (e instanceof OutsideAreaError) throw ApplicationFailure.nonRetryable(`${e.message}.`, HALTED_TYPES.outsideFileArea);
     throw unavailable(`Writing ${final} failed: ${(e as Error).message}`);
   }
   return { where: `file://${final}` };

@@ -100,7 +100,7 @@ describe('trainingHistoryXml export', () => {
 
     // The import side's reader and row rules give back the rows as stored.
     const parsed: Record<string, string | number | null>[] = [];
-    for await (const item of readXmlRecords(file, trainingHistoryXml, importRulesSchema.parse({}))) {
+    for await (const item of readXmlRecords(file, trainingHistoryXml, importRulesSchema.parse({}), { area: { domain: 'test', folders: [path.dirname(file)] } })) {
       assert.equal(item.kind, 'row');
       if (item.kind !== 'row') continue;
       const row = parseWithSchema(trainingHistoryXml, item.values);

@@ -2,12 +2,16 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvParser } from '../../activities/import/csvParser';
+import type { ReadOptions } from '../../infra/safeFiles';
 import { createJob as createSetupJob, runNow } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 
 /** Helpers for the import suites: run a job on a file through the API and read what it left. */
 
 export const fixture = (name: string) => path.resolve(__dirname, '../fixtures/import', name);
+
+/** Reading the fixtures folder directly (unit tests of readers and sampling): an area of its own. */
+export const fixtureRead: ReadOptions = { area: { domain: 'fixtures', folders: [path.resolve(__dirname, '../fixtures/import')] } };
 
 /** Copies a fixture (or writes bytes) into the suite's files dir, under the allowed roots. */
 export function place(sys: TestSystem, name: string, content?: Buffer | string): string {
