@@ -82,6 +82,7 @@ async function sourceFile(job: Job, area: FileArea): Promise<string> {
   if (!url || !url.toLowerCase().startsWith('file:')) {
     throw new HttpError(422, 'Source cannot be sampled', 'Only a file: source can be sampled from the server; upload a sample file instead (text/csv or application/octet-stream).');
   }
+  if (!area.folders.length) throw new HttpError(422, 'Source cannot be sampled', 'No allowed file roots are configured on this API; upload a sample file instead.');
   const real = await allowedPathOr422('sourceUrl', url, area);
   const found = await statInArea(real, area);
   if (!found) throw new HttpError(422, 'Source not found', 'The job\'s source file does not exist; upload a sample file instead.');

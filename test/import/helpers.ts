@@ -13,9 +13,9 @@ export const fixture = (name: string) => path.resolve(__dirname, '../fixtures/im
 /** Reading the fixtures folder directly (unit tests of readers and sampling): an area of its own. */
 export const fixtureRead: ReadOptions = { area: { domain: 'fixtures', folders: [path.resolve(__dirname, '../fixtures/import')] } };
 
-/** Copies a fixture (or writes bytes) into the suite's files dir, under the allowed roots. */
-export function place(sys: TestSystem, name: string, content?: Buffer | string): string {
-  const target = path.join(sys.filesDir, name);
+/** Copies a fixture (or writes bytes) into the domain's file area. */
+export function place(sys: TestSystem, domain: string, name: string, content?: Buffer | string): string {
+  const target = path.join(sys.areaOf(domain), name);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   if (content === undefined) fs.copyFileSync(fixture(name), target);
   else fs.writeFileSync(target, content);
