@@ -120,9 +120,20 @@ export async function stageRun(
   }
   const fileStatus: ('read' | 'refused' | 'pending')[] = files.map(() => 'pending');
 
-  // Heartbeats carry the bytes actually read (of the file being read), besides the checkpoint.
+  // Heartbeats carry the bytes actually read (of the file being read), besides the checkpoint,
+  // and are sent as reading progresses (at most a second apart), as well as from the timer
+  // while a statement runs. A read that stalls fails by itself (ReadOptions.stallMs).
   let bytesRead = 0;
-  const reading: ReadOptions = { ...read, onBytes: (n) => (bytesRead = n) };
+  let beatAt = 0;
+  const reading: ReadOptions = {
+    ...read,
+    onBytes: (n) => {
+      bytesRead = n;
+      if (Date.now() - beatAt < 1_000) return;
+      beatAt = Date.now();
+      heartbeat({ ...committed, bytesRead });
+    },
+  };
   return withHeartbeat(() => ({ ...committed, bytesRead }), async () => {
     // Start clean, or drop what the crashed attempt wrote after its last checkpoint.
     const first = await begin(pool);
