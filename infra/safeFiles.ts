@@ -97,6 +97,20 @@ export async function resolveInArea(p: string, area: FileArea): Promise<string> 
   return real;
 }
 
+/**
+ * Where a file: destination writes: the real folder (in the area) and the file name, or no
+ * name when the URL names a folder (ends in `/`, or is an existing folder). The last part of
+ * the path is not followed: a link planted at the file's name is replaced, never written through.
+ */
+export async function resolveTargetInArea(url: string, area: FileArea): Promise<{ dir: string; name?: string }> {
+  const p = pathOfSource(url);
+  if (/\/$/.test(new URL(url).pathname)) return { dir: await resolveInArea(p, area) };
+  const dir = await resolveInArea(path.dirname(p), area);
+  const name = path.basename(p);
+  const st = await fsp.lstat(path.join(dir, name)).catch(() => undefined);
+  return st?.isDirectory() ? { dir: path.join(dir, name) } : { dir, name };
+}
+
 /** The real path of a `file:` URL, refused unless it lies in the area. */
 export const resolveSourceInArea = (source: string, area: FileArea): Promise<string> => resolveInArea(pathOfSource(source), area);
 
@@ -269,8 +283,9 @@ export async function listRegularFiles(dir: string, area: FileArea): Promise<Lis
     const p = path.join(real, entry.name);
     let target = p;
     if (entry.isSymbolicLink()) {
+      const to = await fsp.readlink(p).catch(() => '?');
       target = await resolveInArea(p, area).catch((e: unknown) => {
-        throw e instanceof OutsideAreaError ? outside(`${entry.name} in ${dir} (a link to ${e.message.split(' is outside')[0]})`, area) : e;
+        throw e instanceof OutsideAreaError ? outside(`${entry.name} in ${dir} (a link to ${to})`, area) : e;
       });
     }
     const st = await fsp.lstat(target).catch(() => undefined);

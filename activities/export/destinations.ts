@@ -3,14 +3,13 @@ import fsp from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
 import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal } from '../../infra/networkPolicy';
-import { OutsideAreaError, createTempFile, openReadStream, removeFile, renameInFolder, resolveSourceInArea, statInArea, type FileArea } from '../../infra/safeFiles';
+import { OutsideAreaError, openReadStream, resolveTargetInArea, statInArea, writePrivateFile, type FileArea } from '../../infra/safeFiles';
 import type { SecretKind } from '../secrets';
 
 /**
@@ -88,33 +87,26 @@ export async function deliver(d: Delivery): Promise<Delivered> {
  * then renamed in its folder (a link planted at the final name is replaced, not followed).
  */
 async function deliverFile(d: Delivery): Promise<Delivered> {
-  let realDir: string;
-  let name: string;
+  const outside = (e: OutsideAreaError) =>
+    ApplicationFailure.nonRetryable(`${e.message}. Move the destination into the domain's area and change the job (README, File areas).`, HALTED_TYPES.outsideFileArea);
+  let target: { dir: string; name?: string };
   try {
-    const target = await resolveSourceInArea(d.url, d.area);
-    const isDir = new URL(d.url).pathname.endsWith('/') || !!(await statInArea(target, d.area))?.stat.isDirectory();
-    realDir = isDir ? target : path.dirname(target);
-    name = finalName(d, isDir ? d.fileName : path.basename(target));
+    target = await resolveTargetInArea(d.url, d.area);
   } catch (e) {
-    if (e instanceof OutsideAreaError) throw ApplicationFailure.nonRetryable(`${e.message}. Move the destination into the domain's area and change the job (README, File areas).`, HALTED_TYPES.outsideFileArea);
-    throw e;
+    throw e instanceof OutsideAreaError ? outside(e) : e;
   }
-  if (!(await statInArea(realDir, d.area))?.stat.isDirectory()) throw unavailable(`The destination folder ${realDir} does not exist.`);
-  const final = path.join(realDir, name);
-  let temp: string | undefined;
+  if (!(await statInArea(target.dir, d.area))?.stat.isDirectory()) throw unavailable(`The destination folder ${target.dir} does not exist.`);
+  const final = path.join(target.dir, finalName(d, target.name ?? d.fileName));
   try {
-    const created = await createTempFile(realDir, name, d.area);
-    temp = created.path;
-    try {
-      await pipeline(openReadStream(d.file, { area: d.workArea }), created.handle.createWriteStream({ autoClose: false }));
-      await created.handle.sync();
-    } finally {
-      await created.handle.close();
-    }
-    await renameInFolder(temp, name);
+    let sent = 0;
+    await writePrivateFile(final, async (h) => {
+      for await (const chunk of openReadStream(d.file, { area: d.workArea })) {
+        await h.write(chunk as Buffer);
+        d.progress((sent += (chunk as Buffer).length));
+      }
+    }, d.area);
   } catch (e) {
-    if (temp) await removeFile(temp);
-    if (e instanceof OutsideAreaError) throw ApplicationFailure.nonRetryable(`${e.message}.`, HALTED_TYPES.outsideFileArea);
+    if (e instanceof OutsideAreaError) throw outside(e);
     throw unavailable(`Writing ${final} failed: ${(e as Error).message}`);
   }
   return { where: `file://${final}` };
