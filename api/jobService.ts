@@ -17,7 +17,7 @@ import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searc
 import { exportSpecOf } from '../activities/export/exportTypes';
 import { logger } from '../infra/logger';
 import { literalHostRefusal } from '../infra/networkPolicy';
-import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, type FileArea } from '../infra/safeFiles';
+import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../infra/safeFiles';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -28,10 +28,11 @@ export interface ServiceDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
 }
 
-/** The real path of a file: URL under the allowed roots, or a 422 naming the field when it is refused. */
+/** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
 export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
   try {
-    return await resolveSourceInArea(url, area);
+    // A destination's file name is not followed (a link there is replaced when the export writes).
+    return field === 'destinationUrl' ? (await resolveTargetInArea(url, area)).dir : await resolveSourceInArea(url, area);
   } catch (e) {
     if (e instanceof OutsideAreaError) {
       const what = field === 'sourceUrl' ? 'file sources' : 'file destinations';
