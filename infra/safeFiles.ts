@@ -281,13 +281,12 @@ export async function listRegularFiles(dir: string, area: FileArea): Promise<Lis
   const out: ListedFile[] = [];
   for (const entry of await fsp.readdir(real, { withFileTypes: true })) {
     const p = path.join(real, entry.name);
-    let target = p;
-    if (entry.isSymbolicLink()) {
-      const to = await fsp.readlink(p).catch(() => '?');
-      target = await resolveInArea(p, area).catch((e: unknown) => {
-        throw e instanceof OutsideAreaError ? outside(`${entry.name} in ${dir} (a link to ${to})`, area) : e;
-      });
-    }
+    // Every entry is resolved, links or not: a folder swapped for a link while it is read
+    // cannot pass another area's files off as this one's.
+    const target = await resolveInArea(p, area).catch(async (e: unknown) => {
+      const to = entry.isSymbolicLink() ? ` (a link to ${await fsp.readlink(p).catch(() => '?')})` : '';
+      throw e instanceof OutsideAreaError ? outside(`${entry.name} in ${dir}${to}`, area) : e;
+    });
     const st = await fsp.lstat(target).catch(() => undefined);
     if (st?.isFile()) out.push({ name: entry.name, path: target, size: st.size, mtimeMs: st.mtimeMs });
   }
