@@ -10,7 +10,7 @@ export interface ActivityDeps {
   pool: pg.Pool;
   temporal: Client;
   config: Pick<Config, 'fileRoots' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'> &
-    Partial<Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'PUBLIC_API_URL' | 'TEMPORAL_WEB_URL'>>;
+    Partial<Pick<Config, 'fileAreas' | 'SMTP_URL' | 'MAIL_FROM' | 'PUBLIC_API_URL' | 'TEMPORAL_WEB_URL'>>;
 }
 
 /** Identifies one run of one job, as workflows pass it to activities. */

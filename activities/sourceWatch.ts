@@ -4,6 +4,7 @@ import { JobSchema } from '../db/entities';
 import { jobWorkflowId } from '../domain/jobDefinition';
 import { eventSignal } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
+import { fileAreaOf } from '../infra/safeFiles';
 import { listSourceFiles } from './import/fileSource';
 
 /** How often a watched directory is listed: cheap, and it works on network file systems where fs.watch does not. */
@@ -23,7 +24,9 @@ export function sourceWatchActivities({ orm, temporal, config }: ActivityDeps) {
       for (;;) {
         const record = await orm.em.fork().findOne(JobSchema, { domain: input.domain, identifier: input.jobId });
         if (!record || record.mode !== 'on-demand' || record.direction !== 'import' || !record.sourceUrl?.startsWith('file:')) return { watched: announced.size > 0 };
-        const listed = await listSourceFiles(record.sourceUrl, config.fileRoots).catch(() => undefined);
+        // Only the domain's own area is listed: a folder elsewhere is never watched (the run says why).
+        const listed = await listSourceFiles(record.sourceUrl, fileAreaOf(input.domain, config.fileRoots, config.fileAreas))
+          .then((l) => ({ directory: l.directory, files: l.files.map((f) => f.path) }), () => undefined);
         if (listed && !listed.directory) return { watched: announced.size > 0 };
         const fresh = (listed?.files ?? []).filter((f) => !announced.has(f));
         if (fresh.length) {

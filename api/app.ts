@@ -37,7 +37,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   jobRoutes(kit, service, queries);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
-  samplingRoutes(kit, deps.orm, service, deps.config.fileRoots);
+  samplingRoutes(kit, deps.orm, service);
   secretRoutes(kit, deps.orm, service);
   return { kit, audit };
 }

@@ -18,10 +18,10 @@ import {
 import type { jobWorkflow } from '../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../workflows/searchAttributes';
 import { exportSpecOf } from '../activities/export/exportTypes';
-import { PathRefusedError, resolveAllowedPath } from '../activities/import/fileSource';
 import { logger } from '../infra/logger';
 import { credentialsRefusal } from '../domain/urlCredentials';
 import { destinationRefusal } from '../infra/networkPolicy';
+import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../infra/safeFiles';
 import type { Principal } from './auth';
 import { HttpError, notFound } from './problem';
 import type { CreateJobBody } from './schemas';
@@ -29,15 +29,19 @@ import type { CreateJobBody } from './schemas';
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots'>>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
 }
 
-/** The real path of a file: URL under the allowed roots, or a 422 naming the field when it is refused. */
-export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, roots: readonly string[]): Promise<string> {
+/** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
+export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
   try {
-    return await resolveAllowedPath(url, roots);
+    // A destination's file name is not followed (a link there is replaced when the export writes).
+    return field === 'destinationUrl' ? (await resolveTargetInArea(url, area)).dir : await resolveSourceInArea(url, area);
   } catch (e) {
-    if (e instanceof PathRefusedError) throw new HttpError(422, 'Path refused', `${field}: ${e.message}.`);
+    if (e instanceof OutsideAreaError) {
+      const what = field === 'sourceUrl' ? 'file sources' : 'file destinations';
+      throw new HttpError(422, 'Path refused', `${field}: ${what} of domain ${area.domain} must be under ${describeArea(area)} (${e.message}).`);
+    }
     throw e;
   }
 }
@@ -105,7 +109,7 @@ export class JobService {
   /**
    * A URL carrying a credential (they live in the secret store only), an https:, ftp: or
    * ftps: host on this machine or the private network, or a file: source or destination
-   * outside the allowed roots, is refused before anything is saved.
+   * outside the domain's file area, is refused before anything is saved.
    */
   private async checkPaths(def: Pick<Job, 'domain' | 'identifier' | 'sourceUrl' | 'destinationUrl'>): Promise<void> {
     const secretsPath = `/domains/${encodeURIComponent(def.domain)}/jobs/${encodeURIComponent(def.identifier)}/secrets`;
@@ -115,12 +119,13 @@ export class JobService {
       if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath });
       const refusal = destinationRefusal(url);
       if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field });
+      if (this.deps.config.fileRoots && url.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
     }
-    const roots = this.deps.config.fileRoots;
-    if (!roots) return;
-    for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
-      if (url?.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, roots);
-    }
+  }
+
+  /** Where the domain's file: sources and destinations may be (infra/safeFiles.ts). */
+  fileArea(domain: string): FileArea {
+    return fileAreaOf(domain, this.deps.config.fileRoots ?? [], this.deps.config.fileAreas);
   }
 
   async find(domain: string, identifier: string): Promise<Job> {

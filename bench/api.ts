@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
@@ -115,7 +116,11 @@ async function main() {
   try {
     let t = Date.now();
     const service = new JobService({ orm, temporal: client, config: workerConfig });
-    const source = `file://${path.resolve('samples/sections.csv')}`;
+    // The sample, in the bench domain's file area (<first root>/bench/).
+    const area = path.join(config.fileRoots[0] ?? path.resolve('data/files'), DOMAIN);
+    fs.mkdirSync(area, { recursive: true, mode: 0o700 });
+    fs.copyFileSync(path.resolve('samples/sections.csv'), path.join(area, 'sections.csv'));
+    const source = `file://${path.join(area, 'sections.csv')}`;
     await mapBounded(Array.from({ length: JOBS }, (_, i) => i), 16, (i) =>
       service.create(DOMAIN, createJobBody.parse({
         id: `job-${String(i).padStart(4, '0')}`, name: `Bench job ${i}`, taskType: 'sectionsCsv', mode: i % 10 === 0 ? 'on-demand' : 'batch', sourceUrl: source,

@@ -45,7 +45,9 @@ async function main() {
   const orm = await openOrm(url);
   await migrate(orm);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-bench-import-'));
-  const file = path.join(dir, 'sections.csv');
+  // The file root is `dir`; domain bench reads its own area of it.
+  fs.mkdirSync(path.join(dir, 'bench'), { mode: 0o700 });
+  const file = path.join(dir, 'bench', 'sections.csv');
   let t = Date.now();
   const bytes = generateSections(file, ROWS);
   console.log(`Generated ${fmt(ROWS)} rows (${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);

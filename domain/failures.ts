@@ -8,6 +8,8 @@ export const FAILED_TYPES = {
   sourceUnavailable: 'SourceUnavailable',
   unreadableFile: 'UnreadableFile',
   destinationUnavailable: 'DestinationUnavailable',
+  /** A file read that got no byte for FILE_READ_STALL_TIMEOUT (a hung file system). */
+  readStalled: 'ReadStalled',
 } as const;
 
 /** The run needs a person: retrying alone will not fix it. */
@@ -17,6 +19,10 @@ export const HALTED_TYPES = {
   mappingMismatch: 'MappingMismatch',
   tooManyRejected: 'TooManyRejected',
   destinationRefused: 'DestinationRefused',
+  /** A file: source or destination outside the domain's file area (FILE_ROOTS/<domain>, FILE_AREAS). */
+  outsideFileArea: 'OutsideFileArea',
+  /** A source that is a FIFO, device, socket: only regular files are read. */
+  notRegularFile: 'NotRegularFile',
 } as const;
 
 const failedSet = new Set<string>(Object.values(FAILED_TYPES));

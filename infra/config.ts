@@ -14,6 +14,21 @@ const durationMs = z
     return Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
   });
 
+/** FILE_AREAS: `domain=/abs/folder,/abs/other;domain2=/abs/x` (domains as in the API, absolute folders). */
+function parseFileAreas(value: string, ctx: z.RefinementCtx): Record<string, string[]> {
+  const areas: Record<string, string[]> = {};
+  for (const entry of value.split(';').map((e) => e.trim()).filter(Boolean)) {
+    const [domain, folders = ''] = entry.split('=', 2).map((s) => s.trim()) as [string, string?];
+    const list = folders.split(',').map((f) => f.trim()).filter(Boolean);
+    if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(domain) || !list.length || !list.every((f) => path.isAbsolute(f))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not domain=/absolute/folder[,/another]; entries are separated by ;` });
+      continue;
+    }
+    areas[domain] = [...(areas[domain] ?? []), ...list.map((f) => path.resolve(f))];
+  }
+  return areas;
+}
+
 const schema = z.object({
   DATA_DIR: z.string().default('data'),
   DATABASE_URL: z.string().optional(),
@@ -27,7 +42,11 @@ const schema = z.object({
   JOBFLOW_CACHE_DIR: z.string().optional(),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().default(3000),
-  FILE_ROOTS: z.string().default('samples:data/files'),
+  FILE_ROOTS: z.string().default('data/files'),
+  // Folders granted to domains besides <root>/<domain>/: "acme=/srv/in/acme,/mnt/acme;beta=/srv/beta".
+  FILE_AREAS: z.string().default('').transform((v, ctx) => parseFileAreas(v, ctx)),
+  // A file read that gets no byte for this long fails the attempt (a hung network file system).
+  FILE_READ_STALL_TIMEOUT: durationMs.prefault('60s'),
   RUN_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
   RUN_RETRY_INTERVAL: durationMs.prefault('15m'),
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
@@ -82,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     ...c,
     DATA_DIR: path.resolve(c.DATA_DIR),
+    fileAreas: c.FILE_AREAS,
     fileRoots: c.FILE_ROOTS.split(path.delimiter).filter(Boolean).map((r) => path.resolve(r)),
     cacheDir: path.resolve(c.JOBFLOW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'jobflow')),
   };

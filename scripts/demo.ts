@@ -3,8 +3,8 @@ import path from 'node:path';
 import { loadConfig } from '../infra/config';
 
 /**
- * `npm run demo` (with `npm start` running): creates an import job for the sample file,
- * runs it now, waits for the run, and prints what the API reports.
+ * `npm run demo` (with `npm start` running): copies the sample file into domain demo's file
+ * area, creates an import job for it, runs it now, waits for the run, and prints what the API reports.
  */
 async function main() {
   const config = loadConfig();
@@ -20,7 +20,11 @@ async function main() {
     return { status: res.status, json };
   };
 
-  const sample = path.resolve('samples/sections.csv');
+  // A domain reads only its own area of the file roots: the sample goes into demo's (<root>/demo/).
+  const area = path.join(config.fileRoots[0] ?? path.resolve('data/files'), 'demo');
+  fs.mkdirSync(area, { recursive: true, mode: 0o700 });
+  const sample = path.join(area, 'sections.csv');
+  fs.copyFileSync(path.resolve('samples/sections.csv'), sample);
   const created = await call('POST', '/domains/demo/jobs', {
     id: 'sections-import',
     name: 'Sections from the SIS (sample file)',

@@ -30,6 +30,9 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     interceptors: { activity: [(ctx) => ({ inbound: observeActivity(ctx) })] },
     // On shutdown, running activities get this long to finish before they are handed back.
     shutdownGraceTime: '20 seconds',
+    // Heartbeats reach the server at least this often (the default is 80% of the 30 s heartbeat
+    // timeout): a cancel is delivered with a heartbeat's answer, so a canceled read stops within seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }
 

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import https from 'node:https';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
 import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal, normaliseHost, resolveAllowed } from '../../infra/networkPolicy';
-import { PathRefusedError, resolveAllowedPath } from '../import/fileSource';
+import { OutsideAreaError, openReadStream, resolveTargetInArea, statInArea, writePrivateFile, type FileArea } from '../../infra/safeFiles';
 import type { SecretKind } from '../secrets';
 
 /**
@@ -34,7 +33,9 @@ export interface Delivery {
   nameFor?: (name: string) => string;
   /** Sent as Idempotency-Key to HTTPS receivers, so a repeated POST can be recognised. */
   deliveryId: string;
-  fileRoots: readonly string[];
+  /** The domain's file area: a file: destination must lie in it; the spool is read from workArea. */
+  area: FileArea;
+  workArea: FileArea;
   secret(kind: SecretKind): Promise<string | undefined>;
   progress(bytes: number): void;
 }
@@ -78,35 +79,32 @@ export async function deliver(d: Delivery): Promise<Delivered> {
 
 // ---------------------------------------------------------------------------------- file:
 
+/**
+ * Through the safe file module: the folder must be in the domain's area; the file is written
+ * under an unpredictable dot name created exclusively (never through a link planted there),
+ * then renamed in its folder (a link planted at the final name is replaced, not followed).
+ */
 async function deliverFile(d: Delivery): Promise<Delivered> {
-  const raw = decodeURIComponent(new URL(d.url).pathname);
-  const isDir = raw.endsWith('/') || (await fsp.stat(raw).then((s) => s.isDirectory(), () => false));
-  const dir = isDir ? raw : path.dirname(raw);
-  const name = finalName(d, isDir ? d.fileName : path.basename(raw));
-  let realDir: string;
+  const outside = (e: OutsideAreaError) =>
+    ApplicationFailure.nonRetryable(`${e.message}. Move the destination into the domain's area and change the job (README, File areas).`, HALTED_TYPES.outsideFileArea);
+  let target: { dir: string; name?: string };
   try {
-    realDir = await resolveAllowedPath(dir, d.fileRoots);
+    target = await resolveTargetInArea(d.url, d.area);
   } catch (e) {
-    if (e instanceof PathRefusedError) throw unavailable(`${e.message}: exports may only be written under the configured file roots.`);
-    throw e;
+    throw e instanceof OutsideAreaError ? outside(e) : e;
   }
-  if (!(await fsp.stat(realDir).then((s) => s.isDirectory(), () => false))) {
-    throw unavailable(`The destination folder ${dir} does not exist.`);
-  }
-  const final = path.join(realDir, name);
-  // A dot name: a directory import never picks up a half-written file.
-  const temp = path.join(realDir, `.${name}.part`);
+  if (!(await statInArea(target.dir, d.area))?.stat.isDirectory()) throw unavailable(`The destination folder ${target.dir} does not exist.`);
+  const final = path.join(target.dir, finalName(d, target.name ?? d.fileName));
   try {
-    await fsp.copyFile(d.file, temp);
-    const handle = await fsp.open(temp, 'r+');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(temp, final);
+    let sent = 0;
+    await writePrivateFile(final, async (h) => {
+      for await (const chunk of openReadStream(d.file, { area: d.workArea })) {
+        await h.write(chunk as Buffer);
+        d.progress((sent += (chunk as Buffer).length));
+      }
+    }, d.area);
   } catch (e) {
-    await fsp.rm(temp, { force: true });
+    if (e instanceof OutsideAreaError) throw outside(e);
     throw unavailable(`Writing ${final} failed: ${(e as Error).message}`);
   }
   return { where: `file://${final}` };
@@ -181,7 +179,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
     client.trackProgress((info) => d.progress(info.bytesOverall));
     const temp = path.posix.join(dir, `${name}.part`);
     const final = path.posix.join(dir, name);
-    await client.uploadFrom(fs.createReadStream(d.file), temp);
+    await client.uploadFrom(openReadStream(d.file, { area: d.workArea }), temp);
     client.trackProgress();
     step = 'rename';
     let reply;
@@ -251,7 +249,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     let sent = 0;
-    const body = fs.createReadStream(d.file);
+    const body = openReadStream(d.file, { area: d.workArea });
     body.on('data', (chunk) => {
       sent += chunk.length;
       d.progress(sent);

@@ -1,10 +1,10 @@
-import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import { readSetting } from '../../infra/config';
+import { ensurePrivateFolder, fileAreaOf, removeFile, statInArea, type FileArea } from '../../infra/safeFiles';
 import type { ActivityDeps, RunRef } from '../deps';
 import { appendLog, countersOf, findRun } from '../runRecords';
 import { loadSecret, SecretUnreadableError, type SecretKind } from '../secrets';
@@ -30,6 +30,9 @@ import { inTransaction } from '../../db/transaction';
 export const exportWorkDir = () => readSetting('EXPORT_WORK_DIR') ?? path.join(os.tmpdir(), 'jobflow-export');
 
 const spoolFile = (runId: string) => path.join(exportWorkDir(), `run_${runId}.csv`);
+
+/** The work folder as an area: spool files are read back only from there. */
+const workArea = (): FileArea => ({ domain: 'export work folder', folders: [exportWorkDir()] });
 
 
 export function exportActivities({ orm, pool, config }: ActivityDeps) {
@@ -57,7 +60,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
 
   /** Writes the run's spool file (the table, or the run's range of changes). */
   async function extract({ em, job, run, spec, rules, realtime }: Loaded) {
-    await fsp.mkdir(exportWorkDir(), { recursive: true });
+    await ensurePrivateFolder(exportWorkDir());
     const file = spoolFile(run.id);
     const started = Date.now();
     let range: ChangeRange | undefined;
@@ -129,7 +132,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
       }
 
       let file = spoolFile(run.id);
-      let bytes = await fsp.stat(file).then((s) => s.size, () => -1);
+      let bytes = (await statInArea(file, workArea()).catch(() => undefined))?.stat.size ?? -1;
       if (bytes < 0) {
         // Extracted on another worker, or the spool was cleared: extract again (the same rows or changes).
         await appendLog(em, run.id, 'info', 'The extracted file is not on this worker; extracting again.');
@@ -150,7 +153,8 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
           contentType: spec.taskType.format === 'xml' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8',
           nameFor: range ? (name) => batchName(name, range) : undefined,
           deliveryId: `jobflow-${job.domain}-${job.identifier}${batch}`,
-          fileRoots: config.fileRoots,
+          area: fileAreaOf(job.domain, config.fileRoots, config.fileAreas),
+          workArea: workArea(),
           progress: (sent) => heartbeat({ phase: 'delivering', bytes: sent }),
           secret: secretLoader(job.id),
         });
@@ -158,12 +162,12 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
         await em.refresh(run);
         await appendLog(em, run.id, 'info',
           `Delivered ${run.inserted} ${range ? 'changes' : 'rows'} (${bytes} bytes) to ${delivered.where}${delivered.response ? `; the destination answered ${delivered.response}` : ''}.`);
-        await fsp.rm(file, { force: true });
+        await removeFile(file);
         return countersOf(run);
       } catch (e) {
         if (e instanceof ApplicationFailure) await appendLog(em, run.id, 'error', `Delivery failed: ${e.message}`);
         // A failed run is retried as a new run, which extracts afresh.
-        if (e instanceof ApplicationFailure && e.nonRetryable) await fsp.rm(file, { force: true });
+        if (e instanceof ApplicationFailure && e.nonRetryable) await removeFile(file);
         throw e;
       }
     },

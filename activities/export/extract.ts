@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -92,9 +90,10 @@ async function extractCsvToFile(
   file: string,
   onProgress: (bytes: number) => void,
 ): Promise<ExtractResult> {
-  const part = `${file}.part`;
   const db = guardClient(await pool.connect());
+  let spool: Spool | undefined;
   try {
+    spool = await Spool.open(file);
     const sql = `copy (${exportSelect(db, spec, domain, rules)}) to stdout with (format csv, header true)`;
     const source = db.query(copyTo(sql));
     let bytes = 0;
@@ -106,11 +105,11 @@ async function extractCsvToFile(
         done(null, chunk);
       },
     });
-    await pipeline(source, counter, fs.createWriteStream(part, { highWaterMark: 1024 * 1024 }));
-    await fsp.rename(part, file);
+    await pipeline(source, counter, spool.out);
+    await spool.commit();
     return { rows: source.rowCount, bytes };
   } catch (e) {
-    await fsp.rm(part, { force: true });
+    await spool?.abort();
     throw e;
   } finally {
     db.release();
@@ -136,7 +135,7 @@ async function extractXmlToFile(
   const xml = spec.descriptor.xml!;
   const record = spec.taskType.xmlRecord!;
   const fieldNames = spec.fields.map((f) => f.name);
-  const spool = new Spool(file);
+  const spool = await Spool.open(file);
   const progress = everyFewMegabytes(onProgress);
   const write = async (s: string) => {
     await spool.write(s);

@@ -67,7 +67,7 @@ export async function writeChangesFile(
   file: string,
   onProgress: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; bytes: number }> {
-  const spool = new Spool(file);
+  const spool = await Spool.open(file);
   const keyField = spec.taskType.key;
   const filters = Object.entries(spec.descriptor.filters)
     .map(([rule, column]) => ({ column, allowed: rules[rule as keyof ExportRules] }))

@@ -1,20 +1,23 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+import type fs from 'node:fs';
+import path from 'node:path';
+import { createTempFile, removeFile, renameInFolder, type TempFile } from '../../infra/safeFiles';
 
 /**
- * An export's spool file, written through `<file>.part` with back-pressure: the final name
- * appears only on commit, and abort leaves nothing behind.
+ * An export's spool file in the private work folder, written through an exclusive temporary
+ * file (infra/safeFiles.ts) with back-pressure: the final name appears only on commit, and
+ * abort leaves nothing behind.
  */
 export class Spool {
-  private readonly part: string;
-  private readonly out: fs.WriteStream;
   private failed?: Error;
   bytes = 0;
 
-  constructor(private readonly file: string) {
-    this.part = `${file}.part`;
-    this.out = fs.createWriteStream(this.part, { highWaterMark: 1024 * 1024 });
+  private constructor(private readonly file: string, private readonly temp: TempFile, readonly out: fs.WriteStream) {
     this.out.on('error', (e) => (this.failed ??= e));
+  }
+
+  static async open(file: string): Promise<Spool> {
+    const temp = await createTempFile(path.dirname(file), path.basename(file));
+    return new Spool(file, temp, temp.handle.createWriteStream({ highWaterMark: 1024 * 1024 }));
   }
 
   async write(s: string): Promise<void> {
@@ -28,14 +31,15 @@ export class Spool {
     }
   }
 
+  /** Ends the file (when written through `out` by a pipeline, it has ended already) and gives it its name. */
   async commit(): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    if (!this.out.writableFinished) await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     if (this.failed) throw this.failed;
-    await fsp.rename(this.part, this.file);
+    await renameInFolder(this.temp.path, path.basename(this.file));
   }
 
   async abort(): Promise<void> {
     this.out.destroy();
-    await fsp.rm(this.part, { force: true });
+    await removeFile(this.temp.path);
   }
 }

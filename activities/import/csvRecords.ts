@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/activity';
 import iconv from 'iconv-lite';
 import { HALTED_TYPES } from '../../domain/failures';
+import { openReadStream, type ReadOptions } from '../../infra/safeFiles';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
 import { CsvParser, clip, type ParsedItem } from './csvParser';
@@ -86,9 +86,11 @@ function strictUtf8(fileName: string): Transform {
   });
 }
 
+/** The file's text; a read that fails (stalled, refused, aborted) fails the text stream too (pipe alone would drop it). */
 export function decodeStream(input: Readable, encoding: ImportRules['encoding'], fileName: string): NodeJS.ReadableStream {
-  if (encoding === 'utf-8') return input.pipe(strictUtf8(fileName));
-  return input.pipe(iconv.decodeStream(encoding, { stripBOM: true }));
+  const out = encoding === 'utf-8' ? strictUtf8(fileName) : iconv.decodeStream(encoding, { stripBOM: true });
+  input.once('error', (e) => (out as Transform).destroy(e));
+  return input.pipe(out as Transform);
 }
 
 /** A source name (header cell, XML element or attribute) to its field: the job's mapping first, then the field's own name. */
@@ -137,8 +139,9 @@ export async function* readCsvRecords(
   file: string,
   taskType: TaskType,
   rules: ImportRules,
+  read: ReadOptions,
 ): AsyncGenerator<CsvItem> {
-  for await (const batch of readCsvBatches(file, taskType, rules)) yield* batch;
+  for await (const batch of readCsvBatches(file, taskType, rules, read)) yield* batch;
 }
 
 /**
@@ -149,10 +152,11 @@ export async function* readCsvBatches(
   file: string,
   taskType: TaskType,
   rules: ImportRules,
+  read: ReadOptions,
 ): AsyncGenerator<Iterable<CsvItem>> {
   const fileName = path.basename(file);
   const parser = new CsvParser(rules.delimiter, rules.quote, MAX_RECORD_CHARS);
-  const source = decodeStream(fs.createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }), rules.encoding, fileName);
+  const source = decodeStream(openReadStream(file, { chunkBytes: READ_CHUNK_BYTES, ...read }), rules.encoding, fileName);
   let columns: (string | undefined)[] | undefined = rules.header ? undefined : taskType.fields.map((f) => f.name);
   const blank = Object.fromEntries(taskType.fields.map((f) => [f.name, '']));
 

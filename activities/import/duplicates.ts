@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
+import type { ReadOptions } from '../../infra/safeFiles';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
 import { readRecords } from './records';
@@ -10,7 +11,7 @@ import { CopyWriter, stagingTable } from './staging';
  * "duplicate key (first seen on line N)". Their original text is read back from the files
  * only when there are duplicates, so staging need not keep every row's text.
  */
-export async function findDuplicates(db: pg.ClientBase, runId: string, taskType: TaskType, rules: ImportRules): Promise<number> {
+export async function findDuplicates(db: pg.ClientBase, runId: string, taskType: TaskType, rules: ImportRules, read: ReadOptions): Promise<number> {
   const staging = stagingTable(runId);
   const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
   // Only keys validation may have seen twice are candidates (maybe_dup; see keyFilter.ts):
@@ -33,7 +34,7 @@ export async function findDuplicates(db: pg.ClientBase, runId: string, taskType:
   const wanted = new Map(moved.rows.map((r) => [`${r.file_index}:${r.line}`, r]));
   const raws = new Map<string, string>();
   for (const fi of new Set(moved.rows.map((r) => r.file_index))) {
-    for await (const item of readRecords(files[fi]!, taskType, rules)) {
+    for await (const item of readRecords(files[fi]!, taskType, rules, read)) {
       const k = `${fi}:${item.line}`;
       if (wanted.has(k)) raws.set(k, item.raw);
     }

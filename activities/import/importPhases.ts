@@ -1,7 +1,9 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { HALTED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
+import { readSetting } from '../../infra/config';
+import { fileAreaOf, type ReadOptions } from '../../infra/safeFiles';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
 import { getTaskType } from '../../taskTypes/registry';
 import type { ActivityDeps, RunRef } from '../deps';
@@ -42,6 +44,12 @@ const SET_WORK_MEM = '64MB';
 const sum = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
 
 export function importActivities({ orm, pool, config }: ActivityDeps) {
+  const areaOf = (domain: string) => fileAreaOf(domain, config.fileRoots, config.fileAreas);
+  /** How this activity reads its domain's files: in its area, bounded, stopped by cancel. */
+  const readingFor = (domain: string): ReadOptions => ({
+    area: areaOf(domain), stallMs: readSetting('FILE_READ_STALL_TIMEOUT'), signal: Context.current().cancellationSignal,
+  });
+
   const load = async (ref: RunRef) => {
     const em = orm.em.fork();
     const { job, run } = await findRun(em, ref);
@@ -55,7 +63,8 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
       if (run.processedAt) return countersOf(run);
       run.status = 'validating';
       await em.flush();
-      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', config.fileRoots), taskType, rules);
+      const reading = readingFor(job.domain);
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading);
       const read = result.files.filter((f) => f.status === 'read');
       // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
       let nothing: string | undefined;
@@ -94,7 +103,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
           // and the rules' joins are planned blind (about twice as slow at 1,000,000 rows).
           await db.query(`set local work_mem = '${SET_WORK_MEM}'`);
           await db.query(`analyze ${staging}`);
-          const duplicates = await findDuplicates(db, String(run.id), taskType, rules);
+          const duplicates = await findDuplicates(db, String(run.id), taskType, rules, readingFor(ref.domain));
           for (const [field, values] of [['campus', rules.campuses], ['term', rules.terms]] as const) {
             if (!values || !taskType.fields.some((f) => f.name === field)) continue;
             await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${field} is null or not (${field} = any($1)))`, [values]);
@@ -183,7 +192,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         await appendLog(em, run.id, 'info', `Imported: ${run.inserted} inserted, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted.`);
       }
       // Only after the commit: a directory's files are renamed so they are never read twice.
-      await markImported(run.sourceFiles);
+      await markImported(run.sourceFiles, areaOf(ref.domain));
       return countersOf(run);
     },
   };

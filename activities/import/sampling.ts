@@ -1,6 +1,6 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import iconv from 'iconv-lite';
+import { NotRegularFileError, OutsideAreaError, readHead, type ReadOptions } from '../../infra/safeFiles';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
 import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
 import { CsvParser } from './csvParser';
@@ -10,9 +10,11 @@ import { readXmlRecords } from './xmlRecords';
 /**
  * Sampling (PRODUCT.md, Data rules; issue 4 §4): from a sample file, propose how to read it.
  *
- *   sampleFile(file, taskType, partial?, opts?) → Promise<SamplingResult>
+ *   sampleFile(file, taskType, read, partial?, opts?) → Promise<SamplingResult>
  *
- * - file: absolute path of the sample (the caller checks it lies under the allowed roots).
+ * - file: absolute path of the sample; read: how to open it (infra/safeFiles.ts: the area it
+ *   must lie in, the stall bound, the abort signal). A file outside the area or not a
+ *   regular file is refused (OutsideAreaError, NotRegularFileError), not sampled.
  * - taskType: the job's task type. partial: rules the administrator already chose; they
  *   are kept as given (an explicit encoding or delimiter is not second-guessed, and their
  *   mapping entries win over proposed ones).
@@ -126,7 +128,7 @@ export function proposeMapping(headers: string[], taskType: TaskType, given: Rec
   return mapping;
 }
 
-export async function sampleFile(file: string, taskType: TaskType, partial: Partial<ImportRules> = {}, opts: SamplingOptions = {}): Promise<SamplingResult> {
+export async function sampleFile(file: string, taskType: TaskType, read: ReadOptions, partial: Partial<ImportRules> = {}, opts: SamplingOptions = {}): Promise<SamplingResult> {
   const previewRows = opts.previewRows ?? 10;
   const sampleBytes = opts.sampleBytes ?? 256 * 1024;
   const name = path.basename(file);
@@ -135,17 +137,9 @@ export async function sampleFile(file: string, taskType: TaskType, partial: Part
   let bytes: Buffer;
   let complete: boolean;
   try {
-    const fh = await fs.open(file, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      const buf = Buffer.alloc(Math.min(size, sampleBytes));
-      await fh.read(buf, 0, buf.length, 0);
-      bytes = buf;
-      complete = size <= sampleBytes;
-    } finally {
-      await fh.close();
-    }
+    ({ bytes, complete } = await readHead(file, sampleBytes, read));
   } catch (e) {
+    if (e instanceof OutsideAreaError || e instanceof NotRegularFileError) throw e;
     return { proposedRules: fallback, headers: [], preview: [], problems: [`The sample ${name} cannot be read (${(e as Error).message}). Send the file again.`] };
   }
   if (bytes.length === 0) return { proposedRules: fallback, headers: [], preview: [], problems: [`The sample ${name} is empty. Send a file with a header row and a few rows.`] };
@@ -160,7 +154,7 @@ export async function sampleFile(file: string, taskType: TaskType, partial: Part
     return { proposedRules: importRulesSchema.parse({ ...partial, encoding, mapping: partial.mapping ?? {} }), headers: [], preview: [], problems };
   }
 
-  if (taskType.format === 'xml') return sampleXml(file, taskType, { ...partial, encoding }, previewRows, problems);
+  if (taskType.format === 'xml') return sampleXml(file, taskType, read, { ...partial, encoding }, previewRows, problems);
 
   if (!complete) text = text.slice(0, Math.max(text.lastIndexOf('\n'), 0)); // drop the cut-off last line
   const quote = partial.quote ?? '"';
@@ -212,11 +206,11 @@ function previewOf(taskType: TaskType, line: number, values: Record<string, stri
   return { line, rejected: { column: parsed.column, reason: `${parsed.column}: ${parsed.message}` } };
 }
 
-async function sampleXml(file: string, taskType: TaskType, partial: Partial<ImportRules>, previewRows: number, problems: string[]): Promise<SamplingResult> {
+async function sampleXml(file: string, taskType: TaskType, read: ReadOptions, partial: Partial<ImportRules>, previewRows: number, problems: string[]): Promise<SamplingResult> {
   const proposedRules = importRulesSchema.parse({ ...partial, mapping: partial.mapping ?? {} });
   const preview: PreviewRow[] = [];
   try {
-    for await (const item of readXmlRecords(file, taskType, proposedRules)) {
+    for await (const item of readXmlRecords(file, taskType, proposedRules, read)) {
       if (item.kind === 'reject') preview.push({ line: item.line, rejected: { column: item.column, reason: item.reason } });
       else preview.push(previewOf(taskType, item.line, item.values));
       if (preview.length >= previewRows) break;

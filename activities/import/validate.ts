@@ -1,11 +1,12 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
+import { statInArea, type FileArea, type ReadOptions } from '../../infra/safeFiles';
 import type { ImportRules } from '../../taskTypes/importRules';
 import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
+import { fileFailure, type SourceFile } from './fileSource';
 import { throwIfCancelled, withHeartbeat } from './heartbeats';
 import { readRecordBatches } from './records';
 import { HeapBound } from './heapBound';
@@ -22,12 +23,6 @@ import { guardClient } from '../../db/transaction';
 /** Rows per committed chunk; rejected text per chunk is bounded too. */
 export const CHUNK_ROWS = readSetting('IMPORT_CHUNK_ROWS');
 const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
-
-export interface SourceFile {
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
 
 /**
  * What the last committed chunk covered, kept in the run's row (`stage_checkpoint`) in the
@@ -76,7 +71,7 @@ async function rollback(db: pg.PoolClient): Promise<void> {
 }
 
 /** The resume point from a previous attempt, if it belongs to this run and its files are unchanged. */
-async function resumePoint(pool: pg.Pool, runId: string): Promise<{ cp: Checkpoint; files: SourceFile[] } | undefined> {
+async function resumePoint(pool: pg.Pool, runId: string, area: FileArea): Promise<{ cp: Checkpoint; files: SourceFile[] } | undefined> {
   const saved = await pool.query<{ cp: Checkpoint | null }>('select stage_checkpoint as cp from runs where id = $1', [runId]);
   const cp = saved.rows[0]?.cp;
   if (!cp || cp.runId !== runId || typeof cp.fileIndex !== 'number') return undefined;
@@ -86,7 +81,7 @@ async function resumePoint(pool: pg.Pool, runId: string): Promise<{ cp: Checkpoi
   const exists = await pool.query('select to_regclass($1) as t', [stagingTable(runId)]);
   if (!exists.rows[0]?.t) return undefined;
   for (const f of files.slice(cp.fileIndex)) {
-    const s = await fs.stat(f.path).catch(() => undefined);
+    const s = (await statInArea(f.path, area).catch(() => undefined))?.stat;
     if (!s || s.size !== f.size || s.mtimeMs !== f.mtimeMs) return undefined; // changed under us: start over
   }
   return { cp, files };
@@ -102,13 +97,14 @@ async function copyRejects(db: pg.ClientBase, runId: string, rejects: Reject[]):
 export async function stageRun(
   pool: pg.Pool,
   runRef: { id: string | number | bigint },
-  listFiles: () => Promise<{ files: string[]; directory: boolean }>,
+  listFiles: () => Promise<{ files: SourceFile[]; directory: boolean }>,
   taskType: TaskType,
   rules: ImportRules,
+  read: ReadOptions,
 ): Promise<StageResult> {
   // Bigint ids arrive as BigInt: one string form for SQL, COPY and heartbeat details.
   const run = { id: String(runRef.id) };
-  const resume = await resumePoint(pool, run.id);
+  const resume = await resumePoint(pool, run.id, read.area);
   let files: SourceFile[];
   let directory: boolean;
   let committed: Checkpoint;
@@ -119,16 +115,26 @@ export async function stageRun(
   } else {
     const listed = await listFiles();
     directory = listed.directory;
-    files = [];
-    for (const p of listed.files) {
-      const s = await fs.stat(p);
-      files.push({ path: p, size: s.size, mtimeMs: s.mtimeMs });
-    }
+    files = listed.files;
     committed = { runId: run.id, directory, fileIndex: 0, line: 0, read: 0, rejected: 0, warningsByKind: {} };
   }
   const fileStatus: ('read' | 'refused' | 'pending')[] = files.map(() => 'pending');
 
-  return withHeartbeat(() => ({ ...committed }), async () => {
+  // Heartbeats carry the bytes actually read (of the file being read), besides the checkpoint,
+  // and are sent as reading progresses (at most a second apart), as well as from the timer
+  // while a statement runs. A read that stalls fails by itself (ReadOptions.stallMs).
+  let bytesRead = 0;
+  let beatAt = 0;
+  const reading: ReadOptions = {
+    ...read,
+    onBytes: (n) => {
+      bytesRead = n;
+      if (Date.now() - beatAt < 1_000) return;
+      beatAt = Date.now();
+      heartbeat({ ...committed, bytesRead });
+    },
+  };
+  return withHeartbeat(() => ({ ...committed, bytesRead }), async () => {
     // Start clean, or drop what the crashed attempt wrote after its last checkpoint.
     const first = await begin(pool);
     try {
@@ -178,7 +184,7 @@ export async function stageRun(
       await db.query('commit');
       db.release();
       committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
-      heartbeat({ ...committed });
+      heartbeat({ ...committed, bytesRead });
       rejects = [];
       rejectChars = 0;
       chunkRows = 0;
@@ -205,7 +211,7 @@ export async function stageRun(
           // form. A CSV row's values are pieces of its raw text, so when that text holds no tab,
           // newline or backslash, none of them needs COPY escaping.
           const rawHoldsValues = taskType.format === 'csv';
-          for await (const batch of readRecordBatches(file.path, taskType, rules)) {
+          for await (const batch of readRecordBatches(file.path, taskType, rules, reading)) {
             for (const item of batch) {
               if (item.line <= skipTo) continue;
               cur.line = item.line;
@@ -240,7 +246,8 @@ export async function stageRun(
               }
             }
           }
-        } catch (e) {
+        } catch (thrown) {
+          const e = fileFailure(thrown, path.basename(file.path));
           // In a directory, a file that cannot be read is refused whole and the others go on.
           if (!(directory && isHalt(e))) throw e;
           await rollback(db);

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { SaxesParser } from 'saxes';
 import { HALTED_TYPES } from '../../domain/failures';
+import { openReadStream, type ReadOptions } from '../../infra/safeFiles';
 import type { ImportRules } from '../../taskTypes/importRules';
 import type { TaskType } from '../../taskTypes/taskType';
 import { type CsvItem, decodeStream, fieldLookup } from './csvRecords';
@@ -17,7 +17,7 @@ import { clip } from './csvParser';
 
 const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
-export async function* readXmlRecords(file: string, taskType: TaskType, rules: ImportRules): AsyncGenerator<CsvItem> {
+export async function* readXmlRecords(file: string, taskType: TaskType, rules: ImportRules, read: ReadOptions): AsyncGenerator<CsvItem> {
   const fileName = path.basename(file);
   // An XML format names its elements once for all files: aliases apply as well as the mapping.
   const byMapping = fieldLookup(taskType, rules);
@@ -74,7 +74,7 @@ export async function* readXmlRecords(file: string, taskType: TaskType, rules: I
     }
   });
 
-  const source = decodeStream(fs.createReadStream(file, { highWaterMark: 256 * 1024 }), rules.encoding, fileName);
+  const source = decodeStream(openReadStream(file, { chunkBytes: 256 * 1024, ...read }), rules.encoding, fileName);
   for await (const chunk of source as AsyncIterable<string>) {
     parser.write(chunk);
     if (failure) throw failure;

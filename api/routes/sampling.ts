@@ -1,12 +1,14 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { IMPORTED_SUFFIX } from '../../activities/import/fileSource';
 import { sampleFile } from '../../activities/import/sampling';
+import { readSetting } from '../../infra/config';
+import {
+  NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
+} from '../../infra/safeFiles';
 import { JobSchema, type Job } from '../../db/entities';
 import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
@@ -71,23 +73,37 @@ async function applySetup(orm: MikroORM, service: JobService, job: Pick<Job, 'do
   return fresh;
 }
 
-/** The file a job's file: source points at (the first new file of a directory). */
-async function sourceFile(job: Job, roots: readonly string[] | undefined): Promise<string> {
+/**
+ * The file a job's file: source points at (the first new file of a directory), in the job's
+ * domain's area only: a link in the directory that leads out of it is refused, not followed.
+ */
+async function sourceFile(job: Job, area: FileArea): Promise<string> {
   const url = job.sourceUrl;
   if (!url || !url.toLowerCase().startsWith('file:')) {
     throw new HttpError(422, 'Source cannot be sampled', 'Only a file: source can be sampled from the server; upload a sample file instead (text/csv or application/octet-stream).');
   }
-  if (!roots) throw new HttpError(422, 'Source cannot be sampled', 'No allowed file roots are configured on this API; upload a sample file instead.');
-  const real = await allowedPathOr422('sourceUrl', url, roots);
-  const st = await fs.stat(real).catch(() => undefined);
-  if (!st) throw new HttpError(422, 'Source not found', 'The job\'s source file does not exist; upload a sample file instead.');
-  if (!st.isDirectory()) return real;
-  const names = (await fs.readdir(real)).filter((n) => !n.endsWith(IMPORTED_SUFFIX)).sort();
-  for (const n of names) if ((await fs.stat(path.join(real, n))).isFile()) return path.join(real, n);
+  if (!area.folders.length) throw new HttpError(422, 'Source cannot be sampled', 'No allowed file roots are configured on this API; upload a sample file instead.');
+  const real = await allowedPathOr422('sourceUrl', url, area);
+  const found = await statInArea(real, area);
+  if (!found) throw new HttpError(422, 'Source not found', 'The job\'s source file does not exist; upload a sample file instead.');
+  if (found.stat.isFile()) return real;
+  if (!found.stat.isDirectory()) throw refusedFile(new NotRegularFileError(`The source is ${kindOf(found.stat)}, not a regular file or a folder`));
+  const files = await listRegularFiles(real, area).catch((e: unknown) => {
+    throw refusedFile(e);
+  });
+  const first = files.filter((f) => !f.name.endsWith(IMPORTED_SUFFIX) && !f.name.startsWith('.')).sort((a, b) => a.name.localeCompare(b.name))[0];
+  if (first) return first.path;
   throw new HttpError(422, 'Nothing to sample', "The job's source directory has no new file; upload a sample file instead.");
 }
 
-export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, fileRoots?: readonly string[]): void {
+/** A refusal of the safe file module as the 422 an administrator reads. */
+function refusedFile(e: unknown): unknown {
+  if (e instanceof OutsideAreaError) return new HttpError(422, 'Path refused', `sourceUrl: ${e.message}.`);
+  if (e instanceof NotRegularFileError) return new HttpError(422, 'Source cannot be sampled', `sourceUrl: ${e.message}.`);
+  return e;
+}
+
+export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService): void {
   const tag = 'Sampling';
   const samplePath = '/domains/:domain/jobs/:jobId/sample';
 
@@ -129,19 +145,30 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
 
       let dir: string | undefined;
       let file: string;
+      let area: FileArea;
       if (bytes) {
-        dir = await fs.mkdtemp(path.join(os.tmpdir(), 'jobflow-sample-'));
+        dir = await makeTempFolder('jobflow-sample-');
+        area = { domain: job.domain, folders: [dir] };
         file = path.join(dir, `sample-${crypto.randomUUID().slice(0, 8)}${taskType.format === 'xml' ? '.xml' : '.csv'}`);
-        await fs.writeFile(file, bytes, { mode: 0o600 });
+        await writePrivateFile(file, (h) => h.writeFile(bytes), area);
       } else {
-        file = await sourceFile(job, fileRoots);
+        area = service.fileArea(job.domain);
+        file = await sourceFile(job, area);
       }
+      // A sample read is bounded like a run's (a stalled file system answers, not hangs) and stops when the client leaves.
+      const stop = new AbortController();
+      res.once('close', () => stop.abort(new Error('the client went away')));
+      const read: ReadOptions = { area, stallMs: Math.min(readSetting('FILE_READ_STALL_TIMEOUT'), 30_000), signal: stop.signal };
       try {
         await applySetup(orm, service, job, { setupStatus: 'sampling' });
         let result;
         try {
-          result = await sampleFile(file, taskType);
+          result = await sampleFile(file, taskType, read);
         } catch (e) {
+          if (e instanceof OutsideAreaError || e instanceof NotRegularFileError) {
+            await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [e.message] });
+            throw refusedFile(e);
+          }
           await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [SAMPLING_ERROR_PROBLEM] });
           throw e;
         }
@@ -151,7 +178,7 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
         auditAs(res, { target: `jobs/${job.identifier}/sample`, detail: `${bytes ? 'upload' : 'source'}: ${status}, ${result.problems.length} problem(s)` });
         res.json({ status, ...result });
       } finally {
-        if (dir) await fs.rm(dir, { recursive: true, force: true });
+        if (dir) await removeFolder(dir);
       }
     },
   );

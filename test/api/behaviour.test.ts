@@ -260,7 +260,7 @@ describe('API behaviour', () => {
   describe('run logs', () => {
     it('streams a running import\'s log lines as Server-Sent Events until it ends, and reading clears the unread flag', async () => {
       // A file big enough that the run is still going when the stream opens.
-      const file = path.join(api.sys.filesDir, 'many-sections.csv');
+      const file = path.join(api.sys.areaOf('behaviour'), 'many-sections.csv');
       const header = fs.readFileSync(path.resolve('samples/sections.csv'), 'utf8').split('\n')[0];
       const rows = Array.from({ length: 60_000 }, (_, i) => `S${i},C${i % 500},01,Title ${i},Someone,2026FA,MAIN,active,MWF,09:00,09:50,R${i % 90},30,10`);
       fs.writeFileSync(file, [header, ...rows].join('\n') + '\n');

@@ -48,12 +48,18 @@ describe('hostile input', () => {
     assert.match(r.json.detail, /usersCsv records no changes.*batch export/);
   });
 
-  it('refuses sources outside the allowed roots: absolute, .. and symlinks', async () => {
-    fs.symlinkSync('/etc', path.join(sys.filesDir, 'etc-link'));
-    for (const [i, source] of ['file:///etc/passwd', `file://${sys.filesDir}/../../etc/passwd`, `file://${sys.filesDir}/etc-link/passwd`].entries()) {
+  it("refuses sources outside the domain's file area: absolute, .., symlinks, the bare root and another domain's area", async () => {
+    const domain = 'hostile-api';
+    const area = sys.areaOf(domain);
+    fs.symlinkSync('/etc', path.join(area, 'etc-link'));
+    fs.symlinkSync(sys.areaOf('someone-else'), path.join(area, 'neighbour-link'));
+    const sources = ['file:///etc/passwd', `file://${area}/../../../etc/passwd`, `file://${area}/etc-link/passwd`, `file://${sys.filesDir}/x.csv`,
+      `file://${sys.areaOf('someone-else')}/x.csv`, `file://${area}/neighbour-link/x.csv`, `file://${area}/../someone-else/x.csv`];
+    for (const [i, source] of sources.entries()) {
       const r = await sys.call(admin, 'POST', J, { id: `path-${i}`, name: 'x', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: source });
       assert.equal(r.status, 422, `${source}: ${r.text}`);
-      assert.match(r.json.detail, /outside the allowed file roots/);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.match(r.json.detail, new RegExp(`^sourceUrl: file sources of domain ${domain} must be under ${area}/ `));
     }
   });
 

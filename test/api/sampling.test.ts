@@ -32,7 +32,7 @@ describe('API sampling', () => {
     admin = await api.sys.token('domain_admin', domain);
     reader = await api.sys.token('read_only', domain);
     otherAdmin = await api.sys.token('domain_admin', 'sampling-other');
-    sourceFile = path.join(api.sys.filesDir, 'registrar.csv');
+    sourceFile = path.join(api.sys.areaOf(domain), 'registrar.csv');
     fs.writeFileSync(sourceFile, renamed);
     const r = await api.call(admin, 'POST', J, { id: 's1', name: 'Registrar sections', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${sourceFile}` });
     assert.equal(r.status, 201, r.text);
@@ -151,7 +151,7 @@ describe('API sampling', () => {
     assert.equal(outside.status, 201, outside.text);
     const refused = await sample('s-outside', { fromSource: true }, admin, undefined, sysCall);
     assert.equal(refused.status, 422, refused.text);
-    assert.match(refused.json.detail, /^sourceUrl: .*outside the allowed file roots\.$/);
+    assert.match(refused.json.detail, /^sourceUrl: file sources of domain sampling-api must be under .*\/sampling-api\/ \(.*\)\.$/);
     assert.equal(await status('s-outside'), 'unscheduled', 'a refused source leaves the setup status alone');
     const bad = await sample('s1', { fromSource: false });
     assert.equal(bad.status, 400);

@@ -20,7 +20,9 @@ describe('import slice, end to end', () => {
     }, `run ${runs} of ${url}`);
 
   it('imports the sample sectionsCsv file and reports the completed run with its counters', async () => {
-    const sample = path.resolve('samples/sections.csv');
+    // The sample, copied into the domain's file area (as `npm run demo` does).
+    const sample = path.join(sys.areaOf('slice'), 'sections.csv');
+    fs.copyFileSync(path.resolve('samples/sections.csv'), sample);
     const expectedRows = fs.readFileSync(sample, 'utf8').trim().split('\n').length - 1;
     const created = await sys.call(admin, 'POST', '/domains/slice/jobs', {
       id: 'sections', name: 'Sections', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${sample}`,

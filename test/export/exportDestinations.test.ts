@@ -38,8 +38,8 @@ describe('export to destinations', () => {
 
   describe('file:', () => {
     it('writes the whole export under its final name, byte for byte, with the counters', async () => {
-      const out = fs.mkdtempSync(path.join(h.filesDir, 'out-'));
-      const { ref, runId } = await createExportJob(h, { destinationUrl: `file://${out}/sections.csv` });
+      const { domain, out } = h.outFolder('out-');
+      const { ref, runId } = await createExportJob(h, { domain, destinationUrl: `file://${out}/sections.csv` });
       await seedSections(h.pool, ref.domain, SECTIONS);
       const { extracted, delivered } = await runExport(h, ref);
       assert.equal(extracted.read, 4);
@@ -52,8 +52,8 @@ describe('export to destinations', () => {
     });
 
     it('keeps only the rows of the campuses and terms in the job rules', async () => {
-      const out = fs.mkdtempSync(path.join(h.filesDir, 'out-'));
-      const { ref } = await createExportJob(h, { destinationUrl: `file://${out}/`, rules: { campuses: ['NORTH'], terms: ['2026FA', 'nope'] } });
+      const { domain, out } = h.outFolder('out-');
+      const { ref } = await createExportJob(h, { domain, destinationUrl: `file://${out}/`, rules: { campuses: ['NORTH'], terms: ['2026FA', 'nope'] } });
       await seedSections(h.pool, ref.domain, SECTIONS);
       const { delivered } = await runExport(h, ref);
       assert.equal(delivered.read, 1);
@@ -62,23 +62,26 @@ describe('export to destinations', () => {
     });
 
     it('exports the header alone when no row matches', async () => {
-      const out = fs.mkdtempSync(path.join(h.filesDir, 'out-'));
-      const { ref } = await createExportJob(h, { destinationUrl: `file://${out}/x.csv`, rules: { campuses: [] } });
+      const { domain, out } = h.outFolder('out-');
+      const { ref } = await createExportJob(h, { domain, destinationUrl: `file://${out}/x.csv`, rules: { campuses: [] } });
       await seedSections(h.pool, ref.domain, SECTIONS);
       const { delivered } = await runExport(h, ref);
       assert.equal(delivered.read, 0);
       assert.equal(fs.readFileSync(path.join(out, 'x.csv'), 'utf8'), EXPECTED.split('\n')[0] + '\n');
     });
 
-    it('refuses a path outside the allowed roots, writing nothing', async () => {
+    it('halts on a path outside the domain\'s file area (outside the roots, or another domain\'s area), writing nothing', async () => {
       const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-outside-'));
+      const other = h.outFolder('victim-');
       try {
-        const { ref } = await createExportJob(h, { destinationUrl: `file://${outside}/sections.csv` });
-        await activityEnv().run(h.activities.extractExport, ref);
-        const err = await rejection(activityEnv().run(h.activities.deliverExport, ref));
-        assert.equal(err.type, FAILED_TYPES.destinationUnavailable);
-        assert.match(err.message, /outside the allowed file roots/);
-        assert.deepEqual(fs.readdirSync(outside), []);
+        for (const dir of [outside, other.out]) {
+          const { ref } = await createExportJob(h, { destinationUrl: `file://${dir}/sections.csv` });
+          await activityEnv().run(h.activities.extractExport, ref);
+          const err = await rejection(activityEnv().run(h.activities.deliverExport, ref));
+          assert.equal(err.type, HALTED_TYPES.outsideFileArea);
+          assert.match(err.message, new RegExp(`outside the file area of domain ${ref.domain}: its files must be under ${h.filesDir}/${ref.domain}/`));
+          assert.deepEqual(fs.readdirSync(dir), []);
+        }
       } finally {
         fs.rmSync(outside, { recursive: true, force: true });
       }

@@ -16,6 +16,7 @@ import { openOrm } from '../../db/orm';
 import type { RunCounters } from '../../domain/runStatus';
 import { freePort } from '../../infra/ports';
 import { testEnv } from '../setup/globalHooks';
+import { areaIn } from '../setup/system';
 
 /**
  * What the export tests share: the activities bound to the test database, job and run rows
@@ -25,8 +26,12 @@ import { testEnv } from '../setup/globalHooks';
 export interface ExportHarness {
   orm: MikroORM;
   pool: pg.Pool;
-  /** A folder under the allowed file roots. */
+  /** The allowed file root; a domain's files go in areaOf(domain). */
   filesDir: string;
+  /** `<filesDir>/<domain>/`, made if missing. */
+  areaOf(domain: string): string;
+  /** A new domain and a fresh folder in its area (for a destination). */
+  outFolder(prefix: string): { domain: string; out: string };
   activities: ReturnType<typeof createActivities>;
   stop(): Promise<void>;
 }
@@ -47,6 +52,11 @@ export async function startHarness(): Promise<ExportHarness> {
     orm,
     pool,
     filesDir,
+    areaOf: (domain) => areaIn(filesDir, domain),
+    outFolder(prefix) {
+      const domain = newDomain();
+      return { domain, out: fs.mkdtempSync(path.join(areaIn(filesDir, domain), prefix)) };
+    },
     activities,
     async stop() {
       await pool.end();
@@ -56,12 +66,15 @@ export async function startHarness(): Promise<ExportHarness> {
   };
 }
 
-/** A new export job (a fresh domain, so its sections are its own) with run 1 recorded. */
+/** A fresh domain name, so its rows are its own. */
+export const newDomain = () => `d${crypto.randomBytes(4).toString('hex')}`;
+
+/** A new export job (a fresh domain unless given, so its sections are its own) with run 1 recorded. */
 export async function createExportJob(
   h: ExportHarness,
   opts: { domain?: string; identifier?: string; destinationUrl: string; rules?: Record<string, unknown>; taskType?: string; mode?: 'batch' | 'realtime' },
 ): Promise<{ ref: RunRef; jobUuid: string; runId: string }> {
-  const domain = opts.domain ?? `d${crypto.randomBytes(4).toString('hex')}`;
+  const domain = opts.domain ?? newDomain();
   const identifier = opts.identifier ?? 'export';
   const jobUuid = crypto.randomUUID();
   await h.pool.query(

@@ -39,24 +39,24 @@ describe('formula cells in every export format', () => {
   const cells = new Map(FORMULA_CELLS.map((v, i) => [`S${String(i).padStart(3, '0')}`, v]));
 
   it('sectionsCsv, batch', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'batch-'));
-    const { ref } = await createExportJob(h, { destinationUrl: `file://${out}/` });
+    const { domain, out } = h.outFolder('batch-');
+    const { ref } = await createExportJob(h, { domain, destinationUrl: `file://${out}/` });
     await seedSections(h.pool, ref.domain, [...cells].map(([id, v]) => ({ section_id: id, course_code: 'C', title: v })));
     await runExport(h, ref);
     checkColumn(only(out), 'title', cells, 'section_id');
   });
 
   it('sectionsCsv, realtime', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'realtime-'));
-    const { ref } = await createExportJob(h, { destinationUrl: `file://${out}/`, mode: 'realtime' });
+    const { domain, out } = h.outFolder('realtime-');
+    const { ref } = await createExportJob(h, { domain, destinationUrl: `file://${out}/`, mode: 'realtime' });
     await seedSections(h.pool, ref.domain, [...cells].map(([id, v]) => ({ section_id: id, course_code: 'C', instructor: v })));
     await runExport(h, ref);
     checkColumn(only(out), 'instructor', cells, 'section_id');
   });
 
   it('usersCsv, batch', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'users-'));
-    const { ref } = await createExportJob(h, { taskType: 'usersCsv', destinationUrl: `file://${out}/` });
+    const { domain, out } = h.outFolder('users-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'usersCsv', destinationUrl: `file://${out}/` });
     for (const [id, v] of cells) {
       await h.pool.query(`insert into users (domain, user_id, email, first_name, role, active) values ($1, $2, $3, $4, 'student', true)`, [ref.domain, id, `${id}@example.edu`, v]);
     }
@@ -65,8 +65,8 @@ describe('formula cells in every export format', () => {
   });
 
   it('trainingHistoryXml carries the values as they are', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'xml-'));
-    const { ref } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/` });
+    const { domain, out } = h.outFolder('xml-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/` });
     // Values XML holds as text (no control characters, which it writes as references or drops).
     const xmlCells = [...cells].filter(([, v]) => !/[\t\n\r\v\f]/.test(v) && !/[<>&"]/.test(v));
     for (const [id, v] of xmlCells) {

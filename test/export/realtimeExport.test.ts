@@ -60,8 +60,8 @@ describe('realtime export of changes', () => {
   });
 
   it('delivers a sequence of changes in order, each once, across a failed delivery and a lost spool', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'changes-'));
-    const { ref, jobUuid } = await createExportJob(h, { destinationUrl: `file://${out}/`, mode: 'realtime', rules: { campuses: ['MAIN'] } });
+    const { domain, out } = h.outFolder('changes-');
+    const { ref, jobUuid } = await createExportJob(h, { domain, destinationUrl: `file://${out}/`, mode: 'realtime', rules: { campuses: ['MAIN'] } });
     const d = ref.domain;
     const q = (sql: string) => h.pool.query(sql.replaceAll('$D', `'${d}'`));
 

@@ -36,8 +36,8 @@ describe('realtime export: start point and outbox pruning', () => {
 
   it('a new realtime job starts after the changes recorded before it; an older one still gets them', async () => {
     const d = domainName();
-    const outA = fs.mkdtempSync(path.join(h.filesDir, 'a-'));
-    const outB = fs.mkdtempSync(path.join(h.filesDir, 'b-'));
+    const outA = fs.mkdtempSync(path.join(h.areaOf(d), 'a-'));
+    const outB = fs.mkdtempSync(path.join(h.areaOf(d), 'b-'));
     const a = await createExportJob(h, { domain: d, identifier: 'first', destinationUrl: `file://${outA}/`, mode: 'realtime' });
     assert.equal(await cursor(a.jobUuid), 0, 'the first realtime job of a domain with no recorded changes starts at 0');
     await change(d, `insert into sections (domain, section_id, course_code) values ($D, 'S-1', 'S'), ($D, 'S-2', 'S')`);
@@ -63,7 +63,7 @@ describe('realtime export: start point and outbox pruning', () => {
 
   it("a job created while a writer holds the domain's turn starts after that writer's changes", async () => {
     const d = domainName();
-    await createExportJob(h, { domain: d, identifier: 'existing', destinationUrl: `file://${h.filesDir}/`, mode: 'realtime' });
+    await createExportJob(h, { domain: d, identifier: 'existing', destinationUrl: `file://${h.areaOf(d)}/`, mode: 'realtime' });
     const writer = await h.pool.connect();
     let created: Promise<string> | undefined;
     try {
@@ -90,8 +90,8 @@ describe('realtime export: start point and outbox pruning', () => {
 
   it("deletes changes once every realtime job of the domain has delivered them, keeps the rest", async () => {
     const d = domainName();
-    const outA = fs.mkdtempSync(path.join(h.filesDir, 'pa-'));
-    const outB = fs.mkdtempSync(path.join(h.filesDir, 'pb-'));
+    const outA = fs.mkdtempSync(path.join(h.areaOf(d), 'pa-'));
+    const outB = fs.mkdtempSync(path.join(h.areaOf(d), 'pb-'));
     const a = await createExportJob(h, { domain: d, identifier: 'fast', destinationUrl: `file://${outA}/`, mode: 'realtime' });
     const b = await createExportJob(h, { domain: d, identifier: 'slow', destinationUrl: `file://${outB}/`, mode: 'realtime' });
     await change(d, `insert into sections (domain, section_id, course_code) select $D, 'P-' || i, 'P' from generate_series(1, 5) i`);
@@ -124,14 +124,14 @@ describe('realtime export: start point and outbox pruning', () => {
 
   it("deletes a domain's changes when its last realtime job goes, at a later cursor advance", async () => {
     const gone = domainName();
-    const left = await createExportJob(h, { domain: gone, identifier: 'leaving', destinationUrl: `file://${h.filesDir}/`, mode: 'realtime' });
-    const stays = await createExportJob(h, { domain: gone, identifier: 'staying', destinationUrl: `file://${h.filesDir}/`, mode: 'realtime' });
+    const left = await createExportJob(h, { domain: gone, identifier: 'leaving', destinationUrl: `file://${h.areaOf(gone)}/`, mode: 'realtime' });
+    const stays = await createExportJob(h, { domain: gone, identifier: 'staying', destinationUrl: `file://${h.areaOf(gone)}/`, mode: 'realtime' });
     await change(gone, `insert into sections (domain, section_id, course_code) select $D, 'G-' || i, 'G' from generate_series(1, 3) i`);
     assert.equal((await ids(gone)).length, 3);
     await h.pool.query('delete from jobs where id = $1', [left.jobUuid]);
     // One realtime job remains and has delivered nothing: the changes are still needed.
     const other = domainName();
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'o-'));
+    const out = fs.mkdtempSync(path.join(h.areaOf(other), 'o-'));
     let run = (await createExportJob(h, { domain: other, destinationUrl: `file://${out}/`, mode: 'realtime' })).ref;
     await runExport(h, run);
     assert.equal((await ids(gone)).length, 3, "a remaining job's undelivered changes are kept");

@@ -32,7 +32,7 @@ describe('realtime export across worker kills', function () {
     sys = await startSystem({ inProcessWorker: false, retryIntervalMs: 1_000 });
     admin = await sys.token('domain_admin', domain);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-rtrestart-spool-'));
-    out = path.join(sys.filesDir, 'out');
+    out = path.join(sys.areaOf(domain), 'out');
     fs.mkdirSync(out);
     await sys.db.query(`drop table if exists ${LOG}`);
     await sys.db.query(`create table ${LOG} (id bigint primary key, section_id text not null, op text not null, row jsonb)`);
@@ -197,7 +197,7 @@ describe('realtime export across worker kills', function () {
       spawn();
 
       // An import through the API, on the same worker: 300 sections changed, 50 canceled (so deleted), 500 new.
-      const feed = path.join(sys.filesDir, 'feed.csv');
+      const feed = path.join(sys.areaOf(domain), 'feed.csv');
       const line = (id: string, i: number, status = 'active') => `${id},N,,Imported ${i},,2026FA,MAIN,${status},,,,,,`;
       fs.writeFileSync(feed, [SECTIONS_HEADER,
         ...Array.from({ length: 300 }, (_, k) => line(`N-${String(101 + k).padStart(6, '0')}`, 101 + k)),

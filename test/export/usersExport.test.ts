@@ -50,8 +50,8 @@ describe('usersCsv export', () => {
   });
 
   it('writes the domain\'s users to a file, byte for byte, with the counters', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'users-'));
-    const { ref, runId } = await createExportJob(h, { taskType: 'usersCsv', destinationUrl: `file://${out}/users.csv` });
+    const { domain, out } = h.outFolder('users-');
+    const { ref, runId } = await createExportJob(h, { domain, taskType: 'usersCsv', destinationUrl: `file://${out}/users.csv` });
     await seedUsers(h.pool, ref.domain, USERS);
     // Another domain's users stay out of this export.
     await seedUsers(h.pool, `${ref.domain}x`, [{ user_id: 'u000', email: 'other@example.edu' }]);
@@ -68,8 +68,8 @@ describe('usersCsv export', () => {
   });
 
   it('names the file after the task type in a folder destination, and exports the header alone for no users', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'users-'));
-    const { ref } = await createExportJob(h, { taskType: 'usersCsv', destinationUrl: `file://${out}/` });
+    const { domain, out } = h.outFolder('users-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'usersCsv', destinationUrl: `file://${out}/` });
     const { delivered } = await runExport(h, ref);
     assert.equal(delivered.read, 0);
     assert.deepEqual(fs.readdirSync(out), ['users-export-run1.csv']);
@@ -77,8 +77,8 @@ describe('usersCsv export', () => {
   });
 
   it('halts a realtime users export: there is no outbox of user changes', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'users-'));
-    const { ref } = await createExportJob(h, { taskType: 'usersCsv', mode: 'realtime', destinationUrl: `file://${out}/users.csv` });
+    const { domain, out } = h.outFolder('users-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'usersCsv', mode: 'realtime', destinationUrl: `file://${out}/users.csv` });
     await seedUsers(h.pool, ref.domain, USERS);
     const err = await rejection(activityEnv().run(h.activities.extractExport, ref));
     assert.equal(err.type, HALTED_TYPES.mappingMismatch);

@@ -84,8 +84,8 @@ describe('trainingHistoryXml export', () => {
   });
 
   it('writes the domain\'s completions as one XML document, exactly, and it imports back to the same rows', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'training-'));
-    const { ref, runId } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/` });
+    const { domain, out } = h.outFolder('training-');
+    const { ref, runId } = await createExportJob(h, { domain, taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/` });
     await seedTraining(h.pool, ref.domain, TRAINING);
     await seedTraining(h.pool, `${ref.domain}x`, [{ ...TRAINING[1]!, record_id: 'OTHER' }]);
     const { extracted, delivered } = await runExport(h, ref);
@@ -100,7 +100,7 @@ describe('trainingHistoryXml export', () => {
 
     // The import side's reader and row rules give back the rows as stored.
     const parsed: Record<string, string | number | null>[] = [];
-    for await (const item of readXmlRecords(file, trainingHistoryXml, importRulesSchema.parse({}))) {
+    for await (const item of readXmlRecords(file, trainingHistoryXml, importRulesSchema.parse({}), { area: { domain: 'test', folders: [path.dirname(file)] } })) {
       assert.equal(item.kind, 'row');
       if (item.kind !== 'row') continue;
       const row = parseWithSchema(trainingHistoryXml, item.values);
@@ -135,16 +135,16 @@ describe('trainingHistoryXml export', () => {
   });
 
   it('writes the root element alone when there are no completions', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'training-'));
-    const { ref } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/training.xml` });
+    const { domain, out } = h.outFolder('training-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/training.xml` });
     const { delivered } = await runExport(h, ref);
     assert.equal(delivered.read, 0);
     assert.equal(fs.readFileSync(path.join(out, 'training.xml'), 'utf8'), '<?xml version="1.0" encoding="UTF-8"?>\n<trainingHistory>\n</trainingHistory>\n');
   });
 
   it('streams a table larger than one cursor page, every record once and in key order', async () => {
-    const out = fs.mkdtempSync(path.join(h.filesDir, 'training-'));
-    const { ref } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/training.xml` });
+    const { domain, out } = h.outFolder('training-');
+    const { ref } = await createExportJob(h, { domain, taskType: 'trainingHistoryXml', destinationUrl: `file://${out}/training.xml` });
     const n = 4_500;
     await h.pool.query(
       `insert into training_history (domain, record_id, user_id, course_code, completed_on, score, status)

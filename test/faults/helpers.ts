@@ -15,7 +15,7 @@ import { writeSectionsFile } from '../setup/sectionsFile';
 export async function jobOnGeneratedFile(
   sys: TestSystem, token: string, domain: string, id: string, rows: number, extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const file = path.join(sys.filesDir, `${id}.csv`);
+  const file = path.join(sys.areaOf(domain), `${id}.csv`);
   await writeSectionsFile(file, rows, `${id}-`);
   await createJob(sys, token, domain, { id, mode: 'batch', sourceUrl: `file://${file}`, ...extra });
 }

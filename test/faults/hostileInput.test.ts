@@ -28,7 +28,7 @@ describe('hostile input: the rest of the list', function () {
   });
 
   const importOf = async (id: string, content: string) => {
-    const file = path.join(sys.filesDir, `${id}.csv`);
+    const file = path.join(sys.areaOf(D), `${id}.csv`);
     fs.writeFileSync(file, content);
     const r = await sys.call(admin, 'POST', J, { id, name: id, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}` });
     assert.equal(r.status, 201, r.text);
@@ -54,13 +54,14 @@ describe('hostile input: the rest of the list', function () {
     assert.equal(run.inserted, 0);
   });
 
-  it('refuses file destinations outside the allowed roots: absolute, .. and symlinks, saving nothing', async () => {
-    fs.symlinkSync('/tmp', path.join(sys.filesDir, 'tmp-link'));
-    const targets = ['file:///tmp/out.csv', `file://${sys.filesDir}/../out.csv`, `file://${sys.filesDir}/tmp-link/out.csv`];
+  it("refuses file destinations outside the domain's file area: absolute, .., symlinks and another domain's area, saving nothing", async () => {
+    const area = sys.areaOf(D);
+    fs.symlinkSync('/tmp', path.join(area, 'tmp-link'));
+    const targets = ['file:///tmp/out.csv', `file://${area}/../out.csv`, `file://${area}/tmp-link/out.csv`, `file://${sys.areaOf('elsewhere')}/out.csv`];
     for (const [i, url] of targets.entries()) {
       const r = await sys.call(admin, 'POST', J, { id: `dest-${i}`, name: 'x', taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl: url });
       assert.equal(r.status, 422, `${url}: ${r.text}`);
-      assert.match(r.json.detail, /destinationUrl: .*outside the allowed file roots/);
+      assert.match(r.json.detail, new RegExp(`^destinationUrl: file destinations of domain ${D} must be under ${area}/ `));
       assert.equal((await sys.call(admin, 'GET', `${J}/dest-${i}`)).status, 404, `${url} was saved`);
     }
   });

@@ -61,7 +61,7 @@ describe(`load: ${JOBS} jobs every minute for ${MINUTES} minutes on one worker`,
     await inBatches(jobs, 4, async (i) => {
       const domain = domainOf(i);
       const id = jobIdOf(i);
-      const file = path.join(sys.filesDir, `${id}.csv`);
+      const file = path.join(sys.areaOf(domain), `${id}.csv`);
       await writeSectionsFile(file, ROWS_PER_FILE, `${id}-`);
       const res = await sys.call(tokens.get(domain)!, 'POST', `/domains/${domain}/jobs`, {
         id, name: id, taskType: 'sectionsCsv', mode: 'realtime', sourceUrl: `file://${file}`,

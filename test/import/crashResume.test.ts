@@ -42,7 +42,7 @@ describe('import: worker killed in the middle of a load', function () {
   }
 
   it('resumes validation after SIGKILL: exact row count, no duplicates', async () => {
-    const file = path.join(sys.filesDir, 'big.csv');
+    const file = path.join(sys.areaOf(domain), 'big.csv');
     generate(file);
     // The job's creation needs a worker (it asks the job workflow for its view): the child's start-up is waited for.
     let worker = sys.spawnWorker();

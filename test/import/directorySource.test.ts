@@ -25,7 +25,7 @@ describe('import: directory sources and allowed roots', function () {
   };
 
   it('reads files oldest first, refuses the bad one whole, renames only what it imported, and never reads a file twice', async () => {
-    const dir = path.join(sys.filesDir, 'inbox');
+    const dir = path.join(sys.areaOf(domain), 'inbox');
     fs.mkdirSync(dir);
     write(dir, 'c-newest.csv', H + 'C1,C1,from c,1\nA1,X9,A1 again in c,9\n', 1);
     write(dir, 'b-garbage.bin', fs.readFileSync(fixture('binary.bin')), 2);
@@ -59,14 +59,14 @@ describe('import: directory sources and allowed roots', function () {
   });
 
   it('a single-file source is not renamed', async () => {
-    const file = path.join(sys.filesDir, 'single.csv');
+    const file = path.join(sys.areaOf(domain), 'single.csv');
     fs.writeFileSync(file, H + 'S1,C1,single,1\n');
     const r = await importOnce(sys, admin, domain, file);
     assert.equal(r.run.status, 'completed', r.run.reason);
     assert.ok(fs.existsSync(file));
   });
 
-  /** A source outside the roots is refused, at creation or at run time; either way nothing is read. */
+  /** A source outside the domain's area is refused, at creation or at run time (halted); either way nothing is read. */
   const refused = async (source: string, pattern: RegExp) => {
     const id = `refused-${Date.now()}`;
     const created = await sys.call(admin, 'POST', `/domains/${domain}/jobs`, { id, name: 'x', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: source });
@@ -78,24 +78,26 @@ describe('import: directory sources and allowed roots', function () {
     }
     await runNow(sys, admin, domain, created.json.id);
     const r = await waitForRun(sys, admin, domain, created.json.id, 1);
-    assert.equal(r.run.status, 'failed');
+    assert.equal(r.run.status, 'halted');
     assert.match(r.run.reason, pattern);
   };
 
+  const outsideArea = /file sources of domain dirs must be under .*\/dirs\//;
+
   it('refuses a path outside the allowed roots', async () => {
-    await refused('file:///etc/passwd', /outside the allowed file roots/);
+    await refused('file:///etc/passwd', outsideArea);
   });
 
   it('refuses `..` that climbs out of a root', async () => {
-    await refused(`file://${sys.filesDir}/../../etc/passwd`, /outside the allowed file roots/);
+    await refused(`file://${sys.areaOf(domain)}/../../../etc/passwd`, outsideArea);
   });
 
-  it('refuses a symlink that leads out of a root, as a source and inside a directory source', async () => {
-    fs.symlinkSync('/etc/hostname', path.join(sys.filesDir, 'escape.csv'));
-    await refused(`file://${sys.filesDir}/escape.csv`, /outside the allowed file roots/);
-    const dir = path.join(sys.filesDir, 'linked');
+  it('refuses a symlink that leads out of the area, as a source; inside a directory source the run halts, naming it', async () => {
+    fs.symlinkSync('/etc/hostname', path.join(sys.areaOf(domain), 'escape.csv'));
+    await refused(`file://${sys.areaOf(domain)}/escape.csv`, outsideArea);
+    const dir = path.join(sys.areaOf(domain), 'linked');
     fs.mkdirSync(dir);
     fs.symlinkSync('/etc/hostname', path.join(dir, 'escape.csv'));
-    await refused(`file://${dir}`, /escape\.csv in .*outside the allowed file roots/);
+    await refused(`file://${dir}`, /escape\.csv in .*outside the file area of domain dirs/);
   });
 });

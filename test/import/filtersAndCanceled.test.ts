@@ -18,7 +18,7 @@ describe('import: filters and canceled sections', function () {
   after(async () => sys?.stop());
 
   const write = (name: string, body: string) => {
-    const p = path.join(sys.filesDir, name);
+    const p = path.join(sys.areaOf(domain), name);
     fs.writeFileSync(p, H + body);
     return p;
   };

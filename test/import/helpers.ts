@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CsvParser } from '../../activities/import/csvParser';
 import { recoverRaw } from '../../infra/csvWriter';
+import type { ReadOptions } from '../../infra/safeFiles';
 import { createJob as createSetupJob, runNow } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 
@@ -10,9 +11,12 @@ import { eventually, type TestSystem } from '../setup/system';
 
 export const fixture = (name: string) => path.resolve(__dirname, '../fixtures/import', name);
 
-/** Copies a fixture (or writes bytes) into the suite's files dir, under the allowed roots. */
-export function place(sys: TestSystem, name: string, content?: Buffer | string): string {
-  const target = path.join(sys.filesDir, name);
+/** Reading the fixtures folder directly (unit tests of readers and sampling): an area of its own. */
+export const fixtureRead: ReadOptions = { area: { domain: 'fixtures', folders: [path.resolve(__dirname, '../fixtures/import')] } };
+
+/** Copies a fixture (or writes bytes) into the domain's file area. */
+export function place(sys: TestSystem, domain: string, name: string, content?: Buffer | string): string {
+  const target = path.join(sys.areaOf(domain), name);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   if (content === undefined) fs.copyFileSync(fixture(name), target);
   else fs.writeFileSync(target, content);

@@ -18,7 +18,7 @@ describe('import: hostile and awkward files', function () {
   });
   after(async () => sys?.stop());
 
-  const run = (name: string, rules?: object, content?: Buffer | string) => importOnce(sys, admin, domain, place(sys, name, content), { rules });
+  const run = (name: string, rules?: object, content?: Buffer | string) => importOnce(sys, admin, domain, place(sys, domain, name, content), { rules });
   const sections = async (ids: string[]) =>
     (await sys.db.query(`select section_id, course_code, title, capacity from sections where domain = $1 and section_id = any($2) order by section_id`, [domain, ids])).rows;
   const outcome = (r: RunOutcome) => ({ status: r.run.status, reason: r.run.reason, counters: r.run.counters });

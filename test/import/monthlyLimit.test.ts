@@ -18,7 +18,7 @@ describe('import: monthly limit under concurrency', function () {
 
   it('lets one run take the last rows and halts the other with "Limit reached"', async () => {
     const file = (name: string, prefix: string) => {
-      const p = path.join(sys.filesDir, name);
+      const p = path.join(sys.areaOf(domain), name);
       fs.writeFileSync(p, 'section_id,course_code\n' + Array.from({ length: 6 }, (_, i) => `${prefix}${i},C${i}\n`).join(''));
       return p;
     };

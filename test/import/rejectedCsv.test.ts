@@ -34,7 +34,7 @@ describe('import: rejected.csv', function () {
     for (const h of heads) lines.push(`${h},C1,t,notanumber`);
     // Several cursor pages of plain rejected rows after them.
     for (let i = 0; i < 2_600; i++) lines.push(`R${i},C1,t,-${i}`);
-    const r = await importOnce(sys, admin, domain, place(sys, 'formulas.csv', lines.join('\n') + '\n'));
+    const r = await importOnce(sys, admin, domain, place(sys, domain, 'formulas.csv', lines.join('\n') + '\n'));
     assert.equal(r.run.counters.rejected, heads.length + 2_600, r.run.reason);
 
     const csv = await sys.call(reader, 'GET', `/domains/${domain}/jobs/${r.jobId}/runs/1/rejected.csv`);

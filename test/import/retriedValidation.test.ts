@@ -28,7 +28,7 @@ describe('import: validation retried after it had finished', function () {
 
   it('keeps the staged rows and the counters, and the run imports every row once', async () => {
     const domain = `r${crypto.randomBytes(4).toString('hex')}`;
-    const file = path.join(h.filesDir, `${domain}.csv`);
+    const file = path.join(h.areaOf(domain), `${domain}.csv`);
     const rows = 1_000;
     await writeSectionsFile(file, rows, `${domain}-`);
     await h.pool.query(

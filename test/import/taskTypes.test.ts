@@ -15,7 +15,7 @@ describe('import: usersCsv and trainingHistoryXml task types', function () {
   after(async () => sys?.stop());
 
   it('usersCsv: maps renamed headers, normalises values, rejects bad emails and roles', async () => {
-    const r = await importOnce(sys, admin, domain, place(sys, 'users.csv'), {
+    const r = await importOnce(sys, admin, domain, place(sys, domain, 'users.csv'), {
       taskType: 'usersCsv',
       rules: { mapping: { 'User ID': 'user_id', 'E-mail': 'email', 'First Name': 'first_name', Surname: 'last_name', Role: 'role', Dept: 'department', Enabled: 'active' } },
     });
@@ -32,7 +32,7 @@ describe('import: usersCsv and trainingHistoryXml task types', function () {
   });
 
   it('trainingHistoryXml: streams completions, with their line numbers in rejections', async () => {
-    const r = await importOnce(sys, admin, domain, place(sys, 'training.xml'), { taskType: 'trainingHistoryXml' });
+    const r = await importOnce(sys, admin, domain, place(sys, domain, 'training.xml'), { taskType: 'trainingHistoryXml' });
     assert.equal(r.run.status, 'partially_completed', r.run.reason);
     const { rows } = await sys.db.query(
       `select record_id, user_id, course_code, to_char(completed_on, 'YYYY-MM-DD') as completed_on, score, status, title from training_history where domain = $1 order by 1`, [domain]);
@@ -48,7 +48,7 @@ describe('import: usersCsv and trainingHistoryXml task types', function () {
   });
 
   it('trainingHistoryXml: malformed XML halts the run with the line where it broke', async () => {
-    const r = await importOnce(sys, admin, domain, place(sys, 'training-broken.xml'), { taskType: 'trainingHistoryXml' });
+    const r = await importOnce(sys, admin, domain, place(sys, domain, 'training-broken.xml'), { taskType: 'trainingHistoryXml' });
     assert.equal(r.run.status, 'halted');
     assert.match(r.run.reason, /^training-broken\.xml line 5, column \d+: the XML is not well formed/);
   });

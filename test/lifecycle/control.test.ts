@@ -4,7 +4,7 @@ import type { jobWorkflow } from '../../workflows/jobWorkflow';
 import { eventSignal, statusQuery } from '../../workflows/messages';
 import { recordHistory } from '../replay/histories';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
-import { GOOD, fileUrl, jobsApi, makeFifo, writeFile } from './helpers';
+import { GOOD, fileUrl, jobsApi, holdValidating, waitForGateWaiters, writeFile } from './helpers';
 
 /** Pause, reactivate, run-now during a run, a worker restart and continue-as-new, on the real system. */
 describe('lifecycle: control of a living job', () => {
@@ -17,14 +17,14 @@ describe('lifecycle: control of a living job', () => {
   after(async () => sys?.stop());
 
   it('pause during a run: the run finishes, then the job and its schedule are paused (with who and why) until reactivated', async () => {
-    const fifo = makeFifo(sys, 'pause-during.csv');
-    await jobs.create({ id: 'pause-during', mode: 'batch', sourceUrl: fileUrl(fifo.path), scheduling: { type: 'automatic' } });
+    const gate = await holdValidating(sys);
+    await jobs.create({ id: 'pause-during', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'pause-during.csv', GOOD)), scheduling: { type: 'automatic' } });
     await jobs.post('pause-during', 'run');
     await jobs.waitForPhase('pause-during', 'validating');
     assert.equal((await jobs.post('pause-during', 'pause', { note: 'term break' })).status, 202);
     const during = await jobs.waitFor('pause-during', (j) => !!j.paused, 'the pause recorded');
     assert.equal(during.status, 'running', 'the run in progress carries on');
-    await fifo.feed(GOOD);
+    await gate.release();
     const job = await jobs.waitFor('pause-during', (j) => j.status === 'paused', 'paused after the run');
     assert.equal(job.lastRuns[0].outcome, 'completed');
     const desc = await eventually(async () => {
@@ -45,7 +45,7 @@ describe('lifecycle: control of a living job', () => {
   });
 
   it('pause between runs: schedule ticks are refused while paused; after reactivating the schedule runs it again', async () => {
-    await jobs.create({ id: 'pause-between', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'between.csv', GOOD)), scheduling: { type: 'automatic' } });
+    await jobs.create({ id: 'pause-between', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'between.csv', GOOD)), scheduling: { type: 'automatic' } });
     await jobs.post('pause-between', 'pause', {});
     await jobs.waitFor('pause-between', (j) => j.status === 'paused', 'paused');
     await eventually(async () => ((await jobs.schedule('pause-between').describe()).state.paused ? true : undefined), 'the schedule paused');
@@ -68,8 +68,8 @@ describe('lifecycle: control of a living job', () => {
   });
 
   it('two run-nows during a run are queued once: exactly one more run follows', async () => {
-    const fifo = makeFifo(sys, 'queue.csv');
-    await jobs.create({ id: 'queue', mode: 'batch', sourceUrl: fileUrl(fifo.path) });
+    const gate = await holdValidating(sys);
+    await jobs.create({ id: 'queue', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'queue.csv', GOOD)) });
     assert.equal((await jobs.post('queue', 'run')).json.result, 'started');
     await jobs.waitForPhase('queue', 'validating');
     const first = await jobs.post('queue', 'run');
@@ -77,25 +77,28 @@ describe('lifecycle: control of a living job', () => {
     await jobs.waitFor('queue', (j) => !!j.queuedRun, 'the request queued');
     const second = await jobs.post('queue', 'run');
     assert.equal(second.json.result, 'already_queued');
-    await fifo.feed(GOOD);
-    // The queued run reads the pipe again: feeding it proves that run started.
+    // A second gate, queued behind run 1: run 2 is held in validating in its turn.
+    await waitForGateWaiters(sys, 1);
+    const next = holdValidating(sys);
+    await waitForGateWaiters(sys, 2);
+    await gate.release();
     await jobs.waitFor('queue', (j) => j.lastRuns.length === 1 && j.currentRun?.number === 2 && j.currentRun.phase === 'validating', 'run 2 reading');
-    await fifo.feed(GOOD);
+    await (await next).release();
     const job = await jobs.waitForRuns('queue', 2);
     assert.equal(job.queuedRun, null);
     assert.deepEqual((await jobs.runs('queue')).map((r) => [r.number, r.trigger, r.status]), [[1, 'manual', 'completed'], [2, 'manual', 'completed']]);
   });
 
   it('a worker restarted in the middle of a run: the run completes on the new worker', async () => {
-    const fifo = makeFifo(sys, 'restart.csv');
-    await jobs.create({ id: 'restart', mode: 'batch', sourceUrl: fileUrl(fifo.path) });
+    const gate = await holdValidating(sys);
+    await jobs.create({ id: 'restart', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'restart.csv', GOOD)) });
     await jobs.post('restart', 'run');
     await jobs.waitForPhase('restart', 'validating');
     // The old worker drains its reading activity as it shuts down; the workflows and the
     // later phases carry on on a new worker that has none of them cached.
     const restarting = sys.restartWorker();
     await new Promise((r) => setTimeout(r, 500));
-    await fifo.feed(GOOD);
+    await gate.release();
     await restarting;
     const job = await jobs.waitForRuns('restart', 1);
     assert.equal(job.lastRuns[0].outcome, 'completed');
@@ -104,7 +107,7 @@ describe('lifecycle: control of a living job', () => {
   });
 
   it('continues-as-new in the middle of its life and keeps its runs, numbering and refusals', async () => {
-    await jobs.create({ id: 'long-life', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'long.csv', GOOD)) });
+    await jobs.create({ id: 'long-life', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'long.csv', GOOD)) });
     // Restart the job workflow with a low history limit (JOB_HISTORY_LIMIT in production).
     const workflowId = jobWorkflowId('control', 'long-life');
     const before = await sys.client.workflow.getHandle(workflowId).query(statusQuery);

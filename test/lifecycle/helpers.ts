@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jobScheduleId } from '../../domain/jobDefinition';
@@ -18,21 +17,38 @@ export const WITH_WARNINGS = csv(row('W-1'), row('W-2', { days: 'MQ' }));
 /** A key seen twice: the later row is rejected, the others go in. */
 export const WITH_REJECTS = csv(row('P-1'), row('P-2'), row('P-1'));
 
-export function writeFile(sys: TestSystem, name: string, content: string): string {
-  const file = path.join(sys.filesDir, name);
+/** Writes a file in a domain's area (sys.areaOf(domain)) and returns its path. */
+export function writeFile(area: string, name: string, content: string): string {
+  const file = path.join(area, name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
   return file;
 }
 
+/** Waits until `n` lock requests (held runs, queued gates) wait for the validating gate. */
+export const waitForGateWaiters = (sys: TestSystem, n: number) =>
+  eventually(async () => {
+    const { rows } = await sys.db.query(`select count(*)::int as n from pg_locks where relation = 'rejected_rows'::regclass and not granted`);
+    return rows[0].n >= n ? true : undefined;
+  }, `${n} waiting at the validating gate`);
+
 /**
- * A named pipe as a job's source: a run that reads it waits in `validating` until the test
- * writes it, so "during a run" is certain rather than a race with a fast import.
+ * Holds import runs in `validating` until released, so "during a run" is certain rather than
+ * a race with a fast import: validating's first write (clearing the run's rejected rows)
+ * waits for this lock, while reads of the table (the API's) go on. (A FIFO source did this
+ * once; FIFOs are refused as sources now.) Taking a second gate while one is held queues it
+ * behind the runs already waiting: releasing the first lets them through and holds the next.
  */
-export function makeFifo(sys: TestSystem, name: string): { path: string; feed(content: string): Promise<void> } {
-  const file = path.join(sys.filesDir, name);
-  execFileSync('mkfifo', [file]);
-  return { path: file, feed: (content) => fs.promises.writeFile(file, content) };
+export async function holdValidating(sys: TestSystem): Promise<{ release(): Promise<void> }> {
+  const client = await sys.db.connect();
+  await client.query('begin');
+  await client.query('lock table rejected_rows in exclusive mode');
+  return {
+    async release() {
+      await client.query('rollback');
+      client.release();
+    },
+  };
 }
 
 export interface JobBody {

@@ -13,7 +13,7 @@ describe('lifecycle: modes and triggers', () => {
   before(async () => {
     sys = await startSystem({ retryLimit: 0 });
     jobs = jobsApi(sys, await sys.token('domain_admin', 'modes'), 'modes');
-    source = fileUrl(writeFile(sys, 'sections.csv', GOOD));
+    source = fileUrl(writeFile(sys.areaOf('modes'), 'sections.csv', GOOD));
   });
   after(async () => sys?.stop());
 
@@ -102,7 +102,7 @@ describe('lifecycle: modes and triggers', () => {
   });
 
   it('batch export: runs manually through extracting and delivering, and the file arrives', async () => {
-    const out = `${sys.filesDir}/exported-sections.csv`;
+    const out = `${sys.areaOf('modes')}/exported-sections.csv`;
     await jobs.create({ id: 'export', mode: 'batch', direction: 'export', destinationUrl: fileUrl(out) });
     const res = await jobs.post('export', 'run');
     assert.equal(res.status, 202, res.text);

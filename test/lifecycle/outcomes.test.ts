@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { recordHistory } from '../replay/histories';
 import { startSystem, type TestSystem } from '../setup/system';
-import { GOOD, WITH_REJECTS, WITH_WARNINGS, fileUrl, jobsApi, makeFifo, writeFile } from './helpers';
+import { GOOD, WITH_REJECTS, WITH_WARNINGS, fileUrl, jobsApi, holdValidating, writeFile } from './helpers';
 
 /** PRODUCT.md, Statuses: every outcome a run can end with (retries off, so each run stands alone). */
 describe('lifecycle: run outcomes', () => {
@@ -24,7 +24,7 @@ describe('lifecycle: run outcomes', () => {
   }
 
   it('completed_with_warnings: every row goes in, with warnings', async () => {
-    const { job, run } = await runOnce('warnings', fileUrl(writeFile(sys, 'warnings.csv', WITH_WARNINGS)));
+    const { job, run } = await runOnce('warnings', fileUrl(writeFile(sys.areaOf('outcomes'), 'warnings.csv', WITH_WARNINGS)));
     assert.equal(run.status, 'completed_with_warnings');
     assert.equal(job.lastRuns[0].outcome, 'completed_with_warnings');
     assert.equal(job.lastRuns[0].counters.inserted, 2);
@@ -33,7 +33,7 @@ describe('lifecycle: run outcomes', () => {
   });
 
   it('partially_completed: bad rows are rejected, the others go in', async () => {
-    const { job, run } = await runOnce('rejects', fileUrl(writeFile(sys, 'rejects.csv', WITH_REJECTS)));
+    const { job, run } = await runOnce('rejects', fileUrl(writeFile(sys.areaOf('outcomes'), 'rejects.csv', WITH_REJECTS)));
     assert.equal(run.status, 'partially_completed');
     assert.equal(job.lastRuns[0].counters.inserted, 2);
     assert.equal(job.lastRuns[0].counters.rejected, 1);
@@ -41,7 +41,7 @@ describe('lifecycle: run outcomes', () => {
   });
 
   it('failed: a missing source file stops the run before any data, with the reason', async () => {
-    const { job, run } = await runOnce('missing', fileUrl(`${sys.filesDir}/nowhere.csv`));
+    const { job, run } = await runOnce('missing', fileUrl(`${sys.areaOf('outcomes')}/nowhere.csv`));
     assert.equal(run.status, 'failed');
     assert.match(run.reason ?? '', /does not exist/);
     assert.equal(job.lastRuns[0].counters.inserted, 0);
@@ -54,7 +54,7 @@ describe('lifecycle: run outcomes', () => {
     const limited = await startSystem({ retryLimit: 0, monthlyRowLimit: 1 });
     try {
       const ljobs = jobsApi(limited, await limited.token('domain_admin', 'outcomes-limit'), 'outcomes-limit');
-      await ljobs.create({ id: 'limit', mode: 'batch', sourceUrl: fileUrl(writeFile(limited, 'two.csv', GOOD)) });
+      await ljobs.create({ id: 'limit', mode: 'batch', sourceUrl: fileUrl(writeFile(limited.areaOf('outcomes-limit'), 'two.csv', GOOD)) });
       await ljobs.post('limit', 'run');
       const job = await ljobs.waitForRuns('limit', 1);
       const [run] = await ljobs.runs('limit');
@@ -74,15 +74,15 @@ describe('lifecycle: run outcomes', () => {
   });
 
   it('canceled: a person cancels the run in progress', async () => {
-    const fifo = makeFifo(sys, 'cancel.csv');
-    await jobs.create({ id: 'cancel', mode: 'batch', sourceUrl: fileUrl(fifo.path) });
+    const gate = await holdValidating(sys);
+    await jobs.create({ id: 'cancel', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('outcomes'), 'cancel.csv', GOOD)) });
     await jobs.post('cancel', 'run');
     await jobs.waitForPhase('cancel', 'validating');
     const res = await jobs.post('cancel', 'cancel');
     assert.equal(res.status, 202, res.text);
     assert.equal(res.json.run, 1);
-    // The reading activity learns of the cancellation once its read returns.
-    await fifo.feed(GOOD);
+    // The validating activity learns of the cancellation once its held write returns.
+    await gate.release();
     const job = await jobs.waitForRuns('cancel', 1);
     assert.equal(job.lastRuns[0].outcome, 'canceled');
     const [run] = await jobs.runs('cancel');

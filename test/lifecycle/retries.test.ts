@@ -18,7 +18,7 @@ describe('lifecycle: retries and halts', () => {
   after(async () => sys?.stop());
 
   it('a failed run is rerun twice (trigger retry, attempts 2 and 3), then the job stays on its schedule', async () => {
-    await jobs.create({ id: 'fails', mode: 'batch', sourceUrl: fileUrl(`${sys.filesDir}/absent.csv`), scheduling: { type: 'automatic' } });
+    await jobs.create({ id: 'fails', mode: 'batch', sourceUrl: fileUrl(`${sys.areaOf('retries')}/absent.csv`), scheduling: { type: 'automatic' } });
     await jobs.post('fails', 'run');
     const job = await jobs.waitFor('fails', (j) => j.lastRuns.length >= 3 && !j.currentRun && !j.retry, 'three runs and no retry pending');
     const runs = await jobs.runs('fails');
@@ -36,7 +36,7 @@ describe('lifecycle: retries and halts', () => {
   });
 
   it('a halted run is rerun twice; if it still halts the job halts and its schedule pauses with the reason, until reactivated', async () => {
-    await jobs.create({ id: 'halts', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'two.csv', GOOD)), scheduling: { type: 'automatic' } });
+    await jobs.create({ id: 'halts', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('retries'), 'two.csv', GOOD)), scheduling: { type: 'automatic' } });
     await jobs.post('halts', 'run');
     const job = await jobs.waitFor('halts', (j) => j.status === 'halted', 'the job halted');
     const runs = await jobs.runs('halts');

@@ -14,7 +14,7 @@ describe('lifecycle: on-demand directory watch', () => {
   before(async () => {
     sys = await startSystem({ retryLimit: 0 });
     jobs = jobsApi(sys, await sys.token('domain_admin', 'watch'), 'watch');
-    inbox = path.join(sys.filesDir, 'inbox');
+    inbox = path.join(sys.areaOf('watch'), 'inbox');
     fs.mkdirSync(inbox);
   });
   after(async () => sys?.stop());
@@ -52,7 +52,7 @@ describe('lifecycle: on-demand directory watch', () => {
   });
 
   it('an inactive on-demand job does not watch', async () => {
-    const dir = path.join(sys.filesDir, 'idle');
+    const dir = path.join(sys.areaOf('watch'), 'idle');
     fs.mkdirSync(dir);
     await jobs.create({ id: 'idle', mode: 'on-demand', sourceUrl: fileUrl(dir), active: false });
     fs.writeFileSync(path.join(dir, 'a.csv'), csv(row('I-1')));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { notificationActivities } from '../../activities/notifications';
@@ -14,9 +15,11 @@ describe('report emails', () => {
     smtp = await startSmtpServer();
     sys = await startSystem();
     admin = await sys.token('domain_admin', 'mail');
+    const sample = path.join(sys.areaOf('mail'), 'sections.csv');
+    fs.copyFileSync(path.resolve('samples/sections.csv'), sample);
     const created = await sys.call(admin, 'POST', '/domains/mail/jobs', {
       id: 'reported', name: 'Reported sections', taskType: 'sectionsCsv', mode: 'batch',
-      sourceUrl: `file://${path.resolve('samples/sections.csv')}`, sendReport: true, recipients: ['registrar@example.edu', 'ops@example.edu'],
+      sourceUrl: `file://${sample}`, sendReport: true, recipients: ['registrar@example.edu', 'ops@example.edu'],
     });
     assert.equal(created.status, 201, created.text);
     await sys.call(admin, 'POST', '/domains/mail/jobs/reported/run');
@@ -96,7 +99,7 @@ describe('report emails from a job\'s life', function () {
     }, `${n} runs of ${id}`, 120_000);
 
   it('alerts once when the retries are used up and once when the job recovers', async () => {
-    const file = path.join(sys.filesDir, 'later.csv');
+    const file = path.join(sys.areaOf('life'), 'later.csv');
     const created = await sys.call(admin, 'POST', '/domains/life/jobs', {
       id: 'flaky', name: 'Flaky', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${file}`,
       sendReport: true, recipients: ['registrar@example.edu'],
@@ -111,7 +114,7 @@ describe('report emails from a job\'s life', function () {
       '[jobflow] Flaky needs attention: run 3 failed after its retries',
     ]);
 
-    (await import('node:fs')).copyFileSync(path.resolve('samples/sections.csv'), file);
+    fs.copyFileSync(path.resolve('samples/sections.csv'), file);
     await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');
     await waitForRuns('flaky', 4);
     await sys.call(admin, 'POST', '/domains/life/jobs/flaky/run');

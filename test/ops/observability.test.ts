@@ -24,7 +24,7 @@ describe('metrics and logs', function () {
   };
 
   it('counts runs, rows, phase durations and schedule lag after scheduled runs', async () => {
-    const file = path.join(sys.filesDir, 'observed.csv');
+    const file = path.join(sys.areaOf('observed'), 'observed.csv');
     await writeSectionsFile(file, 25, 'OBS-');
     const before = (await sys.call(admin, 'GET', '/metrics')).text;
     const created = await sys.call(admin, 'POST', '/domains/observed/jobs', {

@@ -24,7 +24,7 @@ describe('history:fetch', () => {
 
   it('downloads the history of a run from the cluster into a folder, and it replays', async () => {
     const jobs = jobsApi(sys, await sys.token('domain_admin', 'fetch'), 'fetch');
-    await jobs.create({ id: 'fetched', mode: 'batch', sourceUrl: fileUrl(writeFile(sys, 'f.csv', GOOD)) });
+    await jobs.create({ id: 'fetched', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('fetch'), 'f.csv', GOOD)) });
     await jobs.post('fetched', 'run');
     await jobs.waitForRuns('fetched', 1);
     const { stdout } = await promisify(execFile)(

@@ -18,14 +18,18 @@ import { testEnv } from './globalHooks';
 
 /**
  * The real system for one suite: a worker on its own task queue, the API on a free port,
- * and a folder under the allowed file roots for the suite's files.
+ * and an allowed file root for the suite's files, where each domain has its area
+ * (`<filesDir>/<domain>/`, areaOf).
  */
 export interface TestSystem {
   api: string;
   client: Client;
   orm: MikroORM;
   db: pg.Pool;
+  /** The suite's file root; a domain's files go in areaOf(domain). */
   filesDir: string;
+  /** The domain's file area in the suite's root, `<filesDir>/<domain>/`, made if missing. */
+  areaOf(domain: string): string;
   taskQueue: string;
   worker: Worker;
   token(role: Role, domain?: string): Promise<string>;
@@ -63,7 +67,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     RUN_RETRY_LIMIT: opts.retryLimit ?? 5,
     RUN_RETRY_INTERVAL: opts.retryIntervalMs ?? 15 * 60_000,
     MONTHLY_ROW_LIMIT: opts.monthlyRowLimit ?? 10_000_000,
-    fileRoots: [filesDir, path.resolve('samples')],
+    fileRoots: [filesDir],
     SMTP_URL: opts.smtpUrl,
     PUBLIC_API_URL: 'http://api.test',
     TEMPORAL_WEB_URL: 'http://temporal-web.test',
@@ -90,6 +94,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     orm,
     db,
     filesDir,
+    areaOf: (domain) => areaIn(filesDir, domain),
     taskQueue,
     get worker() {
       if (!worker) throw new Error('This system has no in-process worker.');
@@ -136,6 +141,13 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       fs.rmSync(filesDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A domain's file area in a root, `<root>/<domain>/`, made (0700) if missing. */
+export function areaIn(root: string, domain: string): string {
+  const dir = path.join(root, domain);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 }
 
 /** Polls `probe` until it returns a value that is not undefined, or fails after timeoutMs. */
