@@ -7,6 +7,7 @@ import { logger } from '../../infra/logger';
 import { loadConfig } from '../../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
+import { cliSettings } from '../../infra/temporalCli';
 import { ensureTemporal, type TemporalServer } from '../../infra/temporalServer';
 import { connectClient } from '../../temporal/connection';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
@@ -60,8 +61,7 @@ before(async function () {
 
   const temporal = await ensureTemporal({
     address: config.TEMPORAL_ADDRESS,
-    cliPath: config.TEMPORAL_CLI_PATH,
-    cacheDir: config.cacheDir,
+    ...cliSettings(config),
     port: await freePort(),
     namespace: config.TEMPORAL_NAMESPACE,
   });
