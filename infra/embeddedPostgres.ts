@@ -50,19 +50,27 @@ function runAsUser(): RunAs | undefined {
   }
 }
 
-/** Fails clearly when the user the server runs as cannot reach its folder (a parent without `x` for others). */
-function checkReachable(dir: string, user: RunAs): void {
-  const res = spawnSync('test', ['-w', dir, '-a', '-x', dir], { uid: user.uid, gid: user.gid });
-  if (res.status === 0) return;
-  let blocked = dir;
-  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
-    if (spawnSync('test', ['-x', p], { uid: user.uid, gid: user.gid }).status !== 0) blocked = p;
+const canPass = (dir: string, user: RunAs) => spawnSync('test', ['-x', dir], { uid: user.uid, gid: user.gid }).status === 0;
+
+/**
+ * The user the server runs as must pass through every parent of its folder. One closed to
+ * other users (a home folder such as /root) is opened to that user alone, with an ACL, and
+ * we say so; without `setfacl`, we stop and say what to do.
+ */
+function ensureReachable(dir: string, user: RunAs, log: (l: string) => void): void {
+  const closed: string[] = [];
+  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) if (!canPass(p, user)) closed.unshift(p);
+  for (const p of closed) {
+    const res = spawnSync('setfacl', ['-m', `u:${user.name}:x`, p], { encoding: 'utf8' });
+    if (res.status !== 0 || !canPass(p, user)) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the user \`${user.name}\` (PostgreSQL refuses to run as root), who cannot reach ${dir}: ` +
+          `${p} is closed to other users. Either let that user through (\`setfacl -m u:${user.name}:x ${p}\`), ` +
+          'or set DATA_DIR to a folder others may pass through (under /srv or /var/lib, say), or set DATABASE_URL.',
+      );
+    }
+    log(`Let the user ${user.name} pass through ${p} (ACL u:${user.name}:x, nothing else), so it reaches ${dir}.`);
   }
-  throw new Error(
-    `The embedded PostgreSQL runs as the user \`${user.name}\` (it refuses to run as root), who cannot reach ${dir}` +
-      `${blocked !== dir ? ` (${blocked} is closed to other users)` : ''}. ` +
-      'Set DATA_DIR to a folder other users may pass through (for example under /srv or /var/lib), or set DATABASE_URL.',
-  );
 }
 
 export interface EmbeddedCluster {
@@ -77,8 +85,8 @@ export async function startEmbeddedCluster(dir: string, port: number, log: (l: s
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (user) {
+    ensureReachable(dir, user, log);
     fs.chownSync(dir, user.uid, user.gid);
-    checkReachable(dir, user);
   }
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
     log(`Initialising an embedded PostgreSQL in ${dir}${user ? ` (run as the user ${user.name})` : ''} ...`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +37,8 @@ const gone = (pid: number) => {
 describe('npm start: stopping in order', function () {
   this.timeout(5 * 60_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-start-'));
+  // As a clone's folder usually is: others may pass through (as root, PostgreSQL runs as `postgres`).
+  fs.chmodSync(dataDir, 0o755);
   let env: NodeJS.ProcessEnv;
   let ports: number[];
 
@@ -99,6 +101,32 @@ describe('npm start: stopping in order', function () {
       process.kill(run.pid, 'SIGINT');
     }
     await assertStoppedInOrder(run, 'SIGINT');
+  });
+
+  it('as root, says what to do when the user PostgreSQL runs as cannot reach DATA_DIR, and leaves nothing running', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // only root hands the cluster to another user
+    const closed = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-closed-')); // mode 0700
+    const setfacl = spawnSync('sh', ['-c', 'command -v setfacl']).status === 0;
+    try {
+      const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...env, DATA_DIR: path.join(closed, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      if (setfacl) {
+        // With setfacl, the one closed folder is opened to that user alone, and we are told.
+        await waitUntil(() => out.includes('Ready.') || child.exitCode !== null, 'ready', 4 * 60_000);
+        assert.match(out, new RegExp(`Let the user postgres pass through ${closed} \\(ACL`));
+        child.kill('SIGINT');
+        await new Promise((r) => child.once('exit', r));
+      } else {
+        const code = await new Promise((r) => child.once('exit', r));
+        assert.equal(code, 1, out);
+        assert.match(out, new RegExp(`cannot reach ${closed}/data/postgres: ${closed} is closed to other users\\. Either let that user through \\(\`setfacl -m u:postgres:x ${closed}\`\\)`));
+        assert.doesNotMatch(out, /Temporal:/, 'nothing else was started');
+      }
+    } finally {
+      fs.rmSync(closed, { recursive: true, force: true });
+    }
   });
 
   it('stops in order on SIGTERM to npm\'s own process', async () => {
