@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { migrate, openOrm } from '../../db/orm';
 import { logger } from '../../infra/logger';
 import { loadConfig } from '../../infra/config';
@@ -12,6 +12,7 @@ import { ensureTemporal, type TemporalServer } from '../../infra/temporalServer'
 import { connectClient } from '../../temporal/connection';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
 import { workflowsPath } from '../../worker/createWorker';
+import { sdkTestLogger } from './quietLogs';
 
 /**
  * Root hooks for the whole test run: a real Temporal dev server (found or built, as
@@ -35,9 +36,9 @@ export function testEnv(): TestEnv {
   return env;
 }
 
-// Quiet workers: warnings and errors only.
+// Quiet workers: warnings and errors only (printed only under a test that fails: quietLogs.ts).
 Runtime.install({
-  logger: new DefaultLogger('WARN'),
+  logger: sdkTestLogger,
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
 });
 
@@ -68,7 +69,7 @@ before(async function () {
   const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   await client.connection.close();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: sdkTestLogger });
   env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal };
 });
 
