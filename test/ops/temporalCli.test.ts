@@ -174,6 +174,20 @@ describe('getting the Temporal CLI (download, then Go build)', function () {
     assert.match(a.stderr + b.stderr, /Waiting for process \d+, which is getting the Temporal CLI/);
   });
 
+  it('npm run temporal runs that CLI against the configured server, passing its arguments and exit code', () => {
+    const fake = path.join(dir, 'temporal-fake');
+    fs.writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo "temporal version 1.5.1"; exit 0; }\necho "address=$TEMPORAL_ADDRESS namespace=$TEMPORAL_NAMESPACE args=$*"\nexit 3\n', { mode: 0o755 });
+    const npmRun = (extra: NodeJS.ProcessEnv) =>
+      spawnSync('npm', ['run', '--silent', 'temporal', '--', 'workflow', 'list', '--query', 'RunStatus = "halted"'], {
+        cwd: ROOT, encoding: 'utf8', env: { ...env, TEMPORAL_CLI_PATH: fake, TEMPORAL_NAMESPACE: 'ns1', ...extra },
+      });
+    const local = npmRun({ TEMPORAL_PORT: '17233' });
+    assert.equal(local.status, 3, local.stderr);
+    assert.equal(local.stdout.trim(), 'address=127.0.0.1:17233 namespace=ns1 args=workflow list --query RunStatus = "halted"');
+    const remote = npmRun({ TEMPORAL_ADDRESS: 'temporal.example:7233' });
+    assert.match(remote.stdout, /^address=temporal\.example:7233 namespace=ns1 /);
+  });
+
   it('takes over a lock left by a process that died', async () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     fs.mkdirSync(path.join(cacheDir, 'temporal-cli.lock'), { recursive: true });
