@@ -191,7 +191,7 @@ async function buildCli(cacheDir: string, log: Log): Promise<string> {
     const dir = buildDir(cacheDir, tag);
     const staging = `${dir}.building-${process.pid}`;
     fs.mkdirSync(staging, { recursive: true });
-    log(`Building the Temporal CLI ${tag} with Go into ${dir} (first time only: about 10 minutes on 2 busy cores, 3 to 4 on a quiet laptop)...`);
+    log(`Building the Temporal CLI ${tag} with Go into ${dir} (first time only: 25 minutes on a busy 2-core machine; progress below)...`);
     const failure = await goInstall(tag, staging, log);
     if (failure === undefined) return publish(staging, dir);
     fs.rmSync(staging, { recursive: true, force: true });
