@@ -3,6 +3,7 @@ import { RunSchema } from '../db/entities';
 import { logger } from '../infra/logger';
 import type { RunNotice } from '../domain/jobLifecycle';
 import type { RunTrigger } from '../domain/jobDefinition';
+import { countersPhrase } from '../domain/runStatus';
 import type { ActivityDeps, RunRef } from './deps';
 import { findJob } from './runRecords';
 
@@ -49,7 +50,7 @@ export function notificationActivities({ orm, config }: ActivityDeps) {
       ];
       if (run && input.notice !== 'started') {
         lines.push(
-          `Rows: read ${run.read}, inserted ${run.inserted}, updated ${run.updated}, unchanged ${run.unchanged}, deleted ${run.deleted}, skipped ${run.skipped}, rejected ${run.rejected} (${run.failedPct}% failed)`,
+          `Rows: ${countersPhrase(job.direction, run)}${job.direction === 'import' ? ` (${run.failedPct}% failed)` : ''}`,
         );
         const warnings = Object.entries(run.warningsByKind ?? {});
         if (warnings.length) lines.push(`Warnings: ${warnings.map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ')}`);

@@ -2,16 +2,22 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { JobSchema, RunLogSchema, RunSchema, type Job, type Run, type RunLog } from '../db/entities';
 import { runWorkflowId, type RunTrigger } from '../domain/jobDefinition';
-import { failedPercent, outcomeOf, type RunCounters, type RunOutcome } from '../domain/runStatus';
+import { countersPhrase, failedPercent, outcomeOf, pickCounters, reportedCounters, type RunCounters, type RunOutcome } from '../domain/runStatus';
 import type { ActivityDeps, RunRef } from './deps';
 import { dropStaging } from './import/staging';
 
 /** The run-history table, written at each run's start and end (the API lists runs from it). */
 
-export const countersOf = (run: Run): RunCounters => ({
-  read: run.read, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged,
-  deleted: run.deleted, skipped: run.skipped, warnings: run.warnings, rejected: run.rejected,
-});
+export const countersOf = (run: Run): RunCounters => pickCounters(run);
+
+export interface RunEnd {
+  outcome: RunOutcome;
+  reason?: string;
+  /** What the workflow keeps (the run record's columns). */
+  counters: RunCounters;
+  /** The same under the names people read (exports: extracted, delivered), for the metrics. */
+  reported: Record<string, number>;
+}
 
 export async function findJob(em: EntityManager, domain: string, identifier: string): Promise<Job> {
   const job = await em.findOne(JobSchema, { domain, identifier });
@@ -54,9 +60,9 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
      * Writes the run's outcome. The database has the last word on what happened: a run
      * whose load committed is never recorded as canceled or failed.
      */
-    async recordRunEnd(ref: RunRef & { outcome: RunOutcome; reason?: string }): Promise<{ outcome: RunOutcome; reason?: string; counters: RunCounters }> {
+    async recordRunEnd(ref: RunRef & { outcome: RunOutcome; reason?: string }): Promise<RunEnd> {
       const em = orm.em.fork();
-      const { run } = await findRun(em, ref);
+      const { job, run } = await findRun(em, ref);
       const counters = countersOf(run);
       let { outcome, reason } = ref;
       if (run.committedAt) {
@@ -66,7 +72,7 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
       run.status = outcome;
       run.reason = reason ?? null;
       run.failedPct = failedPercent(counters);
-      const summary = `read ${counters.read}, inserted ${counters.inserted}, updated ${counters.updated}, unchanged ${counters.unchanged}, deleted ${counters.deleted}, skipped ${counters.skipped}, warnings ${counters.warnings}, rejected ${counters.rejected}`;
+      const summary = countersPhrase(job.direction, counters);
       // The closing log line and the end time in one flush: a reader who sees the run ended sees its last line.
       if (!run.endedAt) {
         run.endedAt = new Date();
@@ -77,7 +83,7 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
       }
       await em.flush();
       await dropStaging(pool, run.id);
-      return { outcome, reason, counters };
+      return { outcome, reason, counters, reported: reportedCounters(job.direction, counters) };
     },
   };
 }

@@ -27,6 +27,13 @@ const typeOf = (schema: unknown): string => {
   return s.type ?? 'object';
 };
 
+/**
+ * A path for the sidebar, whole, with a line-break opportunity after each `/`: the run routes
+ * differ only in their last segments (`.../runs/{runNumber}/logs/stream`), which a narrow
+ * sidebar must not cut off.
+ */
+const breakablePath = (path: string) => `<code>${path.split('/').map(esc).join('/<wbr>')}</code>`;
+
 function operationHtml(path: string, method: string, op: Operation): string {
   const params = op.parameters?.length
     ? `<table><tr><th>name</th><th>in</th><th>type</th><th>required</th><th>description</th></tr>${op.parameters
@@ -57,7 +64,7 @@ export function docsPage(document: unknown): string {
       const tag = op.tags?.[0] ?? 'Other';
       if (!byTag.has(tag)) byTag.set(tag, []);
       byTag.get(tag)!.push(operationHtml(path, method, op));
-      index.push(`<li><a href="#${esc(op.operationId)}">${esc(method.toUpperCase())} ${esc(path)}</a></li>`);
+      index.push(`<li><a href="#${esc(op.operationId)}" title="${esc(method.toUpperCase())} ${esc(path)}"><span class="m ${esc(method)}">${esc(method.toUpperCase())}</span> ${breakablePath(path)}</a></li>`);
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
@@ -68,7 +75,7 @@ export function docsPage(document: unknown): string {
 <style>
 body{font:15px/1.45 system-ui,sans-serif;margin:0;display:flex}
 nav{width:22rem;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f4f6;padding:1rem;box-sizing:border-box;font-size:13px}
-nav ul{list-style:none;padding:0}main{padding:1rem 2rem;max-width:60rem}
+nav ul{list-style:none;padding:0}nav li{margin:.3rem 0;padding-left:5em;text-indent:-5em}nav a{overflow-wrap:anywhere}nav .m{font-size:10px;min-width:4em;text-indent:0;text-align:center}main{padding:1rem 2rem;max-width:60rem}
 .op{border-top:1px solid #ddd;padding:.5rem 0}.m{display:inline-block;min-width:4.5em;font-size:12px;padding:2px 6px;border-radius:3px;color:#fff;background:#555}
 .get{background:#2a7}.post{background:#27a}.patch{background:#a72}.delete{background:#a33}
 pre{background:#f7f7f9;padding:.5rem;overflow:auto;font-size:12px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:2px 6px;text-align:left}

@@ -1,5 +1,7 @@
 import type { Job, Run } from '../db/entities';
 import { redactUrl } from '../domain/urlCredentials';
+import { pickCounters, reportedCounters } from '../domain/runStatus';
+import type { Direction } from '../domain/jobDefinition';
 import type { JobView } from '../workflows/messages';
 
 export { redactUrl };
@@ -34,7 +36,7 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
     retry: live?.retry ?? null,
     paused: live?.paused ?? null,
     halted: live?.halted ?? null,
-    lastRuns: live?.lastRuns ?? [],
+    lastRuns: (live?.lastRuns ?? []).map((r) => (r.counters ? { ...r, counters: reportedCounters(job.direction, r.counters) } : r)),
     lastRunAt: live?.lastRuns[0]?.endedAt ?? null,
     lastOutcome: live?.lastRuns[0]?.outcome ?? null,
     nextRunAt: now.nextRunAt !== undefined ? now.nextRunAt : (live?.nextRunAt ?? null),
@@ -44,17 +46,15 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
   };
 }
 
-export function runView(run: Run) {
+/** A run as the API shows it; `direction` names its counters (an export's are extracted and delivered). */
+export function runView(run: Run, direction: Direction) {
   return {
     number: run.number,
     workflowId: run.workflowId,
     trigger: run.trigger,
     attempt: run.attempt,
     status: run.status,
-    counters: {
-      read: run.read, inserted: run.inserted, updated: run.updated, unchanged: run.unchanged,
-      deleted: run.deleted, skipped: run.skipped, warnings: run.warnings, rejected: run.rejected,
-    },
+    counters: reportedCounters(direction, pickCounters(run)),
     warningsByKind: run.warningsByKind,
     failedPct: run.failedPct,
     reason: run.reason ?? null,

@@ -15,6 +15,7 @@ import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgres';
 import { freePort } from '../infra/ports';
+import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
@@ -106,7 +107,7 @@ async function main() {
   const orm = await openOrm(dbUrl);
   await migrate(orm);
   const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
-  const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, ...cliSettings(config), port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
   const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-api-${crypto.randomUUID()}`;

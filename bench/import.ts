@@ -8,6 +8,7 @@ import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgres';
 import { freePort } from '../infra/ports';
+import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
@@ -52,7 +53,7 @@ async function main() {
   const bytes = generateSections(file, ROWS);
   console.log(`Generated ${fmt(ROWS)} rows (${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);
 
-  const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, ...cliSettings(config), port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
   const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-import-${process.pid}`;

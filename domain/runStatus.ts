@@ -32,9 +32,28 @@ export interface RunCounters {
   rejected: number;
 }
 
+/** Only the counters of a record that has them among other fields (a run row). */
+export const pickCounters = (c: RunCounters): RunCounters => ({
+  read: c.read, inserted: c.inserted, updated: c.updated, unchanged: c.unchanged,
+  deleted: c.deleted, skipped: c.skipped, warnings: c.warnings, rejected: c.rejected,
+});
+
 export const emptyCounters = (): RunCounters => ({
   read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, warnings: 0, rejected: 0,
 });
+
+/**
+ * A run's counters under the names people read (API, emails, run logs, metrics). An export
+ * inserts nothing: it extracts rows (or a realtime job's changes) and delivers them, kept in
+ * the run record's `read` and `inserted` columns.
+ */
+export function reportedCounters(direction: Direction, c: RunCounters): Record<string, number> {
+  return direction === 'export' ? { extracted: c.read, delivered: c.inserted } : { ...pickCounters(c) };
+}
+
+/** The counters as a phrase for a log line or an email: "extracted 4, delivered 4". */
+export const countersPhrase = (direction: Direction, c: RunCounters): string =>
+  Object.entries(reportedCounters(direction, c)).map(([name, n]) => `${name} ${n}`).join(', ');
 
 /** The outcome of a run that got through all its phases, from its counters. */
 export function outcomeOf(c: RunCounters): Extract<RunOutcome, 'completed' | 'completed_with_warnings' | 'partially_completed'> {

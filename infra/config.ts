@@ -37,6 +37,8 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('jobflow'),
   TEMPORAL_CLI_PATH: z.string().optional(),
+  // Where the Temporal CLI release is downloaded from (the service the Temporal SDK uses), or a mirror.
+  TEMPORAL_DOWNLOAD_URL: z.url().default('https://temporal.download'),
   TEMPORAL_PORT: z.coerce.number().int().default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
   JOBFLOW_CACHE_DIR: z.string().optional(),

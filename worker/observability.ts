@@ -49,6 +49,8 @@ interface RunEnd {
   outcome: string;
   reason?: string;
   counters: Record<string, number>;
+  /** The counters under the names people read (exports: extracted, delivered); absent in older histories. */
+  reported?: Record<string, number>;
 }
 
 /** How late a scheduled run started against its schedule (first attempt of the start record only). */
@@ -58,8 +60,9 @@ function recordScheduleLag({ scheduledAt }: { scheduledAt?: string }): void {
 
 function recordRunMetrics(end: RunEnd, log: Logger): void {
   runsTotal.inc({ outcome: end.outcome });
-  for (const [kind, n] of Object.entries(end.counters)) if (n) rowsTotal.inc({ kind }, n);
-  log.info({ outcome: end.outcome, reason: end.reason, counters: end.counters }, 'run ended');
+  const counters = end.reported ?? end.counters;
+  for (const [kind, n] of Object.entries(counters)) if (n) rowsTotal.inc({ kind }, n);
+  log.info({ outcome: end.outcome, reason: end.reason, counters }, 'run ended');
 }
 
 const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

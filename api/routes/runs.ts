@@ -47,7 +47,7 @@ export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queri
         where.$or = or;
       }
       const [runs, total] = await orm.em.fork().findAndCount(RunSchema, where, { orderBy: { number: 'desc' }, limit: query.limit, offset: query.offset });
-      res.json({ items: runs.map(runView), total });
+      res.json({ items: runs.map((r) => runView(r, job.direction)), total });
     },
   );
 
@@ -55,7 +55,8 @@ export function runRoutes(kit: ApiKit, orm: MikroORM, service: JobService, queri
     { method: 'get', path: '/domains/:domain/jobs/:jobId/runs/:runNumber', operationId: 'getRun', tag, access: 'read', summary: 'A run with its counters and failure reason',
       params: runParams, responses: { 200: { description: 'The run.', schema: runViewSchema } } },
     async ({ params }, _req, res) => {
-      res.json(runView((await findRun(params)).run));
+      const { job, run } = await findRun(params);
+      res.json(runView(run, job.direction));
     },
   );
 

@@ -51,6 +51,9 @@ describe('export, end to end', () => {
       const { rows } = await sys.db.query<{ id: string }>(`select id from jobs where domain = 'exp' and identifier = 'to-partner'`);
       await setSecret(sys.db, rows[0]!.id, 'token', token);
 
+      const metrics = async () => (await sys.call(admin, 'GET', '/metrics')).text;
+      const rowsOf = (text: string, kind: string) => Number(new RegExp(`^jobflow_rows_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      const before = await metrics();
       const run = await sys.call(admin, 'POST', '/domains/exp/jobs/to-partner/run');
       assert.equal(run.status, 202, run.text);
       const job = await eventually(async () => {
@@ -62,8 +65,16 @@ describe('export, end to end', () => {
       assert.deepEqual(byNumber.map((r: { trigger: string; status: string }) => [r.trigger, r.status]), [['manual', 'failed'], ['retry', 'completed']]);
       assert.match(byNumber[0].reason, /answered HTTP 503/);
       assert.equal(job.lastRuns[0].outcome, 'completed');
-      assert.equal(job.lastRuns[0].counters.read, SECTIONS.length);
-      assert.equal(job.lastRuns[0].counters.inserted, SECTIONS.length);
+      // An export's counters have their own names, in the job, the run, its log and the metrics.
+      assert.deepEqual(job.lastRuns[0].counters, { extracted: SECTIONS.length, delivered: SECTIONS.length });
+      assert.deepEqual(byNumber[1].counters, { extracted: SECTIONS.length, delivered: SECTIONS.length });
+      assert.deepEqual(byNumber[0].counters, { extracted: SECTIONS.length, delivered: 0 }, 'the failed run extracted and delivered nothing');
+      const logs = await sys.call(admin, 'GET', '/domains/exp/jobs/to-partner/runs/2/logs');
+      assert.match(logs.json.items.at(-1).message, new RegExp(`^Run completed \\(extracted ${SECTIONS.length}, delivered ${SECTIONS.length}\\)\\.$`));
+      const after = await metrics();
+      assert.equal(rowsOf(after, 'delivered') - rowsOf(before, 'delivered'), SECTIONS.length);
+      assert.equal(rowsOf(after, 'extracted') - rowsOf(before, 'extracted'), 2 * SECTIONS.length);
+      assert.equal(rowsOf(after, 'inserted'), rowsOf(before, 'inserted'), 'an export inserts nothing');
 
       const accepted = receiver.received.filter((r) => r.status === 200);
       assert.equal(accepted.length, 1);

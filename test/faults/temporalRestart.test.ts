@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../infra/config';
 import { freePort } from '../../infra/ports';
-import { findOrBuildCli, startDevServer, type TemporalServer } from '../../infra/temporalServer';
+import { cliSettings, findOrInstallCli } from '../../infra/temporalCli';
+import { startDevServer, type TemporalServer } from '../../infra/temporalServer';
 import { connectClient } from '../../temporal/connection';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
@@ -27,7 +28,7 @@ describe('fault: Temporal server restarted', function () {
   let token: string;
 
   const start = async () => {
-    server = await startDevServer({ cliPath: findOrBuildCli({ cacheDir: config.cacheDir }), port, dbFile: path.join(dir, 'temporal.db') });
+    server = await startDevServer({ cliPath: await findOrInstallCli(cliSettings(config)), port, dbFile: path.join(dir, 'temporal.db') });
   };
   const restart = async (downMs: number) => {
     await server.stop();

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import type { ActivityDeps } from '../../activities/deps';
 import { notificationActivities } from '../../activities/notifications';
+import { runRecordActivities } from '../../activities/runRecords';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { decodeQuotedPrintable, startSmtpServer } from './smtpServer';
 
@@ -50,6 +52,22 @@ describe('report emails', () => {
     assert.match(mail.raw, /Rows: read 15, inserted 15, updated 0/);
     assert.match(mail.raw, /https:\/\/jobs\.example\.edu\/domains\/mail\/jobs\/reported\/runs\/1/);
     assert.match(mail.raw, /https:\/\/temporal\.example\.edu\/namespaces\/default\/workflows\/run-mail-reported-1/);
+  });
+
+  it("reports an export's rows as extracted and delivered, not inserted", async () => {
+    const created = await sys.call(admin, 'POST', '/domains/mail/jobs', {
+      id: 'sent-out', name: 'Sections out', taskType: 'sectionsCsv', mode: 'batch', direction: 'export',
+      destinationUrl: 'https://127.0.0.1:9/in', sendReport: true, recipients: ['registrar@example.edu'],
+    });
+    assert.equal(created.status, 201, created.text);
+    const ref = { domain: 'mail', jobId: 'sent-out', runNumber: 1 };
+    await new MockActivityEnvironment().run(runRecordActivities({ orm: sys.orm, pool: sys.db } as ActivityDeps).recordRunStart, { ...ref, trigger: 'manual' as const, attempt: 1 });
+    await sys.db.query(`update runs set read = 12, inserted = 12, status = 'completed', ended_at = now() where workflow_id = 'run-mail-sent-out-1'`);
+    const before = smtp.mails.length;
+    await new MockActivityEnvironment().run(notify(smtp.url).notifyRun, { ...ref, notice: 'ended' as const });
+    const raw = decodeQuotedPrintable(smtp.mails.at(before)!.raw);
+    assert.match(raw, /Rows: extracted 12, delivered 12\r?\n/);
+    assert.doesNotMatch(raw, /inserted/);
   });
 
   it('sends nothing when "send report" is off', async () => {

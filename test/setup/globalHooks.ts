@@ -1,16 +1,18 @@
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { Runtime, makeTelemetryFilterString, DefaultLogger } from '@temporalio/worker';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { migrate, openOrm } from '../../db/orm';
 import { logger } from '../../infra/logger';
 import { loadConfig } from '../../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
+import { cliSettings } from '../../infra/temporalCli';
 import { ensureTemporal, type TemporalServer } from '../../infra/temporalServer';
 import { connectClient } from '../../temporal/connection';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
 import { workflowsPath } from '../../worker/createWorker';
+import { sdkTestLogger } from './quietLogs';
 
 /**
  * Root hooks for the whole test run: a real Temporal dev server (found or built, as
@@ -34,9 +36,9 @@ export function testEnv(): TestEnv {
   return env;
 }
 
-// Quiet workers: warnings and errors only.
+// Quiet workers: warnings and errors only (printed only under a test that fails: quietLogs.ts).
 Runtime.install({
-  logger: new DefaultLogger('WARN'),
+  logger: sdkTestLogger,
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
 });
 
@@ -60,15 +62,14 @@ before(async function () {
 
   const temporal = await ensureTemporal({
     address: config.TEMPORAL_ADDRESS,
-    cliPath: config.TEMPORAL_CLI_PATH,
-    cacheDir: config.cacheDir,
+    ...cliSettings(config),
     port: await freePort(),
     namespace: config.TEMPORAL_NAMESPACE,
   });
   const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   await client.connection.close();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: sdkTestLogger });
   env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal };
 });
 
