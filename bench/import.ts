@@ -9,7 +9,7 @@ import { loadConfig } from '../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgres';
 import { freePort } from '../infra/ports';
 import { ensureTemporal } from '../infra/temporalServer';
-import { connectClient } from '../temporal/connection';
+import { connectClient, targetFor } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { runWorkflowId } from '../domain/jobDefinition';
 import { generateSections, SECTION_COLUMNS } from './lib/generate';
@@ -51,7 +51,7 @@ async function main() {
   console.log(`Generated ${fmt(ROWS)} rows (${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);
 
   const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  const client = await connectClient(targetFor(config.temporal, temporal));
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-import-${process.pid}`;
   const benchConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, fileRoots: [dir] };

@@ -5,7 +5,7 @@ import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { ensurePostgres } from '../infra/postgres';
 import { ensureTemporal, TemporalUnavailableError } from '../infra/temporalServer';
-import { connectClient } from '../temporal/connection';
+import { connectClient, targetFor } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installRuntime } from '../worker/observability';
 import { runWorker } from '../worker/runtime';
@@ -39,12 +39,14 @@ async function main() {
     log,
   });
   log(`Temporal: ${temporal.address}${temporal.webUrl ? `; Temporal Web: ${temporal.webUrl}` : ''}`);
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
-  await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
+  const target = targetFor(config.temporal, temporal);
+  const client = await connectClient(target);
+  // The dev server is ours to set up; a configured cluster is set up by npm run temporal:setup.
+  if (temporal.owned) await ensureSearchAttributes(client.connection, target.namespace);
 
   const tokenFile = await ensureAdminToken(orm, config.DATA_DIR);
   const stopWorker = new AbortController();
-  const worker = runWorker(config, postgres.url, temporal.address, stopWorker.signal);
+  const worker = runWorker(config, postgres.url, target, stopWorker.signal);
   const api = await startApi({ orm, temporal: client, config }, config.API_HOST, config.API_PORT);
   log(`API: ${api.url}  (token for the local system administrator: ${tokenFile})`);
   log('Ready. Try: npm run demo    Stop: Ctrl-C');
