@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../infra/config';
+import { connectionError } from './connectionError';
 import { dataConverter } from './dataConverter';
 
 /** A Temporal server to connect to: its address is known by now. */
@@ -21,11 +22,11 @@ const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.t
  * with the target's TLS and API key and the payload codec (PAYLOAD_CODEC_KEYS).
  */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(target));
+  const connection = await Connection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
   return new Client({ connection, namespace: target.namespace, dataConverter: dataConverter() });
 }
 
 /** The worker's connection to the same target (the worker adds dataConverter() itself). */
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(target));
+  return NativeConnection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
 }
