@@ -32,10 +32,23 @@ export async function setupTemporal(connection: ConnectionLike, namespace: strin
     }
     done.push(`Namespace ${namespace}: created, retention ${retentionDays} days.`);
   }
-  const missing = await missingSearchAttributes(connection, namespace);
+  const missing = await untilNamespaceServes(() => missingSearchAttributes(connection, namespace));
   await ensureSearchAttributes(connection, namespace);
   done.push(missing.length ? `Search attributes registered: ${missing.join(', ')}.` : 'Search attributes: all present.');
   return done;
+}
+
+/** A namespace just created is NOT_FOUND to some calls until the server's namespace cache refreshes. */
+async function untilNamespaceServes<T>(call: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!hasCode(e, grpcStatus.NOT_FOUND) || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /**
