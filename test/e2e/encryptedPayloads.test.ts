@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { jobWorkflowId, runWorkflowId } from '../../domain/jobDefinition';
 import { ENCRYPTED_ENCODING } from '../../temporal/payloadCodec';
+import { apiClient, type ApiCall } from '../setup/apiClient';
 import { createJob, runNow } from '../setup/jobs';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 
@@ -33,6 +34,7 @@ describe('encrypted payloads and the codec server', () => {
   let sys: TestSystem;
   let admin: string;
   let system: string;
+  let call: ApiCall;
   const saved = process.env.PAYLOAD_CODEC_KEYS;
   const secretName = `Ledger of Initech ${crypto.randomUUID().slice(0, 8)}`;
   let secretFile: string;
@@ -43,6 +45,7 @@ describe('encrypted payloads and the codec server', () => {
     sys = await startSystem({ retryLimit: 0 });
     admin = await sys.token('domain_admin', 'crypt');
     system = await sys.token('system_admin');
+    call = apiClient(sys.api);
     secretFile = path.join(sys.filesDir, `confidential-ledger-${crypto.randomUUID().slice(0, 8)}.csv`);
     fs.copyFileSync('samples/sections.csv', secretFile);
   });
@@ -80,7 +83,7 @@ describe('encrypted payloads and the codec server', () => {
     assert.ok(encrypted.length > 10, `encrypted payloads: ${encrypted.length} of ${payloads.length}`);
 
     // The codec server, as Temporal Web calls it, gives the plaintext back to a system administrator.
-    const decoded = await sys.call(system, 'POST', '/codec/decode', { payloads }, { headers: { 'x-namespace': 'default' } });
+    const decoded = await call(system, 'POST', '/codec/decode', { payloads }, { headers: { 'x-namespace': 'default' } });
     assert.equal(decoded.status, 200, decoded.text);
     assert.equal(decoded.json.payloads.length, payloads.length);
     const plain = (decoded.json.payloads as PayloadJson[]).map((p) => Buffer.from(p.data ?? '', 'base64').toString('utf8')).join('\n');
@@ -90,7 +93,7 @@ describe('encrypted payloads and the codec server', () => {
 
     // Nobody else: no token 401, a domain's own administrator 403 (payloads of every domain pass here).
     const sample = { payloads: encrypted.slice(0, 1) };
-    assert.equal((await sys.call(undefined, 'POST', '/codec/decode', sample)).status, 401);
+    assert.equal((await call(undefined, 'POST', '/codec/decode', sample)).status, 401);
     const refused = await sys.call(admin, 'POST', '/codec/decode', sample);
     assert.equal(refused.status, 403);
     assert.ok(!refused.text.includes(secretName));
@@ -128,8 +131,8 @@ describe('encrypted payloads and the codec server', () => {
     assert.equal(other.status, 403);
     assert.equal(other.headers.get('access-control-allow-origin'), null);
     // The answer itself carries the header for Temporal Web's origin, and not for another.
-    const call = (origin: string) => sys.call(system, 'POST', '/codec/decode', { payloads: [] }, { headers: { origin } });
-    assert.equal((await call('http://temporal-web.test')).headers.get('access-control-allow-origin'), 'http://temporal-web.test');
-    assert.equal((await call('https://evil.example')).headers.get('access-control-allow-origin'), null);
+    const from = (origin: string) => call(system, 'POST', '/codec/decode', { payloads: [] }, { headers: { origin } });
+    assert.equal((await from('http://temporal-web.test')).headers.get('access-control-allow-origin'), 'http://temporal-web.test');
+    assert.equal((await from('https://evil.example')).headers.get('access-control-allow-origin'), null);
   });
 });

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { connectClient } from '../../temporal/connection';
 import { checkTemporalSetup } from '../../temporal/setup';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
@@ -54,7 +55,7 @@ describe('Temporal setup (npm run temporal:setup) and the worker\'s check', () =
   it('a worker stops when the namespace lacks our search attributes; setup registers them and the check passes', async () => {
     const name = ns();
     // A namespace made by someone else, without our search attributes.
-    await client.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+    await client.workflowService.registerNamespace({ namespace: name, workflowExecutionRetentionPeriod: msToTs(86_400_000) });
     const worker = await runScript('worker/main.ts', { TEMPORAL_NAMESPACE: name });
     assert.equal(worker.code, 1, worker.stderr);
     const names = ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ');
