@@ -10,6 +10,7 @@ import { JobService, type ServiceDeps } from './jobService';
 import { notFoundHandler, problemHandler } from './problem';
 import { ApiKit } from './routeKit';
 import { accessRoutes } from './routes/access';
+import { codecCors, codecRoutes } from './routes/codec';
 import { jobRoutes } from './routes/jobs';
 import { runRoutes } from './routes/runs';
 import { samplingRoutes } from './routes/sampling';
@@ -21,7 +22,7 @@ export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
   /** TRUST_PROXY: Express's `trust proxy` (unset: off, so X-Forwarded-For is ignored). */
-  config: ServiceDeps['config'] & Partial<Pick<Config, 'TRUST_PROXY'>>;
+  config: ServiceDeps['config'] & Partial<Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL'>>;
   /** Failed authentications allowed per client address (default 10 a minute). */
   authFailureLimit?: AuthFailureLimit;
 }
@@ -39,6 +40,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   scheduleRoutes(kit, service);
   samplingRoutes(kit, deps.orm, service);
   secretRoutes(kit, deps.orm, service);
+  codecRoutes(kit, deps.temporal);
   return { kit, audit };
 }
 
@@ -48,6 +50,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // req.ip (the failed-authentication limiter's key) is the client behind the proxies trusted here.
   app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
+  // Before the body parser and the routes: preflights carry no token and no body.
+  app.use('/codec', codecCors(deps.config.TEMPORAL_WEB_URL));
   app.use(express.json({ limit: '1mb', verify: refuseDeepJson }));
   const { kit, audit } = declareApi(deps);
   app.use(audit.middleware());

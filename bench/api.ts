@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
-import { NativeConnection, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import pg from 'pg';
 import { createToken } from '../api/auth';
 import { JobService } from '../api/jobService';
@@ -17,7 +17,7 @@ import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgre
 import { freePort } from '../infra/ports';
 import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
-import { connectClient } from '../temporal/connection';
+import { connectClient, connectWorker, targetFor, type TemporalTarget } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from '../worker/createWorker';
 
@@ -108,11 +108,12 @@ async function main() {
   await migrate(orm);
   const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
   const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, ...cliSettings(config), port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  const target = targetFor(config.temporal, temporal);
+  const client = await connectClient(target);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-api-${crypto.randomUUID()}`;
   const workerConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue };
-  const worker = IN_PROCESS ? await inProcessWorker(temporal.address, config.TEMPORAL_NAMESPACE, taskQueue, { orm, pool, temporal: client, config: workerConfig }) : workerProcess(dbUrl, temporal.address, taskQueue);
+  const worker = IN_PROCESS ? await inProcessWorker(target, taskQueue, { orm, pool, temporal: client, config: workerConfig }) : workerProcess(dbUrl, temporal.address, taskQueue);
   const api = await startApi({ orm, temporal: client, config: workerConfig }, '127.0.0.1', 0);
   try {
     let t = Date.now();
@@ -207,9 +208,9 @@ function workerProcess(databaseUrl: string, temporalAddress: string, taskQueue: 
   };
 }
 
-async function inProcessWorker(address: string, namespace: string, taskQueue: string, deps: Parameters<typeof createWorker>[0]['deps']) {
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createWorker({ connection, namespace, taskQueue, deps });
+async function inProcessWorker(target: TemporalTarget, taskQueue: string, deps: Parameters<typeof createWorker>[0]['deps']) {
+  const connection = await connectWorker(target);
+  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps });
   const running = worker.run();
   return {
     async stop() {

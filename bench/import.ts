@@ -10,7 +10,7 @@ import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgre
 import { freePort } from '../infra/ports';
 import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
-import { connectClient } from '../temporal/connection';
+import { connectClient, targetFor } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { runWorkflowId } from '../domain/jobDefinition';
 import { generateSections, SECTION_COLUMNS } from './lib/generate';
@@ -54,7 +54,7 @@ async function main() {
   console.log(`Generated ${fmt(ROWS)} rows (${(bytes / 1e6).toFixed(1)} MB) in ${((Date.now() - t) / 1000).toFixed(1)} s: ${file}`);
 
   const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, ...cliSettings(config), port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  const client = await connectClient(targetFor(config.temporal, temporal));
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-import-${process.pid}`;
   const benchConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, fileRoots: [dir] };

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
 
 /**
@@ -33,8 +35,27 @@ const schema = z.object({
   DATA_DIR: z.string().default('data'),
   DATABASE_URL: z.string().optional(),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().default(5433),
+  // The Temporal client settings, read by Temporal's own rules (temporalSettings() below): each
+  // variable overrides the profile TEMPORAL_PROFILE (default "default") of the TOML file
+  // TEMPORAL_CONFIG_FILE (default ~/.config/temporalio/temporal.toml). Unset address: a dev server.
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false', '1', '0']).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().optional(),
+  TEMPORAL_PROFILE: z.string().optional(),
+  TEMPORAL_CONFIG_FILE: z.string().optional(),
+  // How long a namespace created by `npm run temporal:setup` keeps closed workflows' histories.
+  TEMPORAL_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  // Payload encryption keys, "id:base64-of-32-bytes,...": the first encrypts, all decrypt (unset: plain).
+  // Read where used, through readSetting().
+  PAYLOAD_CODEC_KEYS: z.string().optional(),
   TEMPORAL_TASK_QUEUE: z.string().default('jobflow'),
   TEMPORAL_CLI_PATH: z.string().optional(),
   // Where the Temporal CLI release is downloaded from (the service the Temporal SDK uses), or a mirror.
@@ -93,6 +114,38 @@ export function readSetting<K extends keyof Settings>(key: K, env: NodeJS.Proces
   return parsed.data as Settings[K];
 }
 
+/** Where and how to reach Temporal: what the client and the worker's connections are given. */
+export interface TemporalSettings {
+  /** Unset: no cluster configured (npm start and the tests start a dev server). */
+  address?: string;
+  namespace: string;
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The Temporal client settings as Temporal's CLI and SDKs read them (@temporalio/envconfig):
+ * the TEMPORAL_* variables above over the TOML profile file, so one set of variables serves a
+ * dev server, an mTLS cluster and Temporal Cloud (an API key turns TLS on).
+ */
+export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
+  let resolved: ReturnType<typeof loadClientConnectConfig>;
+  try {
+    resolved = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (e) {
+    throw new Error(`Invalid Temporal client settings (TEMPORAL_* variables or the TEMPORAL_CONFIG_FILE profile): ${(e as Error).message}`);
+  }
+  const { address, tls, apiKey, metadata } = resolved.connectionOptions;
+  return {
+    address,
+    namespace: resolved.namespace ?? 'default',
+    tls: tls ?? undefined,
+    apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+    metadata: metadata as Record<string, string> | undefined, // envconfig gives strings only (TEMPORAL_GRPC_META_*)
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -100,8 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const temporal = temporalSettings(env);
   return {
     ...c,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    temporal,
     DATA_DIR: path.resolve(c.DATA_DIR),
     fileAreas: c.FILE_AREAS,
     fileRoots: c.FILE_ROOTS.split(path.delimiter).filter(Boolean).map((r) => path.resolve(r)),

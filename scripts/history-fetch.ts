@@ -1,3 +1,4 @@
+import { loadConfig } from '../infra/config';
 import { connectClient } from '../temporal/connection';
 import { saveHistory } from '../test/replay/histories';
 
@@ -5,7 +6,7 @@ import { saveHistory } from '../test/replay/histories';
  * Saves a workflow's history from a live cluster into test/histories, where the replay
  * test replays it against today's code:
  *   npm run history:fetch -- <workflowId> [--run <runId>] [--name <file name without .json>] [--dir <folder>]
- * Reads TEMPORAL_ADDRESS (default 127.0.0.1:7233) and TEMPORAL_NAMESPACE (default "default").
+ * Reads the Temporal client settings (TEMPORAL_ADDRESS, default 127.0.0.1:7233, TEMPORAL_NAMESPACE, TLS, API key, profile).
  */
 async function main(argv: string[]): Promise<void> {
   const positional: string[] = [];
@@ -21,8 +22,8 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const client = await connectClient(address, process.env.TEMPORAL_NAMESPACE ?? 'default');
+  const { temporal } = loadConfig();
+  const client = await connectClient({ ...temporal, address: temporal.address ?? '127.0.0.1:7233' });
   try {
     const file = await saveHistory(client, workflowId, flags.name || workflowId, flags.run || undefined, flags.dir || undefined);
     console.log(`Saved the history of ${workflowId} to ${file}`);

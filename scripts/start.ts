@@ -6,7 +6,7 @@ import { loadConfig } from '../infra/config';
 import { ensurePostgres } from '../infra/postgres';
 import { cliSettings, TemporalUnavailableError } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
-import { connectClient } from '../temporal/connection';
+import { connectClient, targetFor } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { installRuntime } from '../worker/observability';
 import { runWorker } from '../worker/runtime';
@@ -72,12 +72,14 @@ async function main() {
   });
   running.set('temporal', { stop: temporal.stop, stopped: temporal.owned ? 'Temporal stopped.' : undefined });
   log(`Temporal: ${temporal.address}${temporal.webUrl ? `; Temporal Web: ${temporal.webUrl}` : ''}${temporal.pid ? ` (dev server pid ${temporal.pid})` : ''}`);
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
-  await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
+  const target = targetFor(config.temporal, temporal);
+  const client = await connectClient(target);
+  // The dev server is ours to set up; a configured cluster is set up by npm run temporal:setup.
+  if (temporal.owned) await ensureSearchAttributes(client.connection, target.namespace);
 
   const tokenFile = await ensureAdminToken(orm, config.DATA_DIR);
   const stopWorker = new AbortController();
-  const worker = runWorker(config, postgres.url, temporal.address, stopWorker.signal);
+  const worker = runWorker(config, postgres.url, target, stopWorker.signal);
   running.set('worker', {
     stop: async () => {
       stopWorker.abort();

@@ -1,7 +1,32 @@
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { TemporalSettings } from '../infra/config';
+import { connectionError } from './connectionError';
+import { dataConverter } from './dataConverter';
 
-/** A Temporal client for the API, the worker's activities and the scripts. */
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/** A Temporal server to connect to: its address is known by now. */
+export type TemporalTarget = TemporalSettings & { address: string };
+
+/**
+ * The target for a server found or started by ensureTemporal(): the configured settings for a
+ * configured cluster; a dev server we started ourselves takes plain gRPC on loopback.
+ */
+export function targetFor(settings: TemporalSettings, server: { address: string; owned: boolean }): TemporalTarget {
+  return server.owned ? { address: server.address, namespace: settings.namespace } : { ...settings, address: server.address };
+}
+
+const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.tls, apiKey: t.apiKey, metadata: t.metadata });
+
+/**
+ * A Temporal client for the API, the worker's activities and the scripts: the one way in,
+ * with the target's TLS and API key and the payload codec (PAYLOAD_CODEC_KEYS).
+ */
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverter() });
+}
+
+/** The worker's connection to the same target (the worker adds dataConverter() itself). */
+export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverter, failureConverterPath } from '../temporal/dataConverter';
 import { observeActivity } from './observability';
 
 export interface WorkerOptions {
@@ -19,6 +20,9 @@ export interface WorkerOptions {
 
 export const workflowsPath = require.resolve('../workflows');
 
+/** What every workflow bundle is built from (bundleWorkflowCode's options, the logger aside). */
+export const bundleSources = { workflowsPath, failureConverterPath };
+
 /** A worker that runs every workflow and activity of the system on one task queue. */
 export function createWorker(opts: WorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -27,6 +31,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
+    dataConverter: dataConverter(),
     interceptors: { activity: [(ctx) => ({ inbound: observeActivity(ctx) })] },
     // On shutdown, running activities get this long to finish before they are handed back.
     shutdownGraceTime: '20 seconds',
@@ -44,10 +49,10 @@ const TYPE_ONLY = /\b(?:import|export)\s+type\s[^;]*?\bfrom\s*['"][^'"]*['"]/g;
 
 /**
  * A hash of everything the workflow bundle is built from: every source file reachable from
- * workflows/index.ts by relative imports other than `import type` (its contents and paths),
+ * workflows/index.ts and the failure converter by relative imports other than `import type` (its contents and paths),
  * the lockfile and the Temporal SDK's versions. Any change to any of them gives another bundle.
  */
-export function workflowSourceHash(entry: string = workflowsPath): string {
+export function workflowSourceHash(entries: string | string[] = Object.values(bundleSources)): string {
   const hash = crypto.createHash('sha256');
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -61,7 +66,7 @@ export function workflowSourceHash(entry: string = workflowsPath): string {
       if (found) visit(found);
     }
   };
-  visit(entry);
+  [entries].flat().forEach(visit);
   for (const f of ['package-lock.json', 'node_modules/@temporalio/workflow/package.json', 'node_modules/@temporalio/worker/package.json']) {
     const p = path.join(ROOT, f);
     if (fs.existsSync(p)) hash.update(`${f}\0${fs.readFileSync(p)}\0`);
@@ -73,8 +78,8 @@ export function workflowSourceHash(entry: string = workflowsPath): string {
 const BUNDLE_SCRIPT = `
 const fs = require('node:fs');
 const { bundleWorkflowCode, DefaultLogger } = require('@temporalio/worker');
-const [workflowsPath, out] = process.argv.slice(1);
-bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') }).then((b) => {
+const [workflowsPath, failureConverterPath, out] = process.argv.slice(1);
+bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') }).then((b) => {
   const tmp = out + '.' + process.pid + '.tmp';
   fs.writeFileSync(tmp, b.code);
   fs.renameSync(tmp, out);
@@ -99,7 +104,7 @@ export async function workerBundle(cacheDir: string = path.join(os.tmpdir(), 'jo
     const codePath = path.join(dir, `workflows-${hash}.js`);
     try {
       fs.mkdirSync(dir, { recursive: true });
-      await promisify(execFile)(process.execPath, ['-e', BUNDLE_SCRIPT, workflowsPath, codePath], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+      await promisify(execFile)(process.execPath, ['-e', BUNDLE_SCRIPT, workflowsPath, failureConverterPath, codePath], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
       pruneBundles(dir, codePath);
       return { codePath };
     } catch (e) {

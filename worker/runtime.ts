@@ -1,28 +1,31 @@
-import { NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
 import type { ActivityDeps } from '../activities';
 import { openOrm } from '../db/orm';
 import type { Config } from '../infra/config';
-import { connectClient } from '../temporal/connection';
-import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { connectClient, connectWorker, type TemporalTarget } from '../temporal/connection';
+import { checkTemporalSetup } from '../temporal/setup';
 import { serveMetrics } from '../infra/metrics';
 import { createWorker, workerBundle } from './createWorker';
 
 /** Connects everything a worker needs and runs it until `signal` aborts. */
-export async function runWorker(config: Config, databaseUrl: string, temporalAddress: string, signal: AbortSignal): Promise<void> {
+export async function runWorker(config: Config, databaseUrl: string, target: TemporalTarget, signal: AbortSignal): Promise<void> {
+  const temporal = await connectClient(target);
+  // Setup (npm run temporal:setup) is not the worker's job: it only checks, and says what to run.
+  await checkTemporalSetup(temporal.connection, target.namespace).catch(async (e) => {
+    await temporal.connection.close();
+    throw e;
+  });
   const orm = await openOrm(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
   // An idle connection that drops (server restart, shutdown) is replaced on next use, not fatal.
   pool.on('error', (e) => console.warn(`PostgreSQL connection lost: ${e.message}`));
-  const temporal = await connectClient(temporalAddress, config.TEMPORAL_NAMESPACE);
-  await ensureSearchAttributes(temporal.connection, config.TEMPORAL_NAMESPACE);
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await connectWorker(target);
   const deps: ActivityDeps = { orm, pool, temporal, config };
   const metrics = config.WORKER_METRICS_PORT ? await serveMetrics(config.WORKER_METRICS_HOST, config.WORKER_METRICS_PORT) : undefined;
   try {
     // Bundled ahead (cached by a hash of the workflow sources), so this process never holds webpack's memory.
     const workflowBundle = await workerBundle(config.cacheDir);
-    const worker = await createWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
     // The SDK may already be draining: it handles SIGINT and SIGTERM itself.
     const shutdown = () => worker.getState() === 'RUNNING' && worker.shutdown();
     if (signal.aborted) shutdown();

@@ -70,6 +70,8 @@ describe('API access matrix', () => {
     { op: 'listTokens', method: 'GET', path: () => '/tokens', access: 'system', ok: 200 },
     { op: 'revokeToken', method: 'DELETE', path: () => `/tokens/${spareTokenId}`, access: 'system', ok: 204 },
     { op: 'listAudit', method: 'GET', path: () => '/audit', access: 'system', ok: 200 },
+    { op: 'codecDecode', method: 'POST', path: () => '/codec/decode', access: 'system', ok: 200, body: () => ({ payloads: [] }) },
+    { op: 'codecEncode', method: 'POST', path: () => '/codec/encode', access: 'system', ok: 200, body: () => ({ payloads: [] }) },
     { op: 'sampleJob', method: 'POST', path: () => `${J}/base/sample`, access: 'write', ok: 200, body: () => readFileSync('samples/sections.csv', 'utf8'), type: 'text/csv' },
     { op: 'getSampling', method: 'GET', path: () => `${J}/base/sample`, access: 'read', ok: 200 },
     { op: 'acceptSample', method: 'POST', path: () => `${J}/base/sample/accept`, access: 'write', ok: 200, body: () => ({ rules: {} }) },

@@ -15,7 +15,7 @@ describe('docker-compose.yml', () => {
   const services = compose.services;
 
   it('has PostgreSQL, Temporal persisting in it, Temporal Web, migrations, the worker and the API', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['api', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'worker']);
+    assert.deepEqual(Object.keys(services).sort(), ['api', 'migrate', 'postgres', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
     assert.equal(services.temporal.environment.DB, 'postgres12');
     assert.equal(services.temporal.environment.POSTGRES_SEEDS, 'postgres');
   });
@@ -34,7 +34,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the worker and the API only variables the code reads, and the ones they need', () => {
-    for (const name of ['worker', 'api', 'migrate']) {
+    for (const name of ['worker', 'api', 'migrate', 'temporal-setup']) {
       const env = Object.keys(services[name].environment);
       for (const key of env) assert.ok(CONFIG_KEYS.includes(key), `${name}: ${key} is not read by infra/config.ts`);
       for (const key of ['DATABASE_URL', 'TEMPORAL_ADDRESS']) assert.ok(env.includes(key), `${name} lacks ${key}`);
@@ -47,12 +47,14 @@ describe('docker-compose.yml', () => {
 
   it('has health checks and waits for them', () => {
     for (const name of ['postgres', 'temporal', 'api']) assert.ok(services[name].healthcheck?.test, `${name} has no health check`);
-    assert.equal(services.worker.depends_on.temporal.condition, 'service_healthy');
+    // The worker reaches Temporal once setup (which waits for Temporal's health) has finished.
+    assert.equal(services['temporal-setup'].depends_on.temporal.condition, 'service_healthy');
+    assert.equal(services.worker.depends_on['temporal-setup'].condition, 'service_completed_successfully');
     assert.equal(services.worker.depends_on.migrate.condition, 'service_completed_successfully');
   });
 
   it('runs commands that exist in this repository', () => {
-    for (const name of ['worker', 'api', 'migrate']) {
+    for (const name of ['worker', 'api', 'migrate', 'temporal-setup']) {
       const file = services[name].command.at(-1);
       assert.ok(fs.existsSync(file), `${name} runs ${file}, which does not exist`);
     }

@@ -9,7 +9,8 @@ import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/post
 import { freePort } from '../../infra/ports';
 import { cliSettings } from '../../infra/temporalCli';
 import { ensureTemporal, type TemporalServer } from '../../infra/temporalServer';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, targetFor, type TemporalTarget } from '../../temporal/connection';
+import { failureConverterPath } from '../../temporal/dataConverter';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
 import { workflowsPath } from '../../worker/createWorker';
 import { sdkTestLogger } from './quietLogs';
@@ -26,6 +27,8 @@ export interface TestEnv {
   databaseUrl: string;
   workflowBundle: WorkflowBundleWithSourceMap;
   temporal: TemporalServer;
+  /** How to connect to that server (TLS and API key of the configured cluster, if any). */
+  target: TemporalTarget;
 }
 
 let env: TestEnv | undefined;
@@ -66,11 +69,12 @@ before(async function () {
     port: await freePort(),
     namespace: config.TEMPORAL_NAMESPACE,
   });
-  const client = await connectClient(temporal.address, config.TEMPORAL_NAMESPACE);
+  const target = targetFor(config.temporal, temporal);
+  const client = await connectClient(target);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   await client.connection.close();
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: sdkTestLogger });
-  env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal };
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: sdkTestLogger });
+  env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal, target };
 });
 
 after(async function () {

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { createToken } from '../../api/auth';
 import { startApi } from '../../api/server';
 import type { Role } from '../../db/entities';
 import { openOrm } from '../../db/orm';
-import { connectClient } from '../../temporal/connection';
+import { connectClient, connectWorker } from '../../temporal/connection';
 import { createWorker } from '../../worker/createWorker';
 import { apiClient, type ApiResponse } from './apiClient';
 import { testEnv } from './globalHooks';
@@ -76,8 +76,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
   // Fault tests cut connections on purpose: an idle client that drops is replaced, not fatal.
   db.on('error', () => undefined);
-  const client = await connectClient(env.temporalAddress, env.namespace);
-  const connection = await NativeConnection.connect({ address: env.temporalAddress });
+  const target = opts.temporalAddress ? { address: opts.temporalAddress, namespace: env.namespace } : suite.target;
+  const client = await connectClient(target);
+  const connection = await connectWorker(target);
   const newWorker = () =>
     createWorker({ connection, namespace: env.namespace, taskQueue, deps: { orm, pool: db, temporal: client, config }, workflowBundle: env.workflowBundle });
   const inProcess = opts.inProcessWorker ?? true;
