@@ -46,7 +46,7 @@ describe('encrypted payloads and the codec server', () => {
     admin = await sys.token('domain_admin', 'crypt');
     system = await sys.token('system_admin');
     call = apiClient(sys.api);
-    secretFile = path.join(sys.filesDir, `confidential-ledger-${crypto.randomUUID().slice(0, 8)}.csv`);
+    secretFile = path.join(sys.areaOf('crypt'), `confidential-ledger-${crypto.randomUUID().slice(0, 8)}.csv`);
     fs.copyFileSync('samples/sections.csv', secretFile);
   });
   after(async () => {
@@ -72,7 +72,7 @@ describe('encrypted payloads and the codec server', () => {
     await createJob(sys, admin, 'crypt', { id: 'ledger', name: secretName, mode: 'batch', sourceUrl: `file://${secretFile}` });
     await runNow(sys, admin, 'crypt', 'ledger');
     assert.equal(await lastOutcome('ledger'), 'completed');
-    await createJob(sys, admin, 'crypt', { id: 'payroll', name: 'Payroll', mode: 'batch', sourceUrl: `file://${path.join(sys.filesDir, missingFile)}` });
+    await createJob(sys, admin, 'crypt', { id: 'payroll', name: 'Payroll', mode: 'batch', sourceUrl: `file://${path.join(sys.areaOf('crypt'), missingFile)}` });
     await runNow(sys, admin, 'crypt', 'payroll');
     assert.notEqual(await lastOutcome('payroll'), 'completed');
 

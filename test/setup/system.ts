@@ -120,8 +120,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
           MONTHLY_ROW_LIMIT: String(config.MONTHLY_ROW_LIMIT), LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0',
           ...settings,
         },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', 'ignore', 'pipe'],
       });
+      // Through this process's stderr, so the quiet test output keeps it unless a test fails.
+      child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
       children.add(child);
       child.once('exit', () => children.delete(child));
       return child;
