@@ -107,24 +107,31 @@ describe('fault: Temporal server restarted', function () {
 
 /**
  * The scheduled times of the ticks that reached the job workflow while one of its runs was
- * going: from its history, between a child run's start and the workflow task that took in
- * the child's end (a signal up to then is handled with the run still current).
+ * going or about to start: from its history, between the tick that found the job idle and
+ * the workflow task that took in its run's end (a signal up to then is handled with the run
+ * still current).
  */
 async function ticksArrivingDuringRuns(sys: TestSystem, workflowId: string): Promise<Set<number>> {
   const history = await sys.client.workflow.getHandle(workflowId).fetchHistory();
   const out = new Set<number>();
   let running = false;
   let ending = false;
+  // A tick that found the job idle, whose run is not started yet: ticks handled in the same
+  // workflow task after it (the caught-up ones arrive together) are queued behind its run.
+  let starting = false;
   for (const e of history.events ?? []) {
-    if (e.startChildWorkflowExecutionInitiatedEventAttributes) running = true;
-    else if (e.childWorkflowExecutionCompletedEventAttributes || e.childWorkflowExecutionFailedEventAttributes) ending = true;
+    if (e.startChildWorkflowExecutionInitiatedEventAttributes) {
+      running = true;
+      starting = false;
+    } else if (e.childWorkflowExecutionCompletedEventAttributes || e.childWorkflowExecutionFailedEventAttributes) ending = true;
     else if (e.workflowTaskStartedEventAttributes && ending) running = ending = false;
     const signal = e.workflowExecutionSignaledEventAttributes;
-    if (signal?.signalName === 'runNow' && running) {
-      const payload = signal.input?.payloads?.[0];
-      const req = payload ? defaultPayloadConverter.fromPayload<{ scheduledAt?: string }>(payload) : undefined;
+    if (signal?.signalName !== 'runNow') continue;
+    const payload = signal.input?.payloads?.[0];
+    const req = payload ? defaultPayloadConverter.fromPayload<{ scheduledAt?: string }>(payload) : undefined;
+    if (running || starting) {
       if (req?.scheduledAt) out.add(Date.parse(req.scheduledAt));
-    }
+    } else starting = true;
   }
   return out;
 }
