@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -10,20 +11,16 @@ import { startSystem, type TestSystem } from '../setup/system';
 describe('hostile input', () => {
   let sys: TestSystem;
   let admin: string;
-  let saved: string | undefined;
   const J = '/domains/hostile-api/jobs';
   before(async () => {
     sys = await startSystem();
     admin = await sys.token('domain_admin', 'hostile-api');
-    saved = process.env.EXPORT_ALLOWED_HOSTS;
   });
   after(async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = saved;
     await sys?.stop();
   });
-
-  const exportJob = (id: string, destinationUrl: string) =>
-    sys.call(admin, 'POST', J, { id, name: id, taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl });
+  keepAllowedHosts();
+  const exportJob = (id: string, destinationUrl: string) => saveExportJob(sys, admin, 'hostile-api', id, destinationUrl);
 
   it('refuses https destinations on loopback, link-local and private addresses, saving nothing', async () => {
     delete process.env.EXPORT_ALLOWED_HOSTS;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -10,22 +11,18 @@ describe('job URLs: network policy and credentials at save', () => {
   let sys: TestSystem;
   let admin: string;
   let reader: string;
-  let saved: string | undefined;
   const domain = 'url-policy';
   const J = `/domains/${domain}/jobs`;
   before(async () => {
     sys = await startSystem();
     admin = await sys.token('domain_admin', domain);
     reader = await sys.token('read_only', domain);
-    saved = process.env.EXPORT_ALLOWED_HOSTS;
   });
   after(async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = saved;
     await sys?.stop();
   });
-
-  const exportJob = (id: string, destinationUrl: string) =>
-    sys.call(admin, 'POST', J, { id, name: id, taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl });
+  const allowedHosts = keepAllowedHosts();
+  const exportJob = (id: string, destinationUrl: string) => saveExportJob(sys, admin, domain, id, destinationUrl);
 
   it('refuses ftp:, ftps: and https: destinations on this machine or a private network, in any spelling, saving nothing', async () => {
     delete process.env.EXPORT_ALLOWED_HOSTS;
@@ -43,12 +40,12 @@ describe('job URLs: network policy and credentials at save', () => {
       process.env.EXPORT_ALLOWED_HOSTS = '10.0.0.8';
       assert.equal((await exportJob('net-allowed', 'ftps://exporter@10.0.0.8/in/')).status, 201, 'an allow-listed host is accepted');
     } finally {
-      process.env.EXPORT_ALLOWED_HOSTS = saved;
+      allowedHosts.restore();
     }
   });
 
   it('refuses a password in the URL and secret-looking parameters, pointing to the secrets endpoint; a user name alone is fine', async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = saved;
+    allowedHosts.restore();
     const cases: [string, RegExp][] = [
       ['ftp://exporter:hunter2@ftp.example.edu/in/', /password in the user-info.*PUT \/domains\/url-policy\/jobs\/cred-0\/secrets\/password/],
       ['ftps://exporter:@ftp.example.edu:990/in/?x=1&Password=p', /Password.*PUT \/domains\/url-policy\/jobs\/cred-1\/secrets\/query/],
@@ -76,7 +73,7 @@ describe('job URLs: network policy and credentials at save', () => {
   });
 
   it('never shows a read-only user a token or password stored in a URL before this rule', async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = saved;
+    allowedHosts.restore();
     assert.equal((await exportJob('old-row', 'https://in.example.edu/up?format=csv')).status, 201);
     // As rows saved before the rule (or the migration) hold them.
     await sys.db.query(`update jobs set destination_url = 'https://u:pw-1234@in.example.edu/up?format=csv&access_token=tok-5678' where domain = $1 and identifier = 'old-row'`, [domain]);

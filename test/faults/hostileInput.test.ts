@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiClient } from '../setup/apiClient';
+import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 import { runNow, waitForEnd } from './helpers';
 
@@ -14,18 +15,16 @@ describe('hostile input: the rest of the list', function () {
   this.timeout(5 * 60_000);
   let sys: TestSystem;
   let admin: string;
-  let saved: string | undefined;
   const D = 'hostile-faults';
   const J = `/domains/${D}/jobs`;
   before(async () => {
     sys = await startSystem();
     admin = await sys.token('domain_admin', D);
-    saved = process.env.EXPORT_ALLOWED_HOSTS;
   });
   after(async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = saved;
     await sys?.stop();
   });
+  keepAllowedHosts();
 
   const importOf = async (id: string, content: string) => {
     const file = path.join(sys.areaOf(D), `${id}.csv`);
@@ -59,7 +58,7 @@ describe('hostile input: the rest of the list', function () {
     fs.symlinkSync('/tmp', path.join(area, 'tmp-link'));
     const targets = ['file:///tmp/out.csv', `file://${area}/../out.csv`, `file://${area}/tmp-link/out.csv`, `file://${sys.areaOf('elsewhere')}/out.csv`];
     for (const [i, url] of targets.entries()) {
-      const r = await sys.call(admin, 'POST', J, { id: `dest-${i}`, name: 'x', taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl: url });
+      const r = await saveExportJob(sys, admin, D, `dest-${i}`, url);
       assert.equal(r.status, 422, `${url}: ${r.text}`);
       assert.match(r.json.detail, new RegExp(`^destinationUrl: file destinations of domain ${D} must be under ${area}/ `));
       assert.equal((await sys.call(admin, 'GET', `${J}/dest-${i}`)).status, 404, `${url} was saved`);
@@ -70,7 +69,7 @@ describe('hostile input: the rest of the list', function () {
     delete process.env.EXPORT_ALLOWED_HOSTS;
     const targets = ['https://[fe80::1]/in', 'https://[fd00::8]/in', 'https://[::]/in', 'https://0.0.0.0/in', 'https://100.64.0.1/in', 'https://172.16.0.1/in'];
     for (const [i, url] of targets.entries()) {
-      const r = await sys.call(admin, 'POST', J, { id: `v6-${i}`, name: 'x', taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl: url });
+      const r = await saveExportJob(sys, admin, D, `v6-${i}`, url);
       assert.equal(r.status, 422, `${url}: ${r.text}`);
       assert.match(r.json.detail, /private network.*EXPORT_ALLOWED_HOSTS/);
     }
@@ -80,7 +79,7 @@ describe('hostile input: the rest of the list', function () {
   it('refuses https destinations on v4-mapped private addresses ([::ffff:10.0.0.1], [::ffff:127.0.0.1])', async () => {
     delete process.env.EXPORT_ALLOWED_HOSTS;
     for (const [i, url] of ['https://[::ffff:10.0.0.1]/in', 'https://[::ffff:127.0.0.1]/in'].entries()) {
-      const r = await sys.call(admin, 'POST', J, { id: `mapped-${i}`, name: 'x', taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl: url });
+      const r = await saveExportJob(sys, admin, D, `mapped-${i}`, url);
       assert.equal(r.status, 422, `${url}: ${r.text}`);
       assert.match(r.json.detail, /private network.*EXPORT_ALLOWED_HOSTS/);
     }

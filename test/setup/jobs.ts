@@ -13,3 +13,28 @@ export async function runNow(sys: TestSystem, token: string, domain: string, id:
   const res = await sys.call(token, 'POST', `/domains/${domain}/jobs/${id}/run`);
   if (res.status !== 202) throw new Error(`run-now of ${id}: ${res.status} ${res.text}`);
 }
+
+/** Saves an export job that differs only in its destination (for refusal tests); the raw answer. */
+export function saveExportJob(sys: TestSystem, token: string, domain: string, id: string, destinationUrl: string) {
+  return sys.call(token, 'POST', `/domains/${domain}/jobs`, { id, name: id, taskType: 'sectionsCsv', direction: 'export', mode: 'batch', destinationUrl });
+}
+
+/**
+ * Tests of refused hosts change EXPORT_ALLOWED_HOSTS: the suite's value is kept before it and
+ * put back after it, and `restore()` puts it back between tests.
+ */
+export function keepAllowedHosts(): { restore(): void } {
+  let saved: string | undefined;
+  const kept = {
+    restore() {
+      // Assigning undefined to process.env would store the string "undefined".
+      if (saved === undefined) delete process.env.EXPORT_ALLOWED_HOSTS;
+      else process.env.EXPORT_ALLOWED_HOSTS = saved;
+    },
+  };
+  before(() => {
+    saved = process.env.EXPORT_ALLOWED_HOSTS;
+  });
+  after(() => kept.restore());
+  return kept;
+}
