@@ -8,6 +8,7 @@ import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { readSetting } from '../../infra/config';
 import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal, normaliseHost, resolveAllowed } from '../../infra/networkPolicy';
 import { OutsideAreaError, openReadStream, resolveTargetInArea, statInArea, writePrivateFile, type FileArea } from '../../infra/safeFiles';
+import { redactUrl as shownUrl } from '../../domain/urlCredentials';
 import type { SecretKind } from '../secrets';
 
 /**
@@ -50,16 +51,14 @@ export interface Delivered {
 const unavailable = (message: string) => ApplicationFailure.nonRetryable(message, FAILED_TYPES.destinationUnavailable);
 const refused = (message: string) => ApplicationFailure.nonRetryable(message, HALTED_TYPES.credentialsRefused);
 
-/** The URL without its password, for logs and messages. */
+/**
+ * The URL for run logs and failure messages: as the API shows it (no credentials), and
+ * without its query, which a log has no need of.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    u.search = u.search ? '?…' : '';
-    return u.toString();
-  } catch {
-    return '(an invalid URL)';
-  }
+  const shown = shownUrl(url) ?? '';
+  const query = shown.search(/[?#]/);
+  return query < 0 ? shown : `${shown.slice(0, query)}?…`;
 }
 
 const finalName = (d: Delivery, name: string) => (d.nameFor ? d.nameFor(name) : name);
