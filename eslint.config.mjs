@@ -20,17 +20,46 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code and the pure domain rules it imports run in Temporal's deterministic
-    // sandbox: no Node built-ins, no clients, no ORM, no activity implementations.
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    // Workflow code, the contracts it shares and the pure domain rules it imports run in
+    // Temporal's deterministic sandbox: no Node built-ins, no clients, no ORM, no I/O.
+    files: ['workflows/**/*.ts', 'contracts/**/*.ts', 'domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: nodeBuiltins,
         patterns: [
           { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@mikro-orm/*', 'pg', 'express'], message: 'Not workflow-safe.' },
-          { group: ['../activities/*', '../db/*', '../api/*', '../infra/*', '../taskTypes/*'], allowTypeImports: true, message: 'Workflows may import these as types only.' },
+          { group: layer('activities', 'io', 'db', 'api', 'infra', 'taskTypes', 'temporal', 'worker'), allowTypeImports: true, message: 'Workflows, contracts and domain rules may import these as types only.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The I/O library knows nothing of Temporal: progress and cancellation come in as callbacks.
+    files: ['io/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@temporalio/*'], message: 'The I/O library imports no Temporal SDK.' },
+          { group: layer('activities', 'workflows', 'api', 'worker', 'temporal'), message: 'The I/O library depends on domain, db, taskTypes and infra only.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The API talks to workflows through the contracts and to data through db and io; it never loads activities.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: layer('activities', 'worker'), message: 'The API does not import activity or worker code.' },
+          { group: layer('workflows'), allowTypeImports: true, message: 'The API refers to workflows by type only (contracts/ holds their messages).' },
         ],
       }],
     },
   },
 );
+
+/** Import patterns for a top-level folder, from any depth: `../activities`, `../../activities/x`. */
+function layer(...folders) {
+  return folders.flatMap((f) => [`**/${f}`, `**/${f}/**`]);
+}

@@ -12,10 +12,3 @@ export interface ActivityDeps {
   config: Pick<Config, 'fileRoots' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'> &
     Partial<Pick<Config, 'fileAreas' | 'SMTP_URL' | 'MAIL_FROM' | 'PUBLIC_API_URL' | 'TEMPORAL_WEB_URL'>>;
 }
-
-/** Identifies one run of one job, as workflows pass it to activities. */
-export interface RunRef {
-  domain: string;
-  jobId: string;
-  runNumber: number;
-}

@@ -1,21 +1,23 @@
 import type { ActivityDeps } from './deps';
-import { exportActivities } from './export/exportPhases';
-import { importActivities } from './import/importPhases';
+import { reportingJobFailures } from './failures';
+import { exportActivities } from './exportPhases';
+import { importActivities } from './importPhases';
 import { notificationActivities } from './notifications';
 import { runRecordActivities } from './runRecords';
 import { scheduleActivities } from './schedules';
 import { sourceWatchActivities } from './sourceWatch';
 
-export type { ActivityDeps, RunRef } from './deps';
+export type { ActivityDeps } from './deps';
+export type { RunRef } from '../contracts/workflowIds';
 
 /** Every activity, bound to its dependencies (the worker passes the result to Temporal). */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return reportingJobFailures({
     ...runRecordActivities(deps),
     ...importActivities(deps),
     ...exportActivities(deps),
     ...scheduleActivities(deps),
     ...sourceWatchActivities(deps),
     ...notificationActivities(deps),
-  };
+  });
 }

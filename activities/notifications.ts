@@ -4,7 +4,8 @@ import { logger } from '../infra/logger';
 import type { RunNotice } from '../domain/jobLifecycle';
 import type { RunTrigger } from '../domain/jobDefinition';
 import { countersPhrase } from '../domain/runStatus';
-import type { ActivityDeps, RunRef } from './deps';
+import type { RunRef } from '../contracts/workflowIds';
+import type { ActivityDeps } from './deps';
 import { findJob } from './runRecords';
 
 /**

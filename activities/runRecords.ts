@@ -1,10 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
 import { JobSchema, RunLogSchema, RunSchema, type Job, type Run, type RunLog } from '../db/entities';
-import { runWorkflowId, type RunTrigger } from '../domain/jobDefinition';
+import { type RunTrigger } from '../domain/jobDefinition';
+import { runWorkflowId } from '../contracts/workflowIds';
 import { countersPhrase, failedPercent, outcomeOf, pickCounters, reportedCounters, type RunCounters, type RunOutcome } from '../domain/runStatus';
-import type { ActivityDeps, RunRef } from './deps';
-import { dropStaging } from './import/staging';
+import type { RunRef } from '../contracts/workflowIds';
+import type { ActivityDeps } from './deps';
+import { dropStaging } from '../io/import/staging';
 
 /** The run-history table, written at each run's start and end (the API lists runs from it). */
 

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { heartbeat, sleep } from '@temporalio/activity';
 import { JobSchema } from '../db/entities';
-import { jobWorkflowId } from '../domain/jobDefinition';
-import { eventSignal } from '../workflows/messages';
+import { jobWorkflowId } from '../contracts/workflowIds';
+import { eventSignal } from '../contracts/messages';
 import type { ActivityDeps } from './deps';
-import { fileAreaOf } from '../infra/safeFiles';
-import { listSourceFiles } from './import/fileSource';
+import { fileAreaOf } from '../io/safeFiles';
+import { listSourceFiles } from '../io/import/fileSource';
 
 /** How often a watched directory is listed: cheap, and it works on network file systems where fs.watch does not. */
 export const WATCH_POLL_MS = 2_000;

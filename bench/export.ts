@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { exportSelect, extractToFile } from '../activities/export/extract';
-import { exportSpecOf } from '../activities/export/exportTypes';
+import { exportSelect, extractToFile } from '../io/export/extract';
+import { exportSpecOf } from '../io/export/exportTypes';
 import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgres';
 
 /**
  * npm run bench:export — 1,000,000 sections to a CSV file: our extraction and rendering
- * (activities/export/extract.ts) against `psql -c "\copy (SELECT ...) TO file"` of the same
+ * (io/export/extract.ts) against `psql -c "\copy (SELECT ...) TO file"` of the same
  * SELECT, in the same run, on the same database. Prints both times, the ratio, whether the
  * two files are identical, and our peak RSS (sampled while extracting, and the process max).
  *

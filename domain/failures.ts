@@ -34,6 +34,3 @@ export const NON_RETRYABLE_TYPES: string[] = [...failedSet, ...haltedSet];
 export function outcomeForFailureType(type: string | undefined | null): 'failed' | 'halted' {
   return type && haltedSet.has(type) ? 'halted' : 'failed';
 }
-
-export const isKnownFailureType = (type: string | undefined | null): boolean =>
-  !!type && (failedSet.has(type) || haltedSet.has(type));

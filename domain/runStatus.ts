@@ -18,9 +18,6 @@ export type RunOutcome = (typeof RUN_OUTCOMES)[number];
 /** Every value a run's status takes: `queued` before it starts, a phase, then an outcome. */
 export type RunStatus = 'queued' | RunPhase | RunOutcome;
 
-export const phasesOf = (direction: Direction): readonly RunPhase[] =>
-  direction === 'import' ? IMPORT_PHASES : EXPORT_PHASES;
-
 export interface RunCounters {
   read: number;
   inserted: number;

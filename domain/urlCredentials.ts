@@ -1,5 +1,5 @@
 /**
- * Credentials belong in the secret store (activities/secrets.ts), never in a job's URL,
+ * Credentials belong in the secret store (io/secrets.ts), never in a job's URL,
  * where they would be stored in plain text and shown with the job. Pure rules, used when a
  * job is saved (refused with a pointer to the secrets endpoint), by the migration that moves
  * old ones out, and by the views (which never show one).

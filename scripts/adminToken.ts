@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { createToken, hashToken } from '../api/auth';
+import { createToken, hashToken } from '../api/http/auth';
 import { ApiTokenSchema } from '../db/entities';
 
 /**

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createToken, listTokens, revokeToken } from '../api/auth';
+import { createToken, listTokens, revokeToken } from '../api/http/auth';
 import { ROLES, type Role } from '../db/entities';
 import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';

@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
-import { jobScheduleId } from '../domain/jobDefinition';
+import { jobScheduleId } from '../contracts/workflowIds';
 import { intervalSeconds, type Timing } from '../domain/schedule';
-import { DomainKey, JobIdKey } from '../workflows/searchAttributes';
+import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
 
 /**
  * A job's Temporal Schedule (batch and realtime jobs). It starts scheduledRunWorkflow,

@@ -1,6 +1,6 @@
 import type { ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../contracts/searchAttributes';
 
 const INDEXED = temporal.api.enums.v1.IndexedValueType;
 

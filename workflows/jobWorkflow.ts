@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { Direction } from '../domain/jobDefinition';
-import { runWorkflowId } from '../domain/jobDefinition';
+import { runWorkflowId } from '../contracts/workflowIds';
 import {
   applySettings,
   initialJobState,
@@ -46,9 +46,9 @@ import {
   runPhaseSignal,
   statusQuery,
   type JobView,
-} from './messages';
+} from '../contracts/messages';
 import { runWorkflow, type RunResult } from './runWorkflow';
-import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from './searchAttributes';
+import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from '../contracts/searchAttributes';
 
 export interface JobWorkflowInput {
   domain: string;

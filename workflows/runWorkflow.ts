@@ -17,8 +17,8 @@ import type { createActivities } from '../activities';
 import { NON_RETRYABLE_TYPES, outcomeForFailureType } from '../domain/failures';
 import type { Direction, RunTrigger } from '../domain/jobDefinition';
 import { emptyCounters, outcomeOf, type RunCounters, type RunOutcome, type RunPhase, type RunStatus } from '../domain/runStatus';
-import { runPhaseSignal } from './messages';
-import { RunStatusKey } from './searchAttributes';
+import { runPhaseSignal } from '../contracts/messages';
+import { RunStatusKey } from '../contracts/searchAttributes';
 
 export interface RunWorkflowInput {
   domain: string;

@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import { jobWorkflowId } from '../domain/jobDefinition';
-import { runNowSignal } from './messages';
-import { ScheduledStartTimeKey } from './searchAttributes';
+import { jobWorkflowId } from '../contracts/workflowIds';
+import { runNowSignal } from '../contracts/messages';
+import { ScheduledStartTimeKey } from '../contracts/searchAttributes';
 
 /**
  * What a job's Temporal Schedule starts: it only asks the job workflow for a run. The job

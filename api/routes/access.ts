@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { auditAs, type AuditTrail } from '../audit';
-import { createToken, listTokens, revokeToken } from '../auth';
-import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams } from '../contract';
-import { notFound } from '../problem';
-import type { ApiKit } from '../routeKit';
-import { domainParams } from '../schemas';
+import { auditAs, type AuditTrail } from '../http/audit';
+import { createToken, listTokens, revokeToken } from '../http/auth';
+import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams } from '../http/routeSchemas';
+import { notFound } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
+import { domainParams } from '../http/schemas';
 import { scopeDomain } from './jobs';
 
 /** Tokens (system administrators only) and the audit trail. */

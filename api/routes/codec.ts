@@ -2,8 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { HttpError } from '../problem';
-import type { ApiKit } from '../routeKit';
+import { HttpError } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
 
 /**
  * Temporal's codec server protocol on the API, so that Temporal Web and the Temporal CLI

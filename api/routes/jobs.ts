@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { Job } from '../../db/entities';
 import type { JobStatus } from '../../domain/jobLifecycle';
-import { auditAs } from '../audit';
-import type { Principal } from '../auth';
-import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, runRequestResult, updateJobContract } from '../contract';
-import { currentPhase, mapBounded, STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../jobQueries';
-import type { JobService } from '../jobService';
-import { HttpError, notFound } from '../problem';
-import type { ApiKit } from '../routeKit';
-import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../schemas';
-import { jobView } from '../views';
+import { auditAs } from '../http/audit';
+import type { Principal } from '../http/auth';
+import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, runRequestResult, updateJobContract } from '../http/routeSchemas';
+import { currentPhase, mapBounded, STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../queries/jobQueries';
+import type { JobService } from '../commands/jobService';
+import { HttpError, notFound } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
+import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../http/schemas';
+import { jobView } from '../queries/views';
 
 /** Jobs of a domain: definition, live state, the list, and actions. */
 export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries): void {

@@ -1,14 +1,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Response } from 'express';
 import { RunLogSchema, RunSchema, type Job, type RejectedRow, type Run, type RunLog } from '../../db/entities';
-import { writeCsv } from '../../infra/csvWriter';
-import { logLine, logsQuery, runListQuery, runView as runViewSchema } from '../contract';
-import type { JobQueries } from '../jobQueries';
-import type { JobService } from '../jobService';
-import { notFound } from '../problem';
-import type { ApiKit } from '../routeKit';
-import { jobParams, runParams } from '../schemas';
-import { runView } from '../views';
+import { writeCsv } from '../../io/csvWriter';
+import { logLine, logsQuery, runListQuery, runView as runViewSchema } from '../http/routeSchemas';
+import type { JobQueries } from '../queries/jobQueries';
+import type { JobService } from '../commands/jobService';
+import { notFound } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
+import { jobParams, runParams } from '../http/schemas';
+import { runView } from '../queries/views';
 import { z } from 'zod';
 
 /** Rows of rejected.csv one cursor fetch brings: what a download holds in memory. */

@@ -3,22 +3,22 @@ import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { IMPORTED_SUFFIX } from '../../activities/import/fileSource';
-import { sampleFile } from '../../activities/import/sampling';
+import { IMPORTED_SUFFIX } from '../../io/import/fileSource';
+import { sampleFile } from '../../io/import/sampling';
 import { readSetting } from '../../infra/config';
 import {
   NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
-} from '../../infra/safeFiles';
+} from '../../io/safeFiles';
 import { JobSchema, type Job } from '../../db/entities';
 import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
 import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType } from '../../taskTypes/registry';
-import { definitionChangedSignal } from '../../workflows/messages';
-import { auditAs } from '../audit';
-import { allowedPathOr422, refuseBadRules, type JobService } from '../jobService';
-import { HttpError, notFound, parseOr400 } from '../problem';
-import type { ApiKit } from '../routeKit';
-import { jobParams } from '../schemas';
+import { definitionChangedSignal } from '../../contracts/messages';
+import { auditAs } from '../http/audit';
+import { allowedPathOr422, refuseBadRules, type JobService } from '../commands/jobService';
+import { HttpError, notFound, parseOr400 } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
+import { jobParams } from '../http/schemas';
 
 /**
  * Sampling (issue 6 §4; PRODUCT.md, Statuses): an administrator sends a sample file (or asks

@@ -1,11 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { auditAs } from '../audit';
-import type { JobService } from '../jobService';
-import { OpmlError, parseSchedulesOpml, schedulesToOpml } from '../opml';
-import { HttpError } from '../problem';
-import type { ApiKit } from '../routeKit';
-import { domainParams } from '../schemas';
+import { auditAs } from '../http/audit';
+import type { JobService } from '../commands/jobService';
+import { OpmlError, parseSchedulesOpml, schedulesToOpml } from '../commands/opml';
+import { HttpError } from '../http/problem';
+import type { ApiKit } from '../http/routeKit';
+import { domainParams } from '../http/schemas';
 
 const OPML_TYPES = ['text/x-opml', 'application/xml', 'text/xml', 'application/opml+xml'];
 

@@ -1,10 +1,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { deleteSecret, listSecrets, SECRET_KINDS, setSecret } from '../../activities/secrets';
-import { auditAs } from '../audit';
-import type { JobService } from '../jobService';
-import type { ApiKit } from '../routeKit';
-import { jobParams } from '../schemas';
+import { deleteSecret, listSecrets, SECRET_KINDS, setSecret } from '../../io/secrets';
+import { auditAs } from '../http/audit';
+import type { JobService } from '../commands/jobService';
+import type { ApiKit } from '../http/routeKit';
+import { jobParams } from '../http/schemas';
 
 /**
  * A job's credentials (issue 6 §6; PRODUCT.md, Sources): write-only. A value goes in with PUT
@@ -23,7 +23,7 @@ function queryable(orm: MikroORM) {
   return {
     query: async (text: string, params: unknown[]) => {
       const sql = text.replace(/\$(\d+)/g, '?');
-      // Each $n is used once, in order (true of every statement in activities/secrets.ts).
+      // Each $n is used once, in order (true of every statement in io/secrets.ts).
       const order = [...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
       if (order.some((n, i) => n !== i + 1)) throw new Error('positional parameters out of order');
       const r = (await orm.em.getConnection().getKnex().raw(sql, params as never[])) as { rows: never[]; rowCount: number | null };

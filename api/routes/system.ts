@@ -2,8 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { registry } from '../../infra/metrics';
-import { docsPage } from '../docsPage';
-import type { ApiKit } from '../routeKit';
+import { docsPage } from '../http/docsPage';
+import type { ApiKit } from '../http/routeKit';
 
 /** Health, readiness and the API's own documentation: no token needed. */
 export function systemRoutes(kit: ApiKit, orm: MikroORM, temporal: Client): void {

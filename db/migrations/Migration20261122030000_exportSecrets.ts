@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Exports: a job's credentials, encrypted at rest (activities/secrets.ts), and the bytes a
+ * Exports: a job's credentials, encrypted at rest (io/secrets.ts), and the bytes a
  * run delivered (an export's counters are rows; its size is kept beside them).
  */
 export class Migration20261122030000_exportSecrets extends Migration {

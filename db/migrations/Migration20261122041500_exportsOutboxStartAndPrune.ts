@@ -11,7 +11,7 @@ import { Migration } from '@mikro-orm/migrations';
  * - Pruning: `sections_outbox_prune(domain, max_rows)` deletes, in one statement (one
  *   snapshot), at most max_rows of the domain's changes that every realtime job of the domain
  *   has delivered (all of them when the domain has none). The export activity calls it in the
- *   transaction that advances a cursor (activities/export/realtime.ts). A job that stops being
+ *   transaction that advances a cursor (io/export/realtime.ts). A job that stops being
  *   a realtime sections export leaves its domain in `sections_outbox_prune_pending`, so the
  *   next cursor advance (any domain) prunes what only that job still held.
  */

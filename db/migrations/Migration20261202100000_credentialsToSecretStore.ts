@@ -1,5 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
-import { setSecret } from '../../activities/secrets';
+import { setSecret } from '../../io/secrets';
 import { splitCredentials } from '../../domain/urlCredentials';
 
 /**

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { trustProxyValue } from '../../api/app';
-import { TOKEN_PREFIX_LENGTH } from '../../api/auth';
+import { TOKEN_PREFIX_LENGTH } from '../../api/http/auth';
 import { startApi } from '../../api/server';
 import { CONFIG_KEYS, loadConfig } from '../../infra/config';
 import { eventually } from '../setup/system';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { startApi } from '../../api/server';
-import type { AuthFailureLimit } from '../../api/auth';
+import type { AuthFailureLimit } from '../../api/http/auth';
 import { apiClient, type ApiCall } from '../setup/apiClient';
 import { startSystem, type TestSystem } from '../setup/system';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadSecret } from '../../activities/secrets';
+import { loadSecret } from '../../io/secrets';
 import { batchJob, startApiSystem, type ApiSystem } from './helpers';
 
 /** Write-only credentials (issue 6 §6): set, list, delete; the value never comes back out. */

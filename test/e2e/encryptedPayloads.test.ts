@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { jobWorkflowId, runWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId, runWorkflowId } from '../../contracts/workflowIds';
 import { ENCRYPTED_ENCODING } from '../../temporal/payloadCodec';
 import { apiClient, type ApiCall } from '../setup/apiClient';
 import { createJob, runNow } from '../setup/jobs';

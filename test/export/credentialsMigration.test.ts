@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSecret, setSecret } from '../../activities/secrets';
+import { loadSecret, setSecret } from '../../io/secrets';
 import { Migration20261202100000_credentialsToSecretStore as CredentialsMigration } from '../../db/migrations/Migration20261202100000_credentialsToSecretStore';
 import { createExportJob, makeCertificates, runExport, seedSections, startFtpServer, startHarness, startHttpsReceiver, type ExportHarness } from './fixtures';
 import { EXPECTED, SECTIONS } from './sections';

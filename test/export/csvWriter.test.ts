@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { to } from 'pg-copy-streams';
-import { csvField, csvLine, FORMULA_SIGNS, formulaSafeSql, LEADING_BLANKS, neutraliseFormula, recoverRaw } from '../../infra/csvWriter';
+import { csvField, csvLine, FORMULA_SIGNS, formulaSafeSql, LEADING_BLANKS, neutraliseFormula, recoverRaw } from '../../io/csvWriter';
 import { FORMULA_CELLS } from './formulaCells';
 import { testEnv } from '../setup/globalHooks';
 

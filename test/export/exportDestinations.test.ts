@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setSecret } from '../../activities/secrets';
+import { setSecret } from '../../io/secrets';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import {
   activityEnv, createExportJob, makeCertificates, nextRun, rejection, runExport, runLogs, seedSections, startFtpServer, startHarness,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setSecret } from '../../activities/secrets';
+import { setSecret } from '../../io/secrets';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { makeCertificates, seedSections, startHttpsReceiver } from './fixtures';
 import { EXPECTED, SECTIONS } from './sections';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { recoverRaw } from '../../infra/csvWriter';
+import { recoverRaw } from '../../io/csvWriter';
 import { parseCsv } from '../import/helpers';
 import { FORMULA_CELLS } from './formulaCells';
 import { createExportJob, runExport, seedSections, startHarness, type ExportHarness } from './fixtures';

@@ -1,4 +1,4 @@
-import { FORMULA_SIGNS, LEADING_BLANKS } from '../../infra/csvWriter';
+import { FORMULA_SIGNS, LEADING_BLANKS } from '../../io/csvWriter';
 
 /** Every value whose first character (or first after blanks) a spreadsheet may read as a formula start, and the mark itself. */
 export const FORMULA_CELLS: string[] = [

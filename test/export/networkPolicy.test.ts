@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setSecret } from '../../activities/secrets';
+import { setSecret } from '../../io/secrets';
 import { HALTED_TYPES } from '../../domain/failures';
 import { freePort } from '../../infra/ports';
 import { createExportJob, rejection, runExport, runLogs, seedSections, startFtpServer, startHarness, type ExportHarness } from './fixtures';

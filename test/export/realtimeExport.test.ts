@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exportWorkDir } from '../../activities/export/exportPhases';
+import { exportWorkDir } from '../../activities/exportPhases';
 import { FAILED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import { activityEnv, createExportJob, nextRun, rejection, runExport, startHarness, type ExportHarness } from './fixtures';

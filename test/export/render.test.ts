@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { xmlText } from '../../activities/export/render';
+import { xmlText } from '../../io/export/render';
 
 /** XML rendering (CSV is the CSV writer's: test/export/csvWriter.test.ts). */
 describe('export rendering', () => {

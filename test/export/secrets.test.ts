@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { decryptSecret, deleteSecret, encryptSecret, listSecrets, loadSecret, secretsKey, setSecret, SecretUnreadableError } from '../../activities/secrets';
+import { decryptSecret, deleteSecret, encryptSecret, listSecrets, loadSecret, secretsKey, setSecret, SecretUnreadableError } from '../../io/secrets';
 import { testEnv } from '../setup/globalHooks';
 
 /** Job credentials: encrypted at rest, bound to their job, unreadable with another key. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { exportableTaskTypes } from '../../activities/export/exportTypes';
+import { exportableTaskTypes } from '../../io/export/exportTypes';
 import { HALTED_TYPES } from '../../domain/failures';
 import { activityEnv, createExportJob, rejection, runExport, startHarness, type ExportHarness } from './fixtures';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { jobScheduleId } from '../../domain/jobDefinition';
+import { jobScheduleId } from '../../contracts/workflowIds';
 import { writeSectionsFile } from '../setup/sectionsFile';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { runScheduledAt, sleep } from './helpers';

@@ -10,8 +10,8 @@ import { connectClient } from '../../temporal/connection';
 import { ensureSearchAttributes } from '../../temporal/searchAttributes';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { jobWorkflowId } from '../../domain/jobDefinition';
-import { ScheduledStartTimeKey } from '../../workflows/searchAttributes';
+import { jobWorkflowId } from '../../contracts/workflowIds';
+import { ScheduledStartTimeKey } from '../../contracts/searchAttributes';
 import { jobOnGeneratedFile, rowsOf, runCount, runNow, runScheduledAt, sleep, waitForEnd, waitForStatus } from './helpers';
 
 /**

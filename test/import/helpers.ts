@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CsvParser } from '../../activities/import/csvParser';
-import { recoverRaw } from '../../infra/csvWriter';
-import type { ReadOptions } from '../../infra/safeFiles';
+import { CsvParser } from '../../io/import/csvParser';
+import { recoverRaw } from '../../io/csvWriter';
+import type { ReadOptions } from '../../io/safeFiles';
 import { createJob as createSetupJob, runNow } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 

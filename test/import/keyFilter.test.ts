@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { KeyFilter } from '../../activities/import/keyFilter';
+import { KeyFilter } from '../../io/import/keyFilter';
 
 /** The key filter may flag a new key (rarely), but never misses a repeated one. */
 describe('import: key filter for duplicate candidates', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FORMULA_SIGNS, LEADING_BLANKS } from '../../infra/csvWriter';
+import { FORMULA_SIGNS, LEADING_BLANKS } from '../../io/csvWriter';
 import { startSystem, type TestSystem } from '../setup/system';
 import { importOnce, parseCsv, place } from './helpers';
 

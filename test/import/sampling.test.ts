@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sampleFile } from '../../activities/import/sampling';
+import { sampleFile } from '../../io/import/sampling';
 import { getTaskType } from '../../taskTypes/registry';
 import { fixture, fixtureRead } from './helpers';
 

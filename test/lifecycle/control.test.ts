@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { jobWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 import type { jobWorkflow } from '../../workflows/jobWorkflow';
-import { eventSignal, statusQuery } from '../../workflows/messages';
+import { eventSignal, statusQuery } from '../../contracts/messages';
 import { recordHistory } from '../replay/histories';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { GOOD, fileUrl, jobsApi, holdValidating, waitForGateWaiters, writeFile } from './helpers';

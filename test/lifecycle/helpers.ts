@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { jobScheduleId } from '../../domain/jobDefinition';
+import { jobScheduleId } from '../../contracts/workflowIds';
 import { createJob } from '../setup/jobs';
 import { eventually, type TestSystem } from '../setup/system';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { jobWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 import { recordHistory } from '../replay/histories';
 import { startSystem, type TestSystem } from '../setup/system';
 import { GOOD, fileUrl, jobsApi, writeFile } from './helpers';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { recordHistory } from '../replay/histories';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { GOOD, fileUrl, jobsApi, sleep, writeFile } from './helpers';
-import { jobWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 
 /**
  * PRODUCT.md, Statuses: failed and halted runs are rerun (2 times, 1 s apart here), then

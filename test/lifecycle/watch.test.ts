@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { jobWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 import { recordHistory } from '../replay/histories';
 import { startSystem, type TestSystem } from '../setup/system';
 import { csv, fileUrl, jobsApi, row, sleep } from './helpers';

@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import pg from 'pg';
-import { createToken } from '../../api/auth';
+import { createToken } from '../../api/http/auth';
 import { startApi } from '../../api/server';
 import type { Role } from '../../db/entities';
 import { openOrm } from '../../db/orm';

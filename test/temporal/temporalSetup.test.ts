@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { connectClient } from '../../temporal/connection';
 import { checkTemporalSetup } from '../../temporal/setup';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../contracts/searchAttributes';
 import { testEnv } from '../setup/globalHooks';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { docsPage } from '../../api/docsPage';
+import { docsPage } from '../../api/http/docsPage';
 
 /** The /docs sidebar shows every path whole, so routes that differ only at the end stay apart. */
 describe('docs page sidebar', () => {

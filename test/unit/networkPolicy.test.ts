@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { destinationRefusal, guardedLookup, isPrivateAddress, literalHostRefusal, resolveAllowed } from '../../infra/networkPolicy';
+import { destinationRefusal, guardedLookup, isPrivateAddress, literalHostRefusal, resolveAllowed } from '../../io/networkPolicy';
 
 /** The one network policy for outbound connections: refused unless public unicast or allow-listed. */
 describe('network policy', () => {

@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Spool } from '../../activities/export/spool';
+import { Spool } from '../../io/export/spool';
 import {
   NotRegularFileError, OutsideAreaError, ReadStalledError, createTempFile, ensurePrivateFolder, fileAreaOf, listRegularFiles,
   openReadStream, openRegularFile, readChunks, readHead, renameInFolder, resolveSourceInArea, writePrivateFile,
-} from '../../infra/safeFiles';
+} from '../../io/safeFiles';
 import { loadConfig } from '../../infra/config';
 
 const parseFileAreasForTest = (v: string) => loadConfig({ FILE_AREAS: v }).fileAreas;
@@ -16,7 +16,7 @@ const parseFileAreasForTest = (v: string) => loadConfig({ FILE_AREAS: v }).fileA
  * The safe file module on real files, folders, links, FIFOs and devices made here: what it
  * refuses, how fast, and what it creates.
  */
-describe('safe file access (infra/safeFiles.ts)', () => {
+describe('safe file access (io/safeFiles.ts)', () => {
   let root: string;
   let acme: string;
   let beta: string;

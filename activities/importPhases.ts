@@ -1,0 +1,200 @@
+import path from 'node:path';
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
+import { HALTED_TYPES } from '../domain/failures';
+import type { RunCounters } from '../domain/runStatus';
+import { readSetting } from '../infra/config';
+import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
+import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
+import { getTaskType } from '../taskTypes/registry';
+import type { RunRef } from '../contracts/workflowIds';
+import type { ActivityDeps } from './deps';
+import { appendLog, countersOf, findRun } from './runRecords';
+import { findDuplicates } from '../io/import/duplicates';
+import { listSourceFiles, markImported } from '../io/import/fileSource';
+import { withHeartbeat } from './heartbeats';
+import { stagingTable } from '../io/import/staging';
+import { stageRun } from '../io/import/validate';
+import { inTransaction } from '../db/transaction';
+
+/**
+ * The three phases of an import run (PRODUCT.md, Statuses): validating reads every row
+ * into the run's staging table (rejects kept with their reasons), processing applies the
+ * set-based rules, importing moves the rows into the target in one transaction. Each phase
+ * commits its result with a marker, so a retried or resumed phase never counts twice.
+ * Validating resumes from its last committed chunk; processing and importing are single
+ * transactions that a retry simply redoes.
+ */
+
+
+/** A processing rule's SQL with its tables named and its {domain} and {rules} bound as parameters. */
+function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {
+  const params: unknown[] = [];
+  const text = sql
+    .replaceAll('{staging}', v.staging)
+    .replaceAll('{target}', v.target)
+    .replace(/\{(domain|rules)\}/g, (_, name: 'domain' | 'rules') => {
+      params.push(name === 'rules' ? JSON.stringify(v.rules) : v.domain);
+      return name === 'rules' ? `$${params.length}::jsonb` : `$${params.length}`;
+    });
+  return [text, params];
+}
+
+/** Memory for the set-based statements' hashes and sorts over a run's staging table (this transaction only). */
+const SET_WORK_MEM = '64MB';
+
+const sum = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
+
+export function importActivities({ orm, pool, config }: ActivityDeps) {
+  const areaOf = (domain: string) => fileAreaOf(domain, config.fileRoots, config.fileAreas);
+  /** How this activity reads its domain's files: in its area, bounded, stopped by cancel. */
+  const readingFor = (domain: string): ReadOptions => ({
+    area: areaOf(domain), stallMs: readSetting('FILE_READ_STALL_TIMEOUT'), signal: Context.current().cancellationSignal,
+  });
+
+  const load = async (ref: RunRef) => {
+    const em = orm.em.fork();
+    const { job, run } = await findRun(em, ref);
+    const rules = importRulesSchema.parse(job.rules ?? {});
+    return { em, job, run, rules, taskType: getTaskType(job.taskType) };
+  };
+
+  return {
+    async validateImport(ref: RunRef): Promise<RunCounters> {
+      const { em, job, run, rules, taskType } = await load(ref);
+      if (run.processedAt) return countersOf(run);
+      run.status = 'validating';
+      await em.flush();
+      const reading = readingFor(job.domain);
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, (details) => heartbeat(details));
+      const read = result.files.filter((f) => f.status === 'read');
+      // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
+      let nothing: string | undefined;
+      if (result.files.length === 0) nothing = 'no_new_file';
+      else if (result.read === 0) nothing = read.every((f) => f.file.size === 0) ? 'empty_file' : 'header_only'; // sizes as listed
+      if (nothing) result.warningsByKind[nothing] = 1;
+      Object.assign(run, {
+        read: result.read, rejected: result.rejected, warningsByKind: result.warningsByKind,
+        warnings: sum(result.warningsByKind), sourceFiles: result.directory ? read.map((f) => f.file.path) : [],
+      });
+      await em.flush();
+      const explain: Record<string, string> = {
+        no_new_file: 'The directory has no new file: nothing to import.',
+        empty_file: 'The file is empty: nothing to import.',
+        header_only: 'The file has a header and no rows: nothing to import.',
+      };
+      if (nothing) await appendLog(em, run.id, 'warn', explain[nothing]!);
+      for (const f of result.files.filter((x) => x.status === 'refused')) {
+        await appendLog(em, run.id, 'error', `${path.basename(f.file.path)} could not be read with the job's mapping; it was not imported and stays in the directory (see the rejected rows).`);
+      }
+      await appendLog(em, run.id, 'info', `Validated ${result.read} rows from ${result.files.length} file(s)${result.resumed ? ' (resumed after an interruption)' : ''}; ${result.rejected} rejected.`);
+      return countersOf(run);
+    },
+
+    async processImport(ref: RunRef): Promise<RunCounters> {
+      const { em, run, rules, taskType } = await load(ref);
+      if (!run.processedAt) {
+        run.status = 'processing';
+        await em.flush();
+        const staging = stagingTable(run.id);
+        await withHeartbeat(() => ({ phase: 'processing' }), () => inTransaction(pool, async (db) => {
+          // Idempotent as a whole: the marker, the counters and the changes commit together.
+          const locked = await db.query('select processed_at from runs where id = $1 for update', [run.id]);
+          if (locked.rows[0]?.processed_at) return;
+          // The staging table is new and has no statistics: without them the duplicate search
+          // and the rules' joins are planned blind (about twice as slow at 1,000,000 rows).
+          await db.query(`set local work_mem = '${SET_WORK_MEM}'`);
+          await db.query(`analyze ${staging}`);
+          const duplicates = await findDuplicates(db, String(run.id), taskType, rules, readingFor(ref.domain));
+          for (const [field, values] of [['campus', rules.campuses], ['term', rules.terms]] as const) {
+            if (!values || !taskType.fields.some((f) => f.name === field)) continue;
+            await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${field} is null or not (${field} = any($1)))`, [values]);
+          }
+          for (const rule of taskType.processSql ?? []) {
+            await db.query(...bindRule(rule.sql, { staging, target: taskType.table, domain: ref.domain, rules }));
+          }
+          const { rows } = await db.query<{ kind: string; n: string }>(
+            `select w as kind, count(*) as n from ${staging}, unnest(warnings) w where not (w = any($1)) group by w`,
+            [Object.keys(run.warningsByKind)],
+          );
+          const byKind = { ...run.warningsByKind };
+          for (const r of rows) byKind[r.kind] = (byKind[r.kind] ?? 0) + Number(r.n);
+          const skipRows = await db.query<{ n: string }>(`select count(*) as n from ${staging} where action = 'skip'`);
+          await db.query(
+            'update runs set processed_at = now(), rejected = rejected + $2, skipped = $3, warnings_by_kind = $4, warnings = $5 where id = $1',
+            [run.id, duplicates, Number(skipRows.rows[0]!.n), JSON.stringify(byKind), sum(byKind)],
+          );
+        }));
+        await em.refresh(run);
+        await appendLog(em, run.id, 'info', `Processed: ${run.skipped} rows skipped, warnings ${JSON.stringify(run.warningsByKind)}, ${run.rejected} rejected in all.`);
+      }
+      if (rules.maxRejected !== undefined && run.rejected > rules.maxRejected) {
+        throw ApplicationFailure.nonRetryable(
+          `${run.rejected} rows were rejected, more than the job allows (${rules.maxRejected}); nothing was imported. Download the rejected rows to see why.`,
+          HALTED_TYPES.tooManyRejected,
+        );
+      }
+      return countersOf(run);
+    },
+
+    async loadImport(ref: RunRef): Promise<RunCounters> {
+      const { em, run, taskType } = await load(ref);
+      if (!run.committedAt) {
+        run.status = 'importing';
+        await em.flush();
+        const staging = stagingTable(run.id);
+        const cols = taskType.fields.map((f) => f.column);
+        const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
+        const t = taskType.table;
+        await withHeartbeat(() => ({ phase: 'importing' }), () => inTransaction(pool, async (db) => {
+          // The run row is locked first: two attempts of one load cannot both commit.
+          const locked = await db.query('select committed_at from runs where id = $1 for update', [run.id]);
+          if (locked.rows[0]?.committed_at) return;
+          await db.query(`set local work_mem = '${SET_WORK_MEM}'`);
+          const counted = await db.query<{ n: string }>(`select count(*) as n from ${staging} where action = 'upsert'`);
+          const toImport = Number(counted.rows[0]!.n);
+          // The month's counter row is locked by the update, so concurrent runs take turns at the limit:
+          // the second waits for the first to commit, then checks against the new total.
+          await db.query(`insert into monthly_usage (domain, month) values ($1, date_trunc('month', now())::date) on conflict do nothing`, [ref.domain]);
+          const usage = await db.query(
+            `update monthly_usage set rows = rows + $2 where domain = $1 and month = date_trunc('month', now())::date and rows + $2 <= $3 returning rows`,
+            [ref.domain, toImport, config.MONTHLY_ROW_LIMIT],
+          );
+          if (usage.rowCount === 0) {
+            throw ApplicationFailure.nonRetryable(
+              `Limit reached: importing ${toImport} rows would pass this domain's monthly limit of ${config.MONTHLY_ROW_LIMIT} rows.`,
+              HALTED_TYPES.limitReached,
+            );
+          }
+          // Changed rows first, then new ones: two set-based statements instead of one INSERT ...
+          // ON CONFLICT, whose per-row speculative insertion cost as much for an unchanged row
+          // as for a new one. Loads of one domain take turns (the monthly counter's row lock
+          // above), so no other writer inserts these keys in between; if one ever did, the
+          // INSERT fails on the primary key and the retried activity counts again from scratch.
+          const updated = (await db.query(
+            `update ${t} t set ${cols.map((c) => `${c} = s.${c}`).join(', ')}, last_run_id = $2, updated_at = now()
+             from ${staging} s
+             where s.action = 'upsert' and t.domain = $1 and t.${key} = s.${key}
+               and (${cols.map((c) => `t.${c}`).join(', ')}) is distinct from (${cols.map((c) => `s.${c}`).join(', ')})`,
+            [ref.domain, run.id],
+          )).rowCount ?? 0;
+          const inserted = (await db.query(
+            `insert into ${t} (domain, ${cols.join(', ')}, last_run_id, updated_at)
+             select $1, ${cols.join(', ')}, $2, now() from ${staging} s
+             where s.action = 'upsert' and not exists (select 1 from ${t} t where t.domain = $1 and t.${key} = s.${key})`,
+            [ref.domain, run.id],
+          )).rowCount ?? 0;
+          const del = await db.query(`delete from ${t} t using ${staging} s where s.action = 'delete' and t.domain = $1 and t.${key} = s.${key}`, [ref.domain]);
+          await db.query(
+            `update runs set inserted = $2, updated = $3, unchanged = $4, deleted = $5, committed_at = now() where id = $1`,
+            [run.id, inserted, updated, toImport - inserted - updated, del.rowCount ?? 0],
+          );
+        }));
+        await em.refresh(run);
+        await appendLog(em, run.id, 'info', `Imported: ${run.inserted} inserted, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted.`);
+      }
+      // Only after the commit: a directory's files are renamed so they are never read twice.
+      await markImported(run.sourceFiles, areaOf(ref.domain));
+      return countersOf(run);
+    },
+  };
+}

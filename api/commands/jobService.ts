@@ -1,0 +1,268 @@
+import crypto from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { JobSchema, type Job } from '../../db/entities';
+import { type RunTrigger } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
+import { requestRun, type JobSettings, type RequestResult } from '../../domain/jobLifecycle';
+import { timeZoneProblem } from '../../domain/cron';
+import { effectiveTiming, schedulingRefusal, type Timing } from '../../domain/schedule';
+import type { Config } from '../../infra/config';
+import { importRulesSchema, rulesProblems, type ImportRules } from '../../taskTypes/importRules';
+import { findTaskType, taskTypeNames } from '../../taskTypes/registry';
+import type { TaskType } from '../../taskTypes/taskType';
+import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
+import {
+  definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView,
+} from '../../contracts/messages';
+import type { jobWorkflow } from '../../workflows/jobWorkflow';
+import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../../contracts/searchAttributes';
+import { exportSpecOf } from '../../io/export/exportTypes';
+import { logger } from '../../infra/logger';
+import { credentialsRefusal } from '../../domain/urlCredentials';
+import { destinationRefusal } from '../../io/networkPolicy';
+import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../../io/safeFiles';
+import type { Principal } from '../http/auth';
+import { HttpError, notFound } from '../http/problem';
+import type { CreateJobBody } from '../http/schemas';
+
+export interface ServiceDeps {
+  orm: MikroORM;
+  temporal: Client;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
+}
+
+/** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
+export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
+  try {
+    // A destination's file name is not followed (a link there is replaced when the export writes).
+    return field === 'destinationUrl' ? (await resolveTargetInArea(url, area)).dir : await resolveSourceInArea(url, area);
+  } catch (e) {
+    if (e instanceof OutsideAreaError) {
+      const what = field === 'sourceUrl' ? 'file sources' : 'file destinations';
+      throw new HttpError(422, 'Path refused', `${field}: ${what} of domain ${area.domain} must be under ${describeArea(area)} (${e.message}).`);
+    }
+    throw e;
+  }
+}
+
+/** Rules that cannot be used with the task type, as one 422 naming each field (create, update, accepting a sample). */
+export function refuseBadRules(rules: ImportRules, taskType: TaskType): void {
+  const errors = rulesProblems(rules, taskType.fields.map((f) => f.name));
+  if (errors.length) throw new HttpError(422, 'Rules refused', errors.map((e) => `${e.field}: ${e.message}`).join('; ') + '.', { errors: errors.map((e) => ({ in: 'body', ...e })) });
+}
+
+/**
+ * What the API does with jobs: the definition goes to PostgreSQL, the live state to the
+ * job workflow, the timing to a Temporal Schedule. Handlers stay thin and call this.
+ */
+export class JobService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** The timing a Temporal Schedule runs the job on, or undefined when it has none (on-demand or disabled). */
+  private scheduleTiming(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): Timing | undefined {
+    const taskType = findTaskType(job.taskType);
+    return job.mode !== 'on-demand' && taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
+  }
+
+  /** Whether the job has a Temporal Schedule (what settingsOf tells its workflow as hasSchedule). */
+  hasSchedule(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): boolean {
+    return !!this.scheduleTiming(job);
+  }
+
+  settingsOf(job: Job): JobSettings {
+    const timing = this.scheduleTiming(job);
+    return {
+      mode: job.mode,
+      setupStatus: job.setupStatus,
+      hasSchedule: !!timing,
+      active: job.active,
+      retryLimit: this.deps.config.RUN_RETRY_LIMIT,
+      retryIntervalMs: this.deps.config.RUN_RETRY_INTERVAL,
+      sendReport: job.sendReport && job.recipients.length > 0,
+    };
+  }
+
+  /** The definition's problems an administrator must fix, as one 422. */
+  private check(def: Pick<Job, 'taskType' | 'direction' | 'mode' | 'scheduling' | 'sourceUrl' | 'destinationUrl' | 'timezone' | 'rules'>): void {
+    const taskType = findTaskType(def.taskType);
+    if (!taskType) throw new HttpError(422, 'Unknown task type', `"${def.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
+    if (!taskType.directions.includes(def.direction)) throw new HttpError(422, 'Unsupported direction', `${def.taskType} does not support ${def.direction}.`);
+    const tz = timeZoneProblem(def.timezone);
+    if (tz) throw new HttpError(422, 'Time zone refused', `timezone: ${tz}.`, { errors: [{ in: 'body', field: 'timezone', message: tz }] });
+    const rules = importRulesSchema.safeParse(def.rules ?? {});
+    if (rules.success) refuseBadRules(rules.data, taskType);
+    const refusal = schedulingRefusal(def.mode, def.direction, def.scheduling, taskType.defaultTiming);
+    if (refusal) throw new HttpError(422, 'Schedule refused', refusal);
+    if (def.direction === 'import' && !def.sourceUrl) throw new HttpError(422, 'Source missing', 'An import job needs a sourceUrl.');
+    if (def.direction === 'export' && !def.destinationUrl) throw new HttpError(422, 'Destination missing', 'An export job needs a destinationUrl.');
+    // A realtime export sends changes as they happen: only tables whose changes are recorded can.
+    if (def.direction === 'export' && def.mode === 'realtime' && !exportSpecOf(def.taskType)?.descriptor.realtime) {
+      throw new HttpError(422, 'Realtime export unavailable', `${def.taskType} records no changes to send as they happen; use a batch export.`);
+    }
+  }
+
+  list(domain: string): Promise<Job[]> {
+    return this.deps.orm.em.fork().find(JobSchema, { domain }, { orderBy: { identifier: 'asc' } });
+  }
+
+  /**
+   * A URL carrying a credential (they live in the secret store only), an https:, ftp: or
+   * ftps: host on this machine or the private network, or a file: source or destination
+   * outside the domain's file area, is refused before anything is saved.
+   */
+  private async checkPaths(def: Pick<Job, 'domain' | 'identifier' | 'sourceUrl' | 'destinationUrl'>): Promise<void> {
+    const secretsPath = `/domains/${encodeURIComponent(def.domain)}/jobs/${encodeURIComponent(def.identifier)}/secrets`;
+    for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
+      if (!url) continue;
+      const credentials = credentialsRefusal(field, url, secretsPath);
+      if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath });
+      const refusal = destinationRefusal(url);
+      if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field });
+      if (this.deps.config.fileRoots && url.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
+    }
+  }
+
+  /** Where the domain's file: sources and destinations may be (io/safeFiles.ts). */
+  fileArea(domain: string): FileArea {
+    return fileAreaOf(domain, this.deps.config.fileRoots ?? [], this.deps.config.fileAreas);
+  }
+
+  async find(domain: string, identifier: string): Promise<Job> {
+    const job = await this.deps.orm.em.fork().findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    return job;
+  }
+
+  async create(domain: string, body: CreateJobBody): Promise<Job> {
+    const em = this.deps.orm.em.fork();
+    const { id, ...rest } = body;
+    const job = em.create(JobSchema, {
+      ...rest, id: crypto.randomUUID(), domain, identifier: id, setupStatus: 'ready', samplingProblems: [], logsReadUpTo: '0',
+      sourceUrl: body.sourceUrl ?? null, destinationUrl: body.destinationUrl ?? null,
+      createdAt: new Date(), updatedAt: new Date(),
+    } as Job);
+    this.check(job);
+    await this.checkPaths(job);
+    try {
+      await em.persistAndFlush(job);
+    } catch (e) {
+      if (e instanceof UniqueConstraintViolationException) throw new HttpError(409, 'Conflict', `Job ${id} already exists in domain ${domain}.`);
+      throw e;
+    }
+    try {
+      await this.startWorkflows(job);
+    } catch (e) {
+      // A job without its workflow could never run: undo, so the administrator can simply retry.
+      await deleteJobSchedule(this.deps.temporal, domain, job.identifier).catch(() => undefined);
+      await em.removeAndFlush(job);
+      throw e;
+    }
+    return job;
+  }
+
+  private async startWorkflows(job: Job): Promise<void> {
+    const { domain } = job;
+    // The schedule first, so the job workflow finds it (and its next run time) when it starts.
+    await this.syncSchedule(job);
+    await this.deps.temporal.workflow.start<typeof jobWorkflow>('jobWorkflow', {
+      workflowId: jobWorkflowId(domain, job.identifier),
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      args: [{
+        domain, jobId: job.identifier, name: job.name, direction: job.direction, taskType: job.taskType, settings: this.settingsOf(job),
+        historyLimit: this.deps.config.JOB_HISTORY_LIMIT,
+      }],
+      memo: { jobName: job.name },
+      typedSearchAttributes: [
+        { key: DomainKey, value: domain },
+        { key: JobIdKey, value: job.identifier },
+        { key: JobModeKey, value: job.mode },
+        { key: TaskTypeKey, value: job.taskType },
+      ],
+    });
+  }
+
+  private async syncSchedule(job: Job): Promise<void> {
+    const timing = this.scheduleTiming(job);
+    if (!timing) {
+      await deleteJobSchedule(this.deps.temporal, job.domain, job.identifier);
+      return;
+    }
+    await upsertJobSchedule(this.deps.temporal, {
+      domain: job.domain, jobId: job.identifier, name: job.name, timing, timezone: job.timezone,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+    });
+  }
+
+  async update(domain: string, identifier: string, changes: Partial<CreateJobBody>): Promise<Job> {
+    const em = this.deps.orm.em.fork();
+    const job = await em.findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    Object.assign(job, changes);
+    this.check(job);
+    await this.checkPaths(job);
+    await em.flush();
+    await this.syncSchedule(job);
+    await this.handle(job).signal(definitionChangedSignal, { settings: this.settingsOf(job), name: job.name });
+    return job;
+  }
+
+  async delete(domain: string, identifier: string, by: Principal): Promise<void> {
+    const em = this.deps.orm.em.fork();
+    const job = await em.findOne(JobSchema, { domain, identifier });
+    if (!job) throw notFound(`Job ${identifier}`);
+    await deleteJobSchedule(this.deps.temporal, domain, identifier);
+    await this.handle(job).signal(deleteSignal, { by: by.name }).catch((e) => {
+      if (!(e instanceof WorkflowNotFoundError)) throw e;
+    });
+    await em.removeAndFlush(job);
+  }
+
+  handle(job: Pick<Job, 'domain' | 'identifier'>) {
+    return this.deps.temporal.workflow.getHandle(jobWorkflowId(job.domain, job.identifier));
+  }
+
+  /**
+   * The job's live state, from its workflow; undefined if the workflow is gone or does not
+   * answer (no worker running): the job then shows as `unknown` rather than failing the request.
+   */
+  async liveState(job: Pick<Job, 'domain' | 'identifier'>): Promise<JobView | undefined> {
+    try {
+      return await this.handle(job).query(statusQuery);
+    } catch (e) {
+      if (!(e instanceof WorkflowNotFoundError)) logger.warn({ domain: job.domain, jobId: job.identifier, error: (e as Error).message }, 'job workflow did not answer its status query');
+      return undefined;
+    }
+  }
+
+  /**
+   * Asks for a run. The job workflow decides; the answer given here is what its rules say
+   * for the state it reported a moment ago (a refusal is certain, started/queued likely).
+   */
+  async runNow(job: Job, by: Principal, trigger: Extract<RunTrigger, 'manual' | 'event'> = 'manual', detail?: string): Promise<RequestResult> {
+    const state = await this.liveState(job);
+    if (!state) throw new HttpError(409, 'Job not running', 'The job workflow is not running; update the job to restart it.');
+    const prediction = requestRun(structuredClone(state), { trigger, requestedBy: by.name });
+    if (prediction.result === 'refused') return prediction;
+    if (trigger === 'event') await this.handle(job).signal(eventSignal, { source: by.name, detail });
+    else await this.handle(job).signal(runNowSignal, { trigger, requestedBy: by.name });
+    return prediction;
+  }
+
+  async pause(job: Job, by: Principal, note?: string): Promise<void> {
+    await this.handle(job).signal(pauseSignal, { by: by.name, note });
+  }
+
+  async reactivate(job: Job, by: Principal): Promise<void> {
+    await this.handle(job).signal(reactivateSignal, { by: by.name });
+  }
+
+  /** Cancels the run in progress, if any; returns its number. */
+  async cancelRun(job: Job): Promise<number | undefined> {
+    const state = await this.liveState(job);
+    if (!state?.currentRun) return undefined;
+    await this.deps.temporal.workflow.getHandle(state.currentRun.workflowId).cancel();
+    return state.currentRun.number;
+  }
+}

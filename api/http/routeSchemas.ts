@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { DIRECTIONS, JOB_MODES } from '../../domain/jobDefinition';
+import { JOB_STATUSES } from '../../domain/jobLifecycle';
+import { RUN_OUTCOMES } from '../../domain/runStatus';
+import { ROLES } from '../../db/entities';
+import { JOB_SORTS } from '../queries/jobQueries';
+import { identifier, updateJobBody } from './schemas';
+
+/** Parameters, bodies and responses of the endpoints beyond the first slice (see api/http/schemas.ts). */
+
+const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
+const offset = z.coerce.number().int().min(0).max(1_000_000).default(0);
+
+const commaList = <T extends readonly string[]>(values: T, what: string) =>
+  z
+    .string()
+    .max(500)
+    .refine((v) => v.split(',').every((s) => (values as readonly string[]).includes(s)), `comma-separated ${what}: ${values.join(', ')}`);
+
+export const jobListQuery = z
+  .object({
+    status: commaList(JOB_STATUSES, 'job statuses').optional(),
+    q: z.string().min(1).max(200).optional().describe('Text in the job name or identifier (case-insensitive).'),
+    mode: z.enum(JOB_MODES).optional(),
+    taskType: z.string().max(100).optional(),
+    direction: z.enum(DIRECTIONS).optional(),
+    sort: z.enum([...JOB_SORTS, ...JOB_SORTS.map((s) => `-${s}` as const)]).default('id').describe('A field; a leading - sorts descending.'),
+    limit: limit(200, 50),
+    offset,
+  })
+  .strict();
+
+export const allJobsQuery = jobListQuery.extend({ domain: identifier.optional().describe('Only this domain (system administrators see every domain).') }).strict();
+
+export const jobListItem = z
+  .object({
+    id: z.string(),
+    domain: z.string(),
+    name: z.string(),
+    taskType: z.string(),
+    direction: z.enum(DIRECTIONS),
+    mode: z.enum(JOB_MODES),
+    summary: z.string().describe('Direction, task type, source or destination (without credentials) and schedule, in one line.'),
+    status: z.string().describe(`One of ${JOB_STATUSES.join(', ')}, or unknown when the job workflow does not answer.`),
+    phase: z.string().nullable(),
+    active: z.boolean(),
+    lastRunAt: z.string().nullable(),
+    lastOutcome: z.string().nullable(),
+    lastReason: z.string().nullable(),
+    nextRunAt: z.string().nullable(),
+    unreadLogs: z.boolean(),
+  })
+  .meta({ id: 'JobListItem' });
+export const jobList = z.object({ items: z.array(jobListItem), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id: 'JobList' });
+
+export const jobDetail = z
+  .object({
+    id: z.string(), domain: z.string(), name: z.string(), description: z.string(), taskType: z.string(),
+    direction: z.enum(DIRECTIONS), mode: z.enum(JOB_MODES), status: z.string(), active: z.boolean(),
+    sourceUrl: z.string().nullable(), destinationUrl: z.string().nullable(), unreadLogs: z.boolean(),
+    samplingProblems: z.array(z.string()).describe('What the last sample found wrong (see GET .../sample); empty unless the job is sampling_failed.'),
+  })
+  .loose()
+  .meta({ id: 'Job', description: 'The definition (credentials removed) and the live state from the job workflow.' });
+
+const fixed = (field: string) =>
+  z
+    .unknown()
+    .refine(() => false, `${field} is fixed at creation and cannot be changed; create a new job instead`)
+    .describe(`Refused: ${field} is fixed at creation.`)
+    .optional();
+
+/** Updates: identifier, description, task type and direction are refused by name (seed 003). */
+export const updateJobContract = updateJobBody
+  .extend({ id: fixed('the identifier'), description: fixed('the description'), taskType: fixed('the task type'), direction: fixed('the direction') })
+  .strict();
+
+export const bulkRunBody = z
+  .object({ jobs: z.array(identifier).min(1).max(100).refine((a) => new Set(a).size === a.length, 'each job at most once') })
+  .strict();
+export const bulkRunResult = z
+  .object({
+    results: z.array(
+      z.object({
+        job: z.string(),
+        result: z.enum(['started', 'queued', 'already_queued', 'refused', 'not_found']),
+        reason: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'BulkRunResult' });
+export const runRequestResult = z
+  .object({ result: z.enum(['started', 'queued', 'already_queued']) })
+  .meta({ id: 'RunRequestResult' });
+
+export const runListQuery = z
+  .object({
+    outcome: commaList([...RUN_OUTCOMES, 'running'] as const, 'run outcomes (running: not ended)').optional(),
+    limit: limit(200, 20),
+    offset,
+  })
+  .strict();
+
+export const logsQuery = z
+  .object({
+    after: z.coerce.number().int().min(0).optional().describe('Only lines after this log id (for resuming).'),
+    limit: limit(5000, 1000),
+  })
+  .strict();
+
+export const runView = z
+  .object({
+    number: z.number().int(), workflowId: z.string(), trigger: z.string(), attempt: z.number().int(), status: z.string(),
+    counters: z.record(z.string(), z.number()), failedPct: z.number(), reason: z.string().nullable(),
+    startedAt: z.string(), endedAt: z.string().nullable(),
+  })
+  .loose()
+  .meta({ id: 'Run' });
+export const logLine = z.object({ id: z.string(), at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }).meta({ id: 'LogLine' });
+
+export const createTokenBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    role: z.enum(ROLES),
+    domain: identifier.optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.role !== 'system_admin' && !v.domain) ctx.addIssue({ code: 'custom', path: ['domain'], message: `a ${v.role} token needs a domain` });
+    if (v.role === 'system_admin' && v.domain) ctx.addIssue({ code: 'custom', path: ['domain'], message: 'a system_admin token covers every domain; give no domain' });
+  });
+export const tokenParams = z.object({ tokenId: z.uuid() }).strict();
+export const tokenInfo = z
+  .object({ id: z.string(), name: z.string(), role: z.enum(ROLES), domain: z.string().nullable(), createdAt: z.string(), revokedAt: z.string().nullable() })
+  .meta({ id: 'Token' });
+export const tokenListQuery = z.object({ includeRevoked: z.enum(['true', 'false']).optional() }).strict();
+
+export const auditQuery = z
+  .object({ action: z.string().max(100).optional(), limit: limit(500, 50), offset })
+  .strict();
+export const allAuditQuery = auditQuery.extend({ domain: identifier.optional() }).strict();
+export const auditList = z
+  .object({
+    items: z.array(
+      z.object({
+        id: z.string(), at: z.string(), who: z.string(), tokenId: z.string(), role: z.enum(ROLES), domain: z.string().nullable(),
+        action: z.string(), target: z.string(), outcome: z.enum(['ok', 'refused', 'error']), httpStatus: z.number().int(), detail: z.string().nullable(),
+      }),
+    ),
+    total: z.number().int(),
+  })
+  .meta({ id: 'AuditList' });

@@ -1,0 +1,64 @@
+import type { Job, Run } from '../../db/entities';
+import { redactUrl } from '../../domain/urlCredentials';
+import { pickCounters, reportedCounters } from '../../domain/runStatus';
+import type { Direction } from '../../domain/jobDefinition';
+import type { JobView } from '../../contracts/messages';
+
+export { redactUrl };
+
+/**
+ * What the API shows of a job: its definition (never a credential) and its live state.
+ * `now` overrides what the job workflow does not keep current: the phase of the run in
+ * progress (the run record has it) and the next run time (the Schedule has it).
+ */
+export function jobView(job: Job, live: JobView | undefined, now: { phase?: string | null; nextRunAt?: string | null } = {}) {
+  const currentRun = live?.currentRun ? { ...live.currentRun, phase: now.phase ?? live.currentRun.phase } : null;
+  return {
+    id: job.identifier,
+    domain: job.domain,
+    name: job.name,
+    description: job.description,
+    taskType: job.taskType,
+    direction: job.direction,
+    mode: job.mode,
+    rules: job.rules,
+    sourceUrl: redactUrl(job.sourceUrl),
+    destinationUrl: redactUrl(job.destinationUrl),
+    scheduling: job.scheduling,
+    timezone: job.timezone,
+    active: job.active,
+    recipients: job.recipients,
+    sendReport: job.sendReport,
+    status: live?.status ?? 'unknown',
+    samplingProblems: job.samplingProblems ?? [],
+    currentRun,
+    queuedRun: live?.queued ?? null,
+    retry: live?.retry ?? null,
+    paused: live?.paused ?? null,
+    halted: live?.halted ?? null,
+    lastRuns: (live?.lastRuns ?? []).map((r) => (r.counters ? { ...r, counters: reportedCounters(job.direction, r.counters) } : r)),
+    lastRunAt: live?.lastRuns[0]?.endedAt ?? null,
+    lastOutcome: live?.lastRuns[0]?.outcome ?? null,
+    nextRunAt: now.nextRunAt !== undefined ? now.nextRunAt : (live?.nextRunAt ?? null),
+    refusals: live?.refusals ?? [],
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/** A run as the API shows it; `direction` names its counters (an export's are extracted and delivered). */
+export function runView(run: Run, direction: Direction) {
+  return {
+    number: run.number,
+    workflowId: run.workflowId,
+    trigger: run.trigger,
+    attempt: run.attempt,
+    status: run.status,
+    counters: reportedCounters(direction, pickCounters(run)),
+    warningsByKind: run.warningsByKind,
+    failedPct: run.failedPct,
+    reason: run.reason ?? null,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt ?? null,
+  };
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ESLint } from 'eslint';
+
+/**
+ * The folders are the architecture (README, Architecture): these checks keep the arrows
+ * pointing one way, on the code as it is and through the lint rules that guard new code.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function sourceFiles(folder: string): string[] {
+  return fs.readdirSync(path.join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(folder, f));
+}
+
+/** Every module a file imports at run time (type-only imports left out), as written. */
+function runtimeImports(file: string): string[] {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  return [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+}
+
+/** The top-level folder an import resolves to, or the package name. */
+function target(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec;
+  return path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec)).split(path.sep)[0]!;
+}
+
+describe('architecture: one direction of dependencies', () => {
+  it('the I/O library imports no Temporal SDK and no worker, workflow or API code', () => {
+    const bad = sourceFiles('io').flatMap((f) =>
+      runtimeImports(f).filter((s) => s.startsWith('@temporalio/') || ['activities', 'workflows', 'api', 'worker', 'temporal'].includes(target(f, s))).map((s) => `${f}: ${s}`));
+    assert.deepEqual(bad, []);
+  });
+
+  it('the API imports nothing from activities/ or worker/', () => {
+    const bad = sourceFiles('api').flatMap((f) => runtimeImports(f).filter((s) => ['activities', 'worker'].includes(target(f, s))).map((s) => `${f}: ${s}`));
+    assert.deepEqual(bad, []);
+  });
+
+  it('workflows, contracts and domain rules import only workflow-safe code at run time', () => {
+    const safe = new Set(['workflows', 'contracts', 'domain', '@temporalio/workflow', '@temporalio/common']);
+    const bad = ['workflows', 'contracts', 'domain'].flatMap(sourceFiles).flatMap((f) =>
+      runtimeImports(f).filter((s) => !safe.has(target(f, s)) && !['croner'].includes(s)).map((s) => `${f}: ${s}`));
+    assert.deepEqual(bad, []);
+  });
+
+  describe('the lint rules refuse new code that breaks them', function () {
+    this.timeout(60_000);
+    const eslint = new ESLint({ cwd: ROOT });
+    /** The restricted-import messages for `code` as if it were the file `as` (an existing one, for the type-aware rules). */
+    const refusals = async (code: string, as: string) =>
+      (await eslint.lintText(code, { filePath: path.join(ROOT, as) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+
+    it('a workflow importing activity code, also as `../activities`', async () => {
+      assert.equal((await refusals(`import { createActivities } from '../activities';\nexport const a = createActivities;\n`, 'workflows/index.ts')).length, 1);
+      assert.equal((await refusals(`import { sampleFile } from '../io/import/sampling';\nexport const a = sampleFile;\n`, 'workflows/index.ts')).length, 1);
+      assert.deepEqual(await refusals(`import type { createActivities } from '../activities';\nexport type A = typeof createActivities;\n`, 'workflows/index.ts'), []);
+    });
+
+    it('the I/O library importing Temporal, and the API importing activities', async () => {
+      assert.equal((await refusals(`import { heartbeat } from '@temporalio/activity';\nexport const h = heartbeat;\n`, 'io/ticker.ts')).length, 1);
+      assert.equal((await refusals(`import { createActivities } from '../../activities';\nexport const a = createActivities;\n`, 'api/routes/jobs.ts')).length, 1);
+    });
+  });
+});
