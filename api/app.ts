@@ -31,7 +31,7 @@ export interface ApiDeps {
 export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   const kit = new ApiKit(authenticate(deps.orm, new AuthFailureLimiter(deps.authFailureLimit)));
   const service = new JobService(deps);
-  const queries = new JobQueries(deps.orm, service, deps.temporal);
+  const queries = new JobQueries(deps.orm, deps.temporal);
   const audit = new AuditTrail(deps.orm);
   systemRoutes(kit, deps.orm, deps.temporal);
   accessRoutes(kit, deps.orm, audit);

@@ -8,7 +8,7 @@ import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/w
 import pg from 'pg';
 import { createToken } from '../api/http/auth';
 import { JobService } from '../api/commands/jobService';
-import { mapBounded } from '../api/queries/jobQueries';
+import { mapBounded } from '../infra/mapBounded';
 import { createJobBody } from '../api/http/schemas';
 import { startApi } from '../api/server';
 import { migrate, openOrm } from '../db/orm';

@@ -7,25 +7,26 @@ import { type RunTrigger } from '../../domain/jobDefinition';
 import { jobWorkflowId } from '../../contracts/workflowIds';
 import { requestRun, type JobSettings, type RequestResult } from '../../domain/jobLifecycle';
 import { timeZoneProblem } from '../../domain/cron';
-import { effectiveTiming, schedulingRefusal, type Timing } from '../../domain/schedule';
+import { schedulingRefusal } from '../../domain/schedule';
 import type { Config } from '../../infra/config';
 import { importRulesSchema, rulesProblems, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType, taskTypeNames } from '../../taskTypes/registry';
 import type { TaskType } from '../../taskTypes/taskType';
 import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
 import {
-  definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView,
+  definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, type JobView,
 } from '../../contracts/messages';
 import type { jobWorkflow } from '../../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../../contracts/searchAttributes';
 import { exportSpecOf } from '../../io/export/exportTypes';
-import { logger } from '../../infra/logger';
 import { credentialsRefusal } from '../../domain/urlCredentials';
 import { destinationRefusal } from '../../io/networkPolicy';
 import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../../io/safeFiles';
 import type { Principal } from '../http/auth';
 import { HttpError, notFound } from '../http/problem';
 import type { CreateJobBody } from '../http/schemas';
+import { liveJobState } from '../queries/liveState';
+import { scheduleTimingOf } from '../../taskTypes/jobTiming';
 
 export interface ServiceDeps {
   orm: MikroORM;
@@ -60,19 +61,8 @@ export function refuseBadRules(rules: ImportRules, taskType: TaskType): void {
 export class JobService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** The timing a Temporal Schedule runs the job on, or undefined when it has none (on-demand or disabled). */
-  private scheduleTiming(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): Timing | undefined {
-    const taskType = findTaskType(job.taskType);
-    return job.mode !== 'on-demand' && taskType ? effectiveTiming(job.scheduling, taskType.defaultTiming) : undefined;
-  }
-
-  /** Whether the job has a Temporal Schedule (what settingsOf tells its workflow as hasSchedule). */
-  hasSchedule(job: Pick<Job, 'mode' | 'taskType' | 'scheduling'>): boolean {
-    return !!this.scheduleTiming(job);
-  }
-
   settingsOf(job: Job): JobSettings {
-    const timing = this.scheduleTiming(job);
+    const timing = scheduleTimingOf(job);
     return {
       mode: job.mode,
       setupStatus: job.setupStatus,
@@ -184,7 +174,7 @@ export class JobService {
   }
 
   private async syncSchedule(job: Job): Promise<void> {
-    const timing = this.scheduleTiming(job);
+    const timing = scheduleTimingOf(job);
     if (!timing) {
       await deleteJobSchedule(this.deps.temporal, job.domain, job.identifier);
       return;
@@ -223,17 +213,8 @@ export class JobService {
     return this.deps.temporal.workflow.getHandle(jobWorkflowId(job.domain, job.identifier));
   }
 
-  /**
-   * The job's live state, from its workflow; undefined if the workflow is gone or does not
-   * answer (no worker running): the job then shows as `unknown` rather than failing the request.
-   */
-  async liveState(job: Pick<Job, 'domain' | 'identifier'>): Promise<JobView | undefined> {
-    try {
-      return await this.handle(job).query(statusQuery);
-    } catch (e) {
-      if (!(e instanceof WorkflowNotFoundError)) logger.warn({ domain: job.domain, jobId: job.identifier, error: (e as Error).message }, 'job workflow did not answer its status query');
-      return undefined;
-    }
+  liveState(job: Pick<Job, 'domain' | 'identifier'>): Promise<JobView | undefined> {
+    return liveJobState(this.deps.temporal, job);
   }
 
   /**

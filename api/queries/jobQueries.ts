@@ -2,15 +2,15 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Job } from '../../db/entities';
 import type { JobStatus } from '../../domain/jobLifecycle';
-import { EXPORT_PHASES, IMPORT_PHASES } from '../../domain/runStatus';
-import type { Scheduling, Timing } from '../../domain/schedule';
 import { jobScheduleId, jobWorkflowId } from '../../contracts/workflowIds';
 import type { JobView } from '../../contracts/messages';
 import { JobStatusKey } from '../../contracts/searchAttributes';
-import type { JobService } from '../commands/jobService';
 import { ScheduleTimes } from './scheduleTimes';
 import { StatusSnapshot, WORKFLOW_ONLY_STATUSES } from './statusSnapshot';
-import { redactUrl } from './views';
+import { mapBounded } from '../../infra/mapBounded';
+import { configSummary, currentPhase } from './display';
+import { hasSchedule } from '../../taskTypes/jobTiming';
+import { liveJobState } from './liveState';
 
 /**
  * The job list: filters, sorting and pagination run in one SQL query that also reads each
@@ -110,24 +110,10 @@ interface DetailRow {
   current_status: string | null;
 }
 
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Statuses only the job workflow knows (PostgreSQL knows the setup status and the schedule). */
 const WORKFLOW_ONLY: readonly string[] = WORKFLOW_ONLY_STATUSES;
-const RUN_PHASES: ReadonlySet<string> = new Set([...IMPORT_PHASES, ...EXPORT_PHASES]);
 /** Statuses whose list row shows the next run time. */
 const SHOWS_NEXT_RUN = new Set(['running', 'scheduled']);
 /** Workflow ids per visibility query. */
@@ -141,8 +127,7 @@ export class JobQueries {
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly service: JobService,
-    private readonly temporal?: Client,
+    private readonly temporal: Client,
   ) {
     this.scheduleTimes = new ScheduleTimes(temporal);
     this.statusSnapshot = new StatusSnapshot(orm, temporal);
@@ -213,12 +198,12 @@ export class JobQueries {
   /** What PostgreSQL alone says of the status: the setup status, else whether the job has a schedule. */
   private derivedStatus(r: ListRow): JobStatus {
     if (r.setup_status !== 'ready') return r.setup_status;
-    return this.service.hasSchedule({ mode: r.mode, taskType: r.task_type, scheduling: r.scheduling }) ? 'scheduled' : 'unscheduled';
+    return hasSchedule({ mode: r.mode, taskType: r.task_type, scheduling: r.scheduling }) ? 'scheduled' : 'unscheduled';
   }
 
-  /** The live state, or undefined when the workflow is gone or does not answer (JobService.liveState never throws). */
+  /** The live state, or undefined when the workflow is gone or does not answer (never throws). */
   live(job: Pick<Job, 'domain' | 'identifier'>): Promise<JobView | undefined> {
-    return this.service.liveState(job);
+    return liveJobState(this.temporal, job);
   }
 
   async list(f: JobListFilter) {
@@ -298,7 +283,7 @@ export class JobQueries {
    * reactivated, so it serves only a schedule that listing does not have yet.
    */
   private async nextRunTimes(rows: ListRow[], states: Live[]): Promise<(string | null)[]> {
-    const wanted = rows.map((row, i) => SHOWS_NEXT_RUN.has(states[i]!.status) && this.service.hasSchedule({ mode: row.mode, taskType: row.task_type, scheduling: row.scheduling }));
+    const wanted = rows.map((row, i) => SHOWS_NEXT_RUN.has(states[i]!.status) && hasSchedule({ mode: row.mode, taskType: row.task_type, scheduling: row.scheduling }));
     const times = wanted.some(Boolean) ? await this.scheduleTimes.get() : undefined;
     return mapBounded(rows, LIVE_QUERY_CONCURRENCY, async (row, i) =>
       wanted[i] ? nextRunOf(times, row, async () => states[i]!.live ?? this.live(row)) : null);
@@ -367,16 +352,6 @@ async function nextRunOf(
   return own && Date.parse(own) > now ? own : null;
 }
 
-/**
- * The phase of the run in progress: the run record has it (each phase's activity writes it
- * there); job workflows of runs started before LEAN_RUN_PATCH were also told it by signal.
- */
-export function currentPhase(status: string, recorded: string | null | undefined, live: JobView | undefined): string | null {
-  if (status !== 'running') return null;
-  if (recorded && RUN_PHASES.has(recorded)) return recorded;
-  return live?.currentRun?.phase ?? null;
-}
-
 function jobRow(row: ListRow, { status, live }: Live, nextRunAt: string | null) {
   const lastLive = live?.lastRuns[0];
   const phase = currentPhase(status, row.current_status, live);
@@ -397,31 +372,4 @@ function jobRow(row: ListRow, { status, live }: Live, nextRunAt: string | null) 
     nextRunAt,
     unreadLogs: !!row.unread_logs,
   };
-}
-
-export function describeTiming(t: Timing): string {
-  const tz = t.timezone ? ` (${t.timezone})` : '';
-  switch (t.kind) {
-    case 'calendar':
-      return `${t.days.map((d) => d.slice(0, 3).toLowerCase()).join(', ')} at ${t.times.join(', ')}${tz}`;
-    case 'interval': {
-      const every = t as { everyMinutes?: number; everySeconds?: number };
-      return `every ${every.everyMinutes !== undefined ? `${every.everyMinutes} min` : `${every.everySeconds} s`}${tz}`;
-    }
-    case 'cron':
-      return `cron "${t.expression}"${tz}`;
-  }
-}
-
-function describeScheduling(s: Scheduling, mode: string): string {
-  if (mode === 'on-demand') return 'on events';
-  if (s.type === 'automatic') return 'automatic schedule';
-  if (s.type === 'disabled') return 'run by hand only';
-  return describeTiming(s.timing);
-}
-
-/** One line a person reads in the list: direction, task type, where from or to, and when. */
-export function configSummary(job: Pick<Job, 'direction' | 'taskType' | 'sourceUrl' | 'destinationUrl' | 'scheduling' | 'mode'>): string {
-  const where = job.direction === 'import' ? `from ${redactUrl(job.sourceUrl) ?? '?'}` : `to ${redactUrl(job.destinationUrl) ?? '?'}`;
-  return `${job.direction} ${job.taskType} ${where}; ${describeScheduling(job.scheduling, job.mode)}`;
 }

@@ -40,6 +40,14 @@ describe('architecture: one direction of dependencies', () => {
     assert.deepEqual(bad, []);
   });
 
+  it("the API's read side (api/queries) does not depend on its command side (api/commands)", () => {
+    const bad = sourceFiles('api/queries').flatMap((f) => {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      return [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]!).filter((s) => s.includes('/commands/')).map((s) => `${f}: ${s}`);
+    });
+    assert.deepEqual(bad, []);
+  });
+
   it('workflows, contracts and domain rules import only workflow-safe code at run time', () => {
     const safe = new Set(['workflows', 'contracts', 'domain', '@temporalio/workflow', '@temporalio/common']);
     const bad = ['workflows', 'contracts', 'domain'].flatMap(sourceFiles).flatMap((f) =>
