@@ -7,4 +7,4 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY . .
 RUN mkdir -p /data/files && chown -R node:node /data
 USER node
-CMD ["npx", "tsx", "worker/main.ts"]
+CMD ["node", "--expose-gc", "--import", "tsx", "worker/main.ts"]

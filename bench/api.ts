@@ -180,7 +180,7 @@ async function main() {
 
 /** The Temporal worker as deployed: `npm run worker` in a process of its own, on the bench's database and task queue. */
 function workerProcess(databaseUrl: string, temporalAddress: string, taskQueue: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
     env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

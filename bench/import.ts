@@ -60,7 +60,7 @@ async function main() {
   const benchConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, fileRoots: [dir] };
   const api = await startApi({ orm, temporal: client, config: benchConfig }, '127.0.0.1', 0);
   // `node --import tsx` keeps the worker in one process, so /proc/<pid> is the worker's own.
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+  const worker = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
     env: { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: dir, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],

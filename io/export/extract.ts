@@ -1,5 +1,3 @@
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { FieldSpec } from '../../taskTypes/taskType';
@@ -60,16 +58,6 @@ export interface ExtractResult {
   bytes: number;
 }
 
-/** Passes a growing byte count on to `onProgress` each time it has grown by 4 MiB. */
-function everyFewMegabytes(onProgress: (bytes: number) => void): (bytes: number) => void {
-  let reported = 0;
-  return (bytes) => {
-    if (bytes - reported < 4 * 1024 * 1024) return;
-    reported = bytes;
-    onProgress(bytes);
-  };
-}
-
 /** Streams the export into `file` (through `file`.part, renamed when complete), as CSV or XML by the task type's format. */
 export async function extractToFile(
   pool: pg.Pool,
@@ -91,26 +79,12 @@ async function extractCsvToFile(
   onProgress: (bytes: number) => void,
 ): Promise<ExtractResult> {
   const db = guardClient(await pool.connect());
-  let spool: Spool | undefined;
   try {
-    spool = await Spool.open(file);
-    const sql = `copy (${exportSelect(db, spec, domain, rules)}) to stdout with (format csv, header true)`;
-    const source = db.query(copyTo(sql));
-    let bytes = 0;
-    const progress = everyFewMegabytes(onProgress);
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        progress(bytes);
-        done(null, chunk);
-      },
-    });
-    await pipeline(source, counter, spool.out);
-    await spool.commit();
-    return { rows: source.rowCount, bytes };
-  } catch (e) {
-    await spool?.abort();
-    throw e;
+    return await Spool.produce(file, async (spool) => {
+      const source = db.query(copyTo(`copy (${exportSelect(db, spec, domain, rules)}) to stdout with (format csv, header true)`));
+      await spool.pipeFrom(source);
+      return { rows: source.rowCount, bytes: spool.bytes };
+    }, onProgress);
   } finally {
     db.release();
   }
@@ -135,34 +109,24 @@ async function extractXmlToFile(
   const xml = spec.descriptor.xml!;
   const record = spec.taskType.xmlRecord!;
   const fieldNames = spec.fields.map((f) => f.name);
-  const spool = await Spool.open(file);
-  const progress = everyFewMegabytes(onProgress);
-  const write = async (s: string) => {
-    await spool.write(s);
-    progress(spool.bytes);
-  };
-  try {
+  return Spool.produce(file, async (spool) => {
     const rows = await inTransaction(pool, async (db) => {
       await db.query('set transaction isolation level repeatable read, read only');
       await db.query(`declare export_rows no scroll cursor for ${exportSelect(db, spec, domain, rules)}`);
-      await write(xmlPrologue(xml.root));
+      await spool.write(xmlPrologue(xml.root));
       let n = 0;
       for (;;) {
         const page = await db.query<Record<string, string | null>>(`fetch forward ${XML_FETCH_ROWS} from export_rows`);
         let chunk = '';
         for (const row of page.rows) chunk += xmlRecordElement(record, xml.keyAttribute, spec.taskType.key, fieldNames, row);
-        if (chunk) await write(chunk);
+        if (chunk) await spool.write(chunk);
         n += page.rows.length;
         if (page.rows.length < XML_FETCH_ROWS) break;
       }
       await db.query('close export_rows');
       return n;
     });
-    await write(xmlEpilogue(xml.root));
-    await spool.commit();
+    await spool.write(xmlEpilogue(xml.root));
     return { rows, bytes: spool.bytes };
-  } catch (e) {
-    await spool.abort();
-    throw e;
-  }
+  }, onProgress);
 }

@@ -1,5 +1,4 @@
 import v8 from 'node:v8';
-import vm from 'node:vm';
 
 /**
  * Keeps a long hot loop's garbage from growing the worker's heap without bound. V8 lets the
@@ -7,20 +6,10 @@ import vm from 'node:vm';
  * collection; with the worker's ~70 MB live that is ~150 MB more RSS, most of it reached by
  * the validation loop (5,000,000 rows: 348 MB peak). When the heap has grown by `slackBytes` (32 MB)
  * since the last look, one full collection brings it back (~50 ms, a few times a million rows).
+ * The collection is the `gc` that node's `--expose-gc` flag gives (every way the worker
+ * starts passes it); without it, V8's own heuristics only.
  */
-let collect: (() => void) | null | undefined;
-
-function collector(): (() => void) | null {
-  if (collect === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      collect = vm.runInNewContext('gc') as () => void;
-    } catch {
-      collect = null; // not available here: V8's own heuristics only
-    }
-  }
-  return collect;
-}
+const collector = (): (() => void) | undefined => (globalThis as { gc?: () => void }).gc;
 
 const used = () => v8.getHeapStatistics().used_heap_size;
 

@@ -111,7 +111,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     },
     spawnWorker(settings = {}) {
       // node itself with the tsx loader, not the tsx launcher: a SIGKILL must hit the worker.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
         cwd: path.resolve(__dirname, '../..'),
         env: {
           ...process.env,
