@@ -3,6 +3,7 @@ import { reportingJobFailures } from './failures';
 import { exportActivities } from './exportPhases';
 import { importActivities } from './importPhases';
 import { notificationActivities } from './notifications';
+import { retentionActivities } from './retention';
 import { runRecordActivities } from './runRecords';
 import { scheduleActivities } from './schedules';
 import { sourceWatchActivities } from './sourceWatch';
@@ -19,5 +20,6 @@ export function createActivities(deps: ActivityDeps) {
     ...scheduleActivities(deps),
     ...sourceWatchActivities(deps),
     ...notificationActivities(deps),
+    ...retentionActivities(deps),
   });
 }

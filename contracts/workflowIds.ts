@@ -9,6 +9,9 @@ export const runWorkflowId = (domain: string, jobId: string, runNumber: number) 
 export const JOB_SCHEDULE_PREFIX = 'schedule-';
 export const jobScheduleId = (domain: string, jobId: string) => `${JOB_SCHEDULE_PREFIX}${domain}-${jobId}`;
 
+/** The system schedule that starts retentionWorkflow (README, Retention). */
+export const RETENTION_SCHEDULE_ID = 'system-retention';
+
 /** Identifies one run of one job, as workflows pass it to activities. */
 export interface RunRef {
   domain: string;

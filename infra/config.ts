@@ -3,6 +3,7 @@ import path from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/client';
 import { z } from 'zod';
+import { cronProblems } from '../domain/cron';
 
 /**
  * Every setting the system reads from its environment, with its default. The README's
@@ -73,6 +74,17 @@ const schema = z.object({
   RUN_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
   RUN_RETRY_INTERVAL: durationMs.prefault('15m'),
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
+  // Retention (a system schedule, daily at RETENTION_CRON in UTC): runs, their log lines and their
+  // rejected rows older than these many days are deleted, in batches; each job's last
+  // RETENTION_KEEP_RUNS runs are always kept whole.
+  RUN_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  LOG_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  REJECTED_ROWS_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  RETENTION_KEEP_RUNS: z.coerce.number().int().min(1).default(10),
+  RETENTION_CRON: z.string().default('17 3 * * *').superRefine((v, ctx) => {
+    for (const p of cronProblems(v)) ctx.addIssue({ code: 'custom', message: p.message });
+  }),
+  RETENTION_BATCH_ROWS: z.coerce.number().int().min(10).default(5_000),
   // A job workflow continues-as-new once its history has this many events.
   JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

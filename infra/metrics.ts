@@ -23,6 +23,9 @@ export const scheduleLag = new Histogram({
   name: 'jobflow_schedule_lag_seconds', help: 'How late a scheduled run started against its schedule',
   buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300], registers: [registry],
 });
+export const retentionDeleted = new Counter({
+  name: 'jobflow_retention_deleted_total', help: 'Rows deleted by retention, by kind (runs, run_logs, rejected_rows, outbox)', labelNames: ['kind'] as const, registers: [registry],
+});
 export const activitiesInFlight = new Gauge({
   name: 'jobflow_activities_in_flight', help: 'Activities this worker is executing now (its share of the queue)', labelNames: ['activity'] as const, registers: [registry],
 });

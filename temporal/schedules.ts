@@ -1,5 +1,5 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
-import { jobScheduleId } from '../contracts/workflowIds';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import { jobScheduleId, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
 import { intervalSeconds, type Timing } from '../domain/schedule';
 import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
 
@@ -124,4 +124,33 @@ export async function setSchedulePaused(client: Client, domain: string, jobId: s
     desc = await handle.describe();
   }
   return { nextRunAt: desc.info.nextActionTimes[0]?.toISOString() };
+}
+
+/**
+ * The system schedule that keeps run history bounded (README, Retention): retentionWorkflow
+ * daily at `cron` (UTC), one at a time. Every worker makes sure of it as it starts, so the
+ * last one started sets the time; an operator's pause (Temporal Web) is kept.
+ */
+export async function ensureRetentionSchedule(client: Client, input: { cron: string; taskQueue: string }): Promise<void> {
+  const spec: ScheduleSpec = { cronExpressions: [input.cron], timezone: 'UTC' };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'retentionWorkflow',
+    args: [],
+    taskQueue: input.taskQueue,
+    workflowId: 'system-retention-run',
+    staticSummary: 'Retention: delete run history older than the retention settings',
+  };
+  const retentionPolicies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } as const;
+  const handle = client.schedule.getHandle(RETENTION_SCHEDULE_ID);
+  try {
+    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...retentionPolicies } }));
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+    try {
+      await client.schedule.create({ scheduleId: RETENTION_SCHEDULE_ID, spec, action, policies: retentionPolicies, state: { note: 'Created by a worker.' } });
+    } catch (raced) {
+      if (!(raced instanceof ScheduleAlreadyRunning)) throw raced; // another worker made it meanwhile
+    }
+  }
 }

@@ -2,3 +2,4 @@
 export { jobWorkflow } from './jobWorkflow';
 export { runWorkflow } from './runWorkflow';
 export { scheduledRunWorkflow } from './scheduledRunWorkflow';
+export { retentionWorkflow } from './retentionWorkflow';

@@ -16,7 +16,7 @@ import { openOrm } from '../../db/orm';
 import type { RunCounters } from '../../domain/runStatus';
 import { freePort } from '../../infra/ports';
 import { testEnv } from '../setup/globalHooks';
-import { areaIn } from '../setup/system';
+import { areaIn, defaultRetention } from '../setup/system';
 
 /**
  * What the export tests share: the activities bound to the test database, job and run rows
@@ -46,7 +46,7 @@ export async function startHarness(): Promise<ExportHarness> {
     pool,
     // Export activities never talk to Temporal; the schedule activities that do are not called here.
     temporal: undefined as unknown as Client,
-    config: { fileRoots: [filesDir], MONTHLY_ROW_LIMIT: 10_000_000, TEMPORAL_TASK_QUEUE: 'unused' },
+    config: { fileRoots: [filesDir], MONTHLY_ROW_LIMIT: 10_000_000, TEMPORAL_TASK_QUEUE: 'unused', ...defaultRetention() },
   });
   return {
     orm,

@@ -11,6 +11,7 @@ import { createToken } from '../../api/http/auth';
 import { startApi } from '../../api/server';
 import type { Role } from '../../db/entities';
 import { openOrm } from '../../db/orm';
+import { loadConfig } from '../../infra/config';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { createWorker } from '../../worker/createWorker';
 import { apiClient, type ApiResponse } from './apiClient';
@@ -44,6 +45,15 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
+/** The retention settings at their defaults, for workers built by hand in tests. */
+export const defaultRetention = () => {
+  const c = loadConfig({});
+  return {
+    RUN_RETENTION_DAYS: c.RUN_RETENTION_DAYS, LOG_RETENTION_DAYS: c.LOG_RETENTION_DAYS, REJECTED_ROWS_RETENTION_DAYS: c.REJECTED_ROWS_RETENTION_DAYS,
+    RETENTION_KEEP_RUNS: c.RETENTION_KEEP_RUNS, RETENTION_BATCH_ROWS: c.RETENTION_BATCH_ROWS,
+  };
+};
+
 export interface SystemOptions {
   retryLimit?: number;
   retryIntervalMs?: number;
@@ -71,6 +81,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     SMTP_URL: opts.smtpUrl,
     PUBLIC_API_URL: 'http://api.test',
     TEMPORAL_WEB_URL: 'http://temporal-web.test',
+    ...defaultRetention(),
   };
   const orm = await openOrm(env.databaseUrl);
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
