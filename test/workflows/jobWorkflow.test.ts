@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { runWorkflowId } from '../../domain/jobDefinition';
+import type { RunResult } from '../../workflows/runWorkflow';
+import { deleteSignal } from '../../workflows/messages';
+import { act, Hold, runNow, startJob, startWorkflowTestEnv, until, waitForJob, within, type WorkflowTestEnv } from './helpers';
+
+/**
+ * The job workflow's glue with mocked activities (test/workflows/helpers.ts): what happens to
+ * run requests during a run, a delete during a run, and continue-as-new with an email pending.
+ */
+describe('workflows: the job workflow', function () {
+  // Each test takes a second or two: one that hangs has found a bug, not a slow machine.
+  this.timeout(30_000);
+  let t: WorkflowTestEnv;
+  before(async () => {
+    t = await startWorkflowTestEnv();
+  });
+  afterEach(async () => t.reset());
+  after(async () => t?.stop());
+
+  const runsStarted = (jobId: string) => t.mocks.of('recordRunStart', jobId).map((r) => [r.runNumber, r.trigger, r.attempt]);
+
+  it('a run-now during a run is queued once: the second answers already_queued, and exactly one more run follows', async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'queue-once');
+
+    assert.deepEqual(await runNow(job), { result: 'started' });
+    await within(hold.reached, 'run 1 validating');
+    assert.deepEqual(await runNow(job), { result: 'queued' });
+    assert.deepEqual(await runNow(job), { result: 'already_queued' });
+    const during = await waitForJob(job, (v) => !!v.queued, 'the request queued');
+    assert.equal(during.status, 'running');
+    assert.equal(during.currentRun?.number, 1);
+
+    hold.release();
+    const after = await waitForJob(job, (v) => v.runCounter >= 2 && !v.currentRun && !v.queued, 'the queued run ended');
+    assert.deepEqual(after.lastRuns.map((r) => [r.number, r.trigger, r.outcome]), [[2, 'manual', 'completed'], [1, 'manual', 'completed']]);
+    assert.deepEqual(runsStarted('queue-once'), [[1, 'manual', 1], [2, 'manual', 1]]);
+    assert.equal(after.status, 'unscheduled');
+  });
+
+  it('a delete during a run cancels the run, which records that it was canceled; the queued request never runs and the job workflow ends', async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'deleted');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+    assert.deepEqual(await runNow(job), { result: 'queued' });
+
+    await job.signal(deleteSignal, { by: 'ada' });
+    await within(job.result(), 'the job workflow to end');
+    assert.equal(hold.cancelled, true, 'the running phase heard the cancel');
+    const run: RunResult = await t.client.workflow.getHandle(runWorkflowId(t.domain, 'deleted', 1)).result();
+    assert.equal(run.outcome, 'canceled');
+    assert.deepEqual(t.mocks.of('recordRunEnd', 'deleted').map((r) => [r.runNumber, r.outcome, r.reason]), [[1, 'canceled', 'Canceled by a person.']]);
+    assert.deepEqual(t.mocks.of('processImport', 'deleted'), [], 'no phase after the canceled one');
+    assert.deepEqual(runsStarted('deleted'), [[1, 'manual', 1]], 'the queued request did not run');
+    assert.equal((await job.describe()).status.name, 'COMPLETED');
+  });
+
+  it('a pause during a run drops the queued request and keeps later requests out until reactivated', async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'paused');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+    assert.deepEqual(await runNow(job), { result: 'queued' });
+    await act(job, { action: 'pause', by: 'ada', note: 'term change' });
+    hold.release();
+
+    const paused = await waitForJob(job, (v) => v.lastRuns.length === 1 && !v.currentRun, 'the running run ended');
+    assert.equal(paused.status, 'paused');
+    assert.equal(paused.queued, undefined);
+    assert.deepEqual(paused.paused && [paused.paused.by, paused.paused.note], ['ada', 'term change']);
+    assert.deepEqual(await runNow(job), { result: 'refused', reason: 'The job is paused; reactivate it first.' });
+
+    await act(job, { action: 'reactivate', by: 'ada' });
+    await waitForJob(job, (v) => v.status === 'unscheduled', 'reactivated');
+    assert.deepEqual(await runNow(job), { result: 'started' });
+    await waitForJob(job, (v) => v.runCounter === 2 && !v.currentRun, 'the second run ended');
+    assert.deepEqual(runsStarted('paused'), [[1, 'manual', 1], [2, 'manual', 1]]);
+  });
+
+  it('continue-as-new waits for a report email still being sent, sends each email once, and carries the state over', async () => {
+    const hold = new Hold();
+    t.mocks.set({
+      notifyRun: async ({ notice }) => {
+        if (notice === 'ended') await hold.wait();
+        return { sent: true, to: ['ops@example.test'] };
+      },
+    });
+    // A history limit the first run passes: the workflow wants to continue-as-new as soon as the run ends.
+    const job = await startJob(t, 'continued', { historyLimit: 15, settings: { sendReport: true } });
+    const first = t.client.workflow.getHandle(job.workflowId, job.firstExecutionRunId);
+    await runNow(job);
+    await within(hold.reached, 'the "ended" email being sent'); // the run has ended
+
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal((await first.describe()).status.name, 'RUNNING', 'no continue-as-new while an email is pending');
+    assert.ok((await first.fetchHistory()).events!.length >= 15, 'past the history limit');
+
+    hold.release();
+    await until(async () => (await first.describe()).status.name === 'CONTINUED_AS_NEW', 'the first execution continued as new');
+    // Both emails (started, ended) completed in the first execution: none was left behind.
+    const events = (await first.fetchHistory()).events!;
+    const emails = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyRun').length;
+    assert.equal(emails, 2);
+    assert.equal(events.filter((e) => e.activityTaskCompletedEventAttributes).length, emails);
+
+    const next = t.client.workflow.getHandle(job.workflowId);
+    const carried = await waitForJob(next, () => true, 'the continued job');
+    assert.notEqual((await next.describe()).runId, job.firstExecutionRunId);
+    assert.equal(carried.runCounter, 1);
+    assert.deepEqual(carried.lastRuns.map((r) => [r.number, r.outcome]), [[1, 'completed']]);
+    // The next run is number 2 (not a second run 1), and no email goes twice.
+    await runNow(next);
+    await until(async () => t.mocks.of('notifyRun', 'continued').length >= 4, "run 2's emails");
+    assert.deepEqual(t.mocks.of('notifyRun', 'continued').map((n) => [n.runNumber, n.notice]), [[1, 'started'], [1, 'ended'], [2, 'started'], [2, 'ended']]);
+  });
+});
