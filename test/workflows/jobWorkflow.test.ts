@@ -59,6 +59,43 @@ describe('workflows: the job workflow', function () {
     assert.equal((await job.describe()).status.name, 'COMPLETED');
   });
 
+  it("a person's cancel stops the run, recorded canceled and not retried; the job carries on", async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'canceled');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+
+    const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
+    await t.client.workflow.getHandle(currentRun!.workflowId).cancel(); // what POST .../cancel does
+    const v = await waitForJob(job, (s) => s.lastRuns.length === 1, 'run 1 ended');
+    assert.equal(hold.cancelled, true);
+    assert.deepEqual([v.lastRuns[0]?.outcome, v.lastRuns[0]?.reason], ['canceled', 'Canceled by a person.']);
+    assert.equal(v.retry, undefined, 'a canceled run is not retried');
+    assert.equal(v.status, 'unscheduled');
+    hold.release();
+    assert.deepEqual(await runNow(job), { result: 'started' });
+    const next = await waitForJob(job, (s) => s.lastRuns.length === 2, 'run 2 ended');
+    assert.equal(next.lastRuns[0]?.outcome, 'completed');
+  });
+
+  it('a run workflow that ends abnormally (terminated by an operator) is recorded as a failed run and retried; the job goes on', async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'terminated');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+
+    const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
+    await t.client.workflow.getHandle(currentRun!.workflowId).terminate('stuck, says the operator');
+    const v = await waitForJob(job, (s) => s.lastRuns.length === 1 && !s.currentRun, 'run 1 recorded');
+    assert.deepEqual([v.lastRuns[0]?.number, v.lastRuns[0]?.outcome], [1, 'failed']);
+    assert.equal(v.lastRuns[0]?.reason, 'The run ended abnormally; see its workflow in Temporal Web.');
+    assert.equal(v.retry?.kind, 'failed', 'retried like any failed run');
+    assert.equal((await job.describe()).status.name, 'RUNNING');
+    hold.release();
+  });
+
   it('a pause during a run drops the queued request and keeps later requests out until reactivated', async () => {
     const hold = new Hold();
     t.mocks.set({ validateImport: hold.phase() });
