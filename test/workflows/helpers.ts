@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { Worker } from '@temporalio/worker';
 import type { createActivities, RunRef } from '../../activities';
 import type { RunEnd } from '../../activities/runRecords';
@@ -212,8 +213,8 @@ export type JobAction =
 
 /**
  * Run-now, pause and reactivate, the one way the tests send them (signals today; Workflow
- * Updates replace them here, in one place). A run-now answers as the API does today: its
- * rules applied to the state the workflow just reported, then the signal.
+ * Updates replace them here, in one place). A run-now answers as JobService.runNow does
+ * today: the rules applied to the state the workflow just reported, then the signal.
  */
 export async function act(job: WorkflowHandle, a: JobAction): Promise<RequestResult | undefined> {
   switch (a.action) {
@@ -249,10 +250,7 @@ export async function waitForJob(job: WorkflowHandle, ok: (v: JobView) => boolea
 /** Timers the workflow started, in milliseconds, in history order. */
 export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
   const { events } = await handle.fetchHistory();
-  return (events ?? []).flatMap((e) => {
-    const d = e.timerStartedEventAttributes?.startToFireTimeout;
-    return d ? [Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6)] : [];
-  });
+  return (events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [tsToMs(e.timerStartedEventAttributes.startToFireTimeout)] : []));
 }
 
 /** Waits for `promise`, failing with `what` after timeoutMs (rather than the test's own timeout). */
@@ -263,14 +261,5 @@ export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 1
     return await Promise.race([promise, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `ok` until it holds. */
-export async function until(ok: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }

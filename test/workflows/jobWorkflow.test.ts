@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { runWorkflowId } from '../../domain/jobDefinition';
 import type { RunResult } from '../../workflows/runWorkflow';
 import { deleteSignal } from '../../workflows/messages';
-import { act, Hold, runNow, startJob, startWorkflowTestEnv, until, waitForJob, within, type WorkflowTestEnv } from './helpers';
+import { eventually } from '../setup/system';
+import { act, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';
 
 /**
  * The job workflow's glue with mocked activities (test/workflows/helpers.ts): what happens to
@@ -138,7 +139,7 @@ describe('workflows: the job workflow', function () {
     assert.ok((await first.fetchHistory()).events!.length >= 15, 'past the history limit');
 
     hold.release();
-    await until(async () => (await first.describe()).status.name === 'CONTINUED_AS_NEW', 'the first execution continued as new');
+    await eventually(async () => ((await first.describe()).status.name === 'CONTINUED_AS_NEW' ? true : undefined), 'the first execution continued as new', 15_000);
     // Both emails (started, ended) completed in the first execution: none was left behind.
     const events = (await first.fetchHistory()).events!;
     const emails = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyRun').length;
@@ -152,7 +153,7 @@ describe('workflows: the job workflow', function () {
     assert.deepEqual(carried.lastRuns.map((r) => [r.number, r.outcome]), [[1, 'completed']]);
     // The next run is number 2 (not a second run 1), and no email goes twice.
     await runNow(next);
-    await until(async () => t.mocks.of('notifyRun', 'continued').length >= 4, "run 2's emails");
+    await eventually(async () => (t.mocks.of('notifyRun', 'continued').length >= 4 ? true : undefined), "run 2's emails", 15_000);
     assert.deepEqual(t.mocks.of('notifyRun', 'continued').map((n) => [n.runNumber, n.notice]), [[1, 'started'], [1, 'ended'], [2, 'started'], [2, 'ended']]);
   });
 });

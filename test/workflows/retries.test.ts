@@ -5,7 +5,8 @@ import type { ActivityDeps } from '../../activities';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { jobScheduleId } from '../../domain/jobDefinition';
 import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
-import { act, GOOD_COUNTERS, runNow, startJob, startWorkflowTestEnv, timersStarted, until, waitForJob, type WorkflowTestEnv } from './helpers';
+import { eventually } from '../setup/system';
+import { act, GOOD_COUNTERS, runNow, startJob, startWorkflowTestEnv, timersStarted, waitForJob, type WorkflowTestEnv } from './helpers';
 
 const MINUTES_15 = 15 * 60_000;
 const sourceMissing = async (): Promise<never> => {
@@ -66,12 +67,12 @@ describe('workflows: retries and halts', function () {
     assert.equal(v.status, 'unscheduled', 'a failing job is not halted');
     assert.equal(v.needsAttention, true);
     // Nothing while it is retried; one alert once the retries are used up.
-    await until(async () => t.mocks.of('notifyRun', 'retry-short').length >= 2, 'the alert');
+    await eventually(async () => (t.mocks.of('notifyRun', 'retry-short').length >= 2 ? true : undefined), 'the alert', 15_000);
     assert.deepEqual(t.mocks.of('notifyRun', 'retry-short').map((n) => [n.runNumber, n.notice]), [[1, 'started'], [3, 'needs_attention']]);
 
     t.mocks.reset(); // the source is back
     await runNow(job);
-    await until(async () => t.mocks.of('notifyRun', 'retry-short').length >= 4, 'the recovery notice');
+    await eventually(async () => (t.mocks.of('notifyRun', 'retry-short').length >= 4 ? true : undefined), 'the recovery notice', 15_000);
     assert.deepEqual(t.mocks.of('notifyRun', 'retry-short').slice(2).map((n) => [n.runNumber, n.notice]), [[4, 'started'], [4, 'recovered']]);
     const back = await waitForJob(job, (s) => !s.currentRun, 'run 4 ended');
     assert.equal(back.needsAttention, undefined);
@@ -95,7 +96,7 @@ describe('workflows: retries and halts', function () {
       const halted = await waitForJob(job, (s) => s.status === 'halted', 'the job halted');
       assert.deepEqual(halted.lastRuns.map((r) => [r.number, r.trigger, r.outcome]), [[2, 'retry', 'halted'], [1, 'manual', 'halted']]);
       assert.equal(halted.halted?.reason, LIMIT);
-      await until(async () => (await schedule.describe()).state.paused, 'the schedule paused');
+      await eventually(async () => ((await schedule.describe()).state.paused ? true : undefined), 'the schedule paused', 15_000);
       assert.equal((await schedule.describe()).state.note, `Halted: ${LIMIT}`);
 
       // A tick of the schedule (as Temporal starts it) and a person are both refused.
@@ -107,7 +108,7 @@ describe('workflows: retries and halts', function () {
 
       t.mocks.set({ validateImport: async () => GOOD_COUNTERS }); // the limit is lifted
       await act(job, { action: 'reactivate', by: 'ada' });
-      await until(async () => !(await schedule.describe()).state.paused, 'the schedule unpaused');
+      await eventually(async () => ((await schedule.describe()).state.paused ? undefined : true), 'the schedule unpaused', 15_000);
       const back = await waitForJob(job, (s) => s.status === 'scheduled', 'scheduled again');
       assert.equal(back.halted, undefined);
       await schedule.trigger();
