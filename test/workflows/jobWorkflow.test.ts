@@ -3,7 +3,7 @@ import { runWorkflowId } from '../../domain/jobDefinition';
 import type { RunResult } from '../../workflows/runWorkflow';
 import { deleteSignal } from '../../workflows/messages';
 import { eventually } from '../setup/system';
-import { act, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';
+import { act, GOOD_COUNTERS, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';
 
 /**
  * The job workflow's glue with mocked activities (test/workflows/helpers.ts): what happens to
@@ -80,7 +80,9 @@ describe('workflows: the job workflow', function () {
     assert.equal(next.lastRuns[0]?.outcome, 'completed');
   });
 
-  it('a run workflow that ends abnormally (terminated by an operator) is recorded as a failed run and retried; the job goes on', async () => {
+  const ABNORMAL = 'The run ended abnormally; see its workflow in Temporal Web.';
+
+  it("a run workflow that ends abnormally (terminated by an operator) has its record closed as failed, and is retried; the job goes on", async () => {
     const hold = new Hold();
     t.mocks.set({ validateImport: hold.phase() });
     const job = await startJob(t, 'terminated');
@@ -90,10 +92,31 @@ describe('workflows: the job workflow', function () {
     const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
     await t.client.workflow.getHandle(currentRun!.workflowId).terminate('stuck, says the operator');
     const v = await waitForJob(job, (s) => s.lastRuns.length === 1 && !s.currentRun, 'run 1 recorded');
-    assert.deepEqual([v.lastRuns[0]?.number, v.lastRuns[0]?.outcome], [1, 'failed']);
-    assert.equal(v.lastRuns[0]?.reason, 'The run ended abnormally; see its workflow in Temporal Web.');
+    assert.deepEqual([v.lastRuns[0]?.number, v.lastRuns[0]?.outcome, v.lastRuns[0]?.reason], [1, 'failed', ABNORMAL]);
+    assert.equal(v.lastRuns[0]?.startedAt, currentRun!.startedAt);
+    // The run record (what GET .../runs shows, and the run's staging table) is closed too, not left in its phase.
+    assert.deepEqual(t.mocks.of('recordRunEnd', 'terminated').map((r) => [r.runNumber, r.outcome, r.reason]), [[1, 'failed', ABNORMAL]]);
     assert.equal(v.retry?.kind, 'failed', 'retried like any failed run');
     assert.equal((await job.describe()).status.name, 'RUNNING');
+    hold.release();
+  });
+
+  it('a run terminated after its load committed takes the outcome its record gives (completed), and is not retried', async () => {
+    const hold = new Hold();
+    t.mocks.set({
+      loadImport: hold.phase(),
+      // As the real recordRunEnd answers for a run whose load committed: the database has the last word.
+      recordRunEnd: async () => ({ outcome: 'completed', counters: GOOD_COUNTERS, reported: {} }),
+    });
+    const job = await startJob(t, 'committed');
+    await runNow(job);
+    await within(hold.reached, 'run 1 loading');
+
+    const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
+    await t.client.workflow.getHandle(currentRun!.workflowId).terminate('stuck, says the operator');
+    const v = await waitForJob(job, (s) => s.lastRuns.length === 1 && !s.currentRun, 'run 1 recorded');
+    assert.deepEqual([v.lastRuns[0]?.outcome, v.lastRuns[0]?.reason, v.lastRuns[0]?.counters], ['completed', undefined, GOOD_COUNTERS]);
+    assert.equal(v.retry, undefined);
     hold.release();
   });
 
