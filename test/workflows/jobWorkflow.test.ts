@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
 import { runWorkflowId } from '../../domain/jobDefinition';
 import type { RunResult } from '../../workflows/runWorkflow';
 import { deleteSignal } from '../../workflows/messages';
+import { recordHistory } from '../replay/histories';
 import { eventually } from '../setup/system';
 import { act, GOOD_COUNTERS, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';
 
 /**
- * The job workflow's glue with mocked activities (test/workflows/helpers.ts): what happens to
- * run requests during a run, a delete during a run, and continue-as-new with an email pending.
+ * The job workflow's glue with mocked activities (test/workflows/helpers.ts): run requests,
+ * a delete, a pause and a cancel during a run, a run workflow terminated by an operator, and
+ * continue-as-new with an email pending.
  */
 describe('workflows: the job workflow', function () {
   // Each test takes a second or two: one that hangs has found a bug, not a slow machine.
@@ -99,6 +102,7 @@ describe('workflows: the job workflow', function () {
     assert.equal(v.retry?.kind, 'failed', 'retried like any failed run');
     assert.equal((await job.describe()).status.name, 'RUNNING');
     hold.release();
+    await recordHistory(t.client, job.workflowId, 'job-run-terminated');
   });
 
   it('a run terminated after its load committed takes the outcome its record gives (completed), and is not retried', async () => {
@@ -117,6 +121,50 @@ describe('workflows: the job workflow', function () {
     const v = await waitForJob(job, (s) => s.lastRuns.length === 1 && !s.currentRun, 'run 1 recorded');
     assert.deepEqual([v.lastRuns[0]?.outcome, v.lastRuns[0]?.reason, v.lastRuns[0]?.counters], ['completed', undefined, GOOD_COUNTERS]);
     assert.equal(v.retry, undefined);
+    hold.release();
+  });
+
+  it('a terminated run whose record cannot be closed is still recorded as failed by the job', async () => {
+    const hold = new Hold();
+    t.mocks.set({
+      validateImport: hold.phase(),
+      recordRunEnd: async () => {
+        throw ApplicationFailure.nonRetryable('Job wf/x does not exist (deleted?).', 'JobMissing');
+      },
+    });
+    const job = await startJob(t, 'record-gone');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+    const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
+    await t.client.workflow.getHandle(currentRun!.workflowId).terminate('stuck, says the operator');
+    const v = await waitForJob(job, (s) => s.lastRuns.length === 1 && !s.currentRun, 'run 1 recorded');
+    assert.deepEqual([v.lastRuns[0]?.outcome, v.lastRuns[0]?.reason], ['failed', ABNORMAL]);
+    assert.equal(t.mocks.of('recordRunEnd', 'record-gone').length, 1, 'JobMissing is not retried');
+    hold.release();
+  });
+
+  it('a delete while the job closes the record of a terminated run still ends the job, with the record closed', async () => {
+    const hold = new Hold();
+    const closing = new Hold();
+    t.mocks.set({
+      validateImport: hold.phase(),
+      recordRunEnd: async ({ outcome, reason }) => {
+        await closing.wait();
+        return { outcome, reason, counters: GOOD_COUNTERS, reported: {} };
+      },
+    });
+    const job = await startJob(t, 'terminated-deleted');
+    await runNow(job);
+    await within(hold.reached, 'run 1 validating');
+    const { currentRun } = await waitForJob(job, (v) => !!v.currentRun, 'run 1 running');
+    await t.client.workflow.getHandle(currentRun!.workflowId).terminate('stuck, says the operator');
+    await within(closing.reached, 'the record being closed');
+
+    await job.signal(deleteSignal, { by: 'ada' });
+    await waitForJob(job, (v) => v.deleted, 'the delete heard');
+    closing.release();
+    await within(job.result(), 'the job workflow to end');
+    assert.deepEqual(t.mocks.of('recordRunEnd', 'terminated-deleted').map((r) => [r.runNumber, r.outcome]), [[1, 'failed']]);
     hold.release();
   });
 
