@@ -15,10 +15,10 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { emptyCounters } from '../domain/runStatus';
 import type { createActivities } from '../activities';
 import type { Direction } from '../domain/jobDefinition';
 import { runWorkflowId } from '../domain/jobDefinition';
-import { emptyCounters } from '../domain/runStatus';
 import {
   applySettings,
   initialJobState,
