@@ -6,6 +6,7 @@ import {
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -14,6 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { emptyCounters } from '../domain/runStatus';
 import type { createActivities } from '../activities';
 import type { Direction } from '../domain/jobDefinition';
 import { runWorkflowId } from '../contracts/workflowIds';
@@ -85,6 +87,13 @@ const { notifyRun } = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 
+// Closes the record of a run workflow that ended abnormally. A few quick tries: the record may
+// never have been made (terminated before its first write), and the job must not wait long for it.
+const { recordRunEnd } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4, nonRetryableErrorTypes: ['JobMissing'] },
+});
+
 /** Workflows recorded before report emails existed replay without them. */
 export const REPORT_EMAILS_PATCH = 'report-emails';
 
@@ -98,6 +107,16 @@ export const SOURCE_WATCH_PATCH = 'on-demand-source-watch';
  * activity and its workflow task were a large share of the server's work.
  */
 export const SCHEDULE_SYNC_ON_CHANGE_PATCH = 'schedule-sync-on-change';
+
+/**
+ * Workflows recorded before this patch left a run's record open (in its phase, its staging
+ * table kept) when the run workflow ended abnormally (terminated or timed out by an operator),
+ * and recorded the run as failed whatever its record said. Now the job closes the record and
+ * takes its outcome (a load that committed stays completed), as at any run's end.
+ */
+export const CLOSE_ABNORMAL_RUN_PATCH = 'close-abnormal-run';
+
+const ABNORMAL_END = 'The run ended abnormally; see its workflow in Temporal Web.';
 
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
@@ -190,6 +209,18 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     upsertSearchAttributes([{ key: JobStatusKey, value: status }]);
   };
 
+  /** The end of a run workflow that ended abnormally: its record is closed as failed, and says what happened. */
+  const closeAbnormalRun = async (err: unknown, runNumber: number): Promise<RunResult> => {
+    // A job workflow being canceled, and histories from before the patch, take the old path (in the loop).
+    if (isCancellation(err) || !patched(CLOSE_ABNORMAL_RUN_PATCH)) throw err;
+    log.error('Run workflow ended abnormally', { runNumber, error: String(err) });
+    const failed = { outcome: 'failed' as const, reason: ABNORMAL_END };
+    return recordRunEnd({ domain: input.domain, jobId: input.jobId, runNumber, ...failed }).catch((e) => {
+      log.warn('Run record not closed', { runNumber, error: String(e) });
+      return { ...failed, counters: emptyCounters() };
+    });
+  };
+
   const runOnce = async (request: RunRequest, attempt: number): Promise<void> => {
     const number = state.runCounter + 1;
     const workflowId = runWorkflowId(input.domain, input.jobId, number);
@@ -217,7 +248,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
         { key: TaskTypeKey, value: input.taskType },
         { key: RunStatusKey, value: 'queued' },
       ],
-    });
+    }).catch((err) => closeAbnormalRun(err, number));
     const startedAt = state.currentRun?.startedAt ?? nowIso();
     const after = markRunFinished(state, {
       number, trigger: request.trigger, attempt, outcome: result.outcome, reason: result.reason,
@@ -260,7 +291,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
         log.error('Run workflow ended abnormally', { error: String(err) });
         markRunFinished(state, {
           number: state.runCounter, trigger: next.request.trigger, attempt: next.attempt, outcome: 'failed',
-          reason: 'The run ended abnormally; see its workflow in Temporal Web.', startedAt: nowIso(), endedAt: nowIso(),
+          reason: ABNORMAL_END, startedAt: nowIso(), endedAt: nowIso(),
         }, nowIso());
         if (patched(SCHEDULE_SYNC_ON_CHANGE_PATCH)) runEnded = true;
       });

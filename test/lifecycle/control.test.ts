@@ -89,6 +89,23 @@ describe('lifecycle: control of a living job', () => {
     assert.deepEqual((await jobs.runs('queue')).map((r) => [r.number, r.trigger, r.status]), [[1, 'manual', 'completed'], [2, 'manual', 'completed']]);
   });
 
+  it('a run workflow terminated by an operator: its record is closed as failed, not left in its phase', async () => {
+    const gate = await holdValidating(sys);
+    try {
+      await jobs.create({ id: 'terminated', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'terminated.csv', GOOD)) });
+      await jobs.post('terminated', 'run');
+      const running = await jobs.waitForPhase('terminated', 'validating');
+      await sys.client.workflow.getHandle(running.currentRun.workflowId).terminate('stuck, says the operator');
+      const job = await jobs.waitFor('terminated', (j) => j.lastRuns.length === 1 && !j.currentRun, 'run 1 recorded');
+      const reason = 'The run ended abnormally; see its workflow in Temporal Web.';
+      assert.deepEqual([job.lastRuns[0].outcome, job.lastRuns[0].reason], ['failed', reason]);
+      const { json: run } = await sys.call(await sys.token('read_only', 'control'), 'GET', '/domains/control/jobs/terminated/runs/1');
+      assert.deepEqual([run.status, run.reason, !!run.endedAt], ['failed', reason, true]);
+    } finally {
+      await gate.release();
+    }
+  });
+
   it('a worker restarted in the middle of a run: the run completes on the new worker', async () => {
     const gate = await holdValidating(sys);
     await jobs.create({ id: 'restart', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'restart.csv', GOOD)) });
