@@ -5,14 +5,14 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { Worker } from '@temporalio/worker';
 import type { createActivities, RunRef } from '../../activities';
 import type { RunEnd } from '../../activities/runRecords';
-import { jobWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 import { requestRun, type JobSettings, type RequestResult, type RunRequest } from '../../domain/jobLifecycle';
 import { emptyCounters, type RunCounters } from '../../domain/runStatus';
 import { readSetting } from '../../infra/config';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { dataConverter } from '../../temporal/dataConverter';
 import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow';
-import { pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView } from '../../workflows/messages';
+import { pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView } from '../../contracts/messages';
 import { testEnv } from '../setup/globalHooks';
 
 /**

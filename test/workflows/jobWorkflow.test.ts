@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { runWorkflowId } from '../../domain/jobDefinition';
+import { runWorkflowId } from '../../contracts/workflowIds';
 import type { RunResult } from '../../workflows/runWorkflow';
-import { deleteSignal } from '../../workflows/messages';
+import { deleteSignal } from '../../contracts/messages';
 import { recordHistory } from '../replay/histories';
 import { eventually } from '../setup/system';
 import { act, GOOD_COUNTERS, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';

@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { scheduleActivities } from '../../activities/schedules';
 import type { ActivityDeps } from '../../activities';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
-import { jobScheduleId } from '../../domain/jobDefinition';
+import { jobScheduleId } from '../../contracts/workflowIds';
 import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
 import { eventually } from '../setup/system';
 import { act, GOOD_COUNTERS, runNow, startJob, startWorkflowTestEnv, timersStarted, waitForJob, type WorkflowTestEnv } from './helpers';

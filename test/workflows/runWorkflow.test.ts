@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
-import { jobWorkflowId, runWorkflowId } from '../../domain/jobDefinition';
+import { jobWorkflowId, runWorkflowId } from '../../contracts/workflowIds';
 import { emptyCounters, type RunCounters } from '../../domain/runStatus';
 import type { runWorkflow, RunWorkflowInput } from '../../workflows/runWorkflow';
-import { RunStatusKey } from '../../workflows/searchAttributes';
+import { RunStatusKey } from '../../contracts/searchAttributes';
 import { GOOD_COUNTERS, startWorkflowTestEnv, type WorkflowTestEnv } from './helpers';
 
 /**
