@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { HALTED_TYPES } from '../domain/failures';
+import { unusualRowCount } from '../domain/rowCountGuard';
 import type { RunCounters } from '../domain/runStatus';
 import { readSetting } from '../infra/config';
 import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
@@ -41,6 +42,9 @@ function bindRule(sql: string, v: { staging: string; target: string; domain: str
 
 /** Memory for the set-based statements' hashes and sorts over a run's staging table (this transaction only). */
 const SET_WORK_MEM = '64MB';
+
+/** The warning a run gets when its row count is unusual and the job's guard says to warn. */
+const UNUSUAL_ROW_COUNT = 'unusual_row_count';
 
 const sum = (byKind: Record<string, number>) => Object.values(byKind).reduce((a, b) => a + b, 0);
 
@@ -126,6 +130,28 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         }));
         await em.refresh(run);
         await appendLog(em, run.id, 'info', `Processed: ${run.skipped} rows skipped, warnings ${JSON.stringify(run.warningsByKind)}, ${run.rejected} rejected in all.`);
+      }
+      const guard = rules.rowCountGuard;
+      if (guard && !run.warningsByKind[UNUSUAL_ROW_COUNT]) {
+        const history = await pool.query<{ read: number }>(
+          `select read from runs where job_id = $1 and number < $2 and status in ('completed', 'completed_with_warnings') order by number desc limit $3`,
+          [run.jobId, run.number, guard.lastRuns],
+        );
+        const unusual = unusualRowCount(run.read, history.rows.map((r) => r.read), guard);
+        if (unusual && guard.action === 'halt') {
+          throw ApplicationFailure.nonRetryable(
+            `${unusual} Nothing was imported and the file was left where it is. If it is right, set the job's rules.rowCountGuard.action to "warn" (or remove the guard) and run the job again.`,
+            HALTED_TYPES.unusualRowCount,
+          );
+        }
+        if (unusual) {
+          await pool.query(
+            `update runs set warnings_by_kind = warnings_by_kind || jsonb_build_object($2::text, 1), warnings = warnings + 1 where id = $1`,
+            [run.id, UNUSUAL_ROW_COUNT],
+          );
+          await em.refresh(run);
+          await appendLog(em, run.id, 'warn', unusual);
+        }
       }
       if (rules.maxRejected !== undefined && run.rejected > rules.maxRejected) {
         throw ApplicationFailure.nonRetryable(

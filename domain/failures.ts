@@ -21,6 +21,8 @@ export const HALTED_TYPES = {
   destinationRefused: 'DestinationRefused',
   /** A file: source or destination outside the domain's file area (FILE_ROOTS/<domain>, FILE_AREAS). */
   outsideFileArea: 'OutsideFileArea',
+  /** Far fewer rows than usual, and the job's row-count guard says to halt (domain/rowCountGuard.ts). */
+  unusualRowCount: 'UnusualRowCount',
   /** A source that is a FIFO, device, socket: only regular files are read. */
   notRegularFile: 'NotRegularFile',
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MIN_HISTORY } from '../domain/rowCountGuard';
 
 /**
  * How a job reads its files and which rows it keeps (PRODUCT.md, Concepts: rules). Saved
@@ -20,6 +21,15 @@ export const importRulesSchema = z
     deleteCanceled: z.boolean().default(true),
     /** Most rejected rows a run may have before it halts; unset means no limit. */
     maxRejected: z.number().int().min(0).optional(),
+    /** Flags (or halts) a run reading far fewer rows than the job's usual; unset: off (README, Row-count guard). */
+    rowCountGuard: z
+      .object({
+        belowPercent: z.number().int().min(1).max(100),
+        lastRuns: z.number().int().min(MIN_HISTORY).max(100).default(10),
+        action: z.enum(['warn', 'halt']).default('warn'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
