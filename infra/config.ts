@@ -73,6 +73,9 @@ const schema = z.object({
   RUN_RETRY_LIMIT: z.coerce.number().int().min(0).default(5),
   RUN_RETRY_INTERVAL: durationMs.prefault('15m'),
   MONTHLY_ROW_LIMIT: z.coerce.number().int().positive().default(10_000_000),
+  // How long the API waits for a job workflow to answer a person's run-now, pause or reactivate
+  // (a worker must take the request); after it, 503, and the request expires unapplied.
+  RUN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(5_000),
   // A job workflow continues-as-new once its history has this many events.
   JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
