@@ -184,6 +184,25 @@ export function reactivate(s: JobState): void {
   s.retry = undefined;
 }
 
+/** Why a person's pause or reactivation cannot be applied, or undefined if it can. */
+export function controlRefusal(s: JobState): string | undefined {
+  return s.deleted ? 'The job has been deleted.' : undefined;
+}
+
+/** A person's pause: a job already paused keeps who paused it and why. */
+export function requestPause(s: JobState, by: string, note: string | undefined, now: string): 'paused' | 'already_paused' {
+  if (s.paused) return 'already_paused';
+  pause(s, by, note, now);
+  return 'paused';
+}
+
+/** A person's reactivation: a job neither paused nor halted is left as it is (a pending retry stays). */
+export function requestReactivate(s: JobState): 'reactivated' | 'not_paused' {
+  if (!s.paused && !s.halted) return 'not_paused';
+  reactivate(s);
+  return 'reactivated';
+}
+
 export function applySettings(s: JobState, settings: JobSettings): void {
   s.settings = settings;
   // A job that is no longer ready cannot keep a request waiting to run.

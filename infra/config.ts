@@ -85,6 +85,9 @@ const schema = z.object({
     for (const p of cronProblems(v)) ctx.addIssue({ code: 'custom', message: p.message });
   }),
   RETENTION_BATCH_ROWS: z.coerce.number().int().min(10).default(5_000),
+  // How long the API waits for a job workflow to answer a person's run-now, pause or reactivate
+  // (a worker must take the request); after it, 503, and the request expires unapplied.
+  RUN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(5_000),
   // A job workflow continues-as-new once its history has this many events.
   JOB_HISTORY_LIMIT: z.coerce.number().int().min(50).default(5_000),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

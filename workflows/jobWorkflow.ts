@@ -1,6 +1,7 @@
 import {
   ActivityCancellationType,
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -21,6 +22,7 @@ import type { Direction } from '../domain/jobDefinition';
 import { runWorkflowId } from '../contracts/workflowIds';
 import {
   applySettings,
+  controlRefusal,
   initialJobState,
   jobStatus,
   markPhase,
@@ -32,7 +34,10 @@ import {
   noticeAtStart,
   pause,
   reactivate,
+  requestPause,
+  requestReactivate,
   requestRun,
+  runRefusal,
   type JobSettings,
   type RunNotice,
   type JobState,
@@ -43,11 +48,17 @@ import {
   deleteSignal,
   eventSignal,
   pauseSignal,
+  pauseUpdate,
   reactivateSignal,
+  reactivateUpdate,
+  REQUEST_EXPIRED,
+  REQUEST_REFUSED,
   runNowSignal,
+  runNowUpdate,
   runPhaseSignal,
   statusQuery,
   type JobView,
+  type RunNowRequest,
 } from '../contracts/messages';
 import { runWorkflow, type RunResult } from './runWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from '../contracts/searchAttributes';
@@ -198,6 +209,32 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   setHandler(deleteSignal, () => {
     state.deleted = true;
   });
+  // A person's requests, through the API. The validators apply the rules, so a refused or
+  // expired request never enters history; the handlers answer with what the workflow decided.
+  // (Handlers only: a history recorded before them has no update, so replays the same commands.)
+  const refuseIf = (reason: string | undefined, expiresAt: string) => {
+    if (Date.now() > Date.parse(expiresAt)) {
+      throw ApplicationFailure.create({ type: REQUEST_EXPIRED, message: `The request expired at ${expiresAt} before a worker took it.`, nonRetryable: true });
+    }
+    if (reason) throw ApplicationFailure.create({ type: REQUEST_REFUSED, message: reason, nonRetryable: true });
+  };
+  const runRequestOf = (r: RunNowRequest): RunRequest => ({ trigger: r.trigger, requestedBy: r.requestedBy });
+  setHandler(runNowUpdate, (r) => {
+    const decision = requestRun(state, runRequestOf(r));
+    // The validator refused this already, in the same activation and on the same state.
+    if (decision.result === 'refused') throw ApplicationFailure.create({ type: REQUEST_REFUSED, message: decision.reason, nonRetryable: true });
+    return { result: decision.result };
+  }, { validator: (r) => refuseIf(runRefusal(state, runRequestOf(r)), r.expiresAt) });
+  setHandler(pauseUpdate, ({ by, note }) => {
+    const result = requestPause(state, by, note, nowIso());
+    if (result === 'paused') scheduleStale = true;
+    return { result };
+  }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
+  setHandler(reactivateUpdate, () => {
+    const result = requestReactivate(state);
+    if (result === 'reactivated') scheduleStale = true;
+    return { result };
+  }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
   setHandler(runPhaseSignal, ({ runNumber, phase }) => markPhase(state, runNumber, phase));
   setHandler(statusQuery, () => ({ ...state, status: jobStatus(state), refusals }));
 

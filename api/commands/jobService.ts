@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { JobSchema, type Job } from '../../db/entities';
 import { type RunTrigger } from '../../domain/jobDefinition';
 import { jobWorkflowId } from '../../contracts/workflowIds';
-import { requestRun, type JobSettings, type RequestResult } from '../../domain/jobLifecycle';
+import type { JobSettings } from '../../domain/jobLifecycle';
 import { timeZoneProblem } from '../../domain/cron';
 import { schedulingRefusal } from '../../domain/schedule';
 import type { Config } from '../../infra/config';
@@ -14,7 +15,8 @@ import { findTaskType, taskTypeNames } from '../../taskTypes/registry';
 import type { TaskType } from '../../taskTypes/taskType';
 import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
 import {
-  definitionChangedSignal, deleteSignal, eventSignal, pauseSignal, reactivateSignal, runNowSignal, type JobView,
+  definitionChangedSignal, deleteSignal, pauseUpdate, reactivateUpdate, runNowUpdate,
+  type JobView, type PauseAnswer, type ReactivateAnswer, type RunNowAnswer,
 } from '../../contracts/messages';
 import type { jobWorkflow } from '../../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../../contracts/searchAttributes';
@@ -24,6 +26,7 @@ import { destinationRefusal } from '../../io/networkPolicy';
 import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../../io/safeFiles';
 import type { Principal } from '../http/auth';
 import { HttpError, notFound } from '../http/problem';
+import { updateProblem } from '../http/temporalProblem';
 import type { CreateJobBody } from '../http/schemas';
 import { liveJobState } from '../queries/liveState';
 import { scheduleTimingOf } from '../../taskTypes/jobTiming';
@@ -31,7 +34,7 @@ import { scheduleTimingOf } from '../../taskTypes/jobTiming';
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL' | 'RUN_REQUEST_TIMEOUT_MS'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
 }
 
 /** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
@@ -217,26 +220,36 @@ export class JobService {
     return liveJobState(this.deps.temporal, job);
   }
 
+  /** Asks the job workflow for a run: its answer, or its refusal as a 409. */
+  runNow(job: Job, by: Principal, trigger: Extract<RunTrigger, 'manual' | 'event'> = 'manual', detail?: string): Promise<RunNowAnswer> {
+    const refusedTitle = trigger === 'event' ? 'Event refused' : 'Run refused';
+    return this.ask(job, runNowUpdate, refusedTitle, (expiresAt) => ({ trigger, requestedBy: by.name, detail, expiresAt }));
+  }
+
+  pause(job: Job, by: Principal, note?: string): Promise<PauseAnswer> {
+    return this.ask(job, pauseUpdate, 'Pause refused', (expiresAt) => ({ by: by.name, note, expiresAt }));
+  }
+
+  reactivate(job: Job, by: Principal): Promise<ReactivateAnswer> {
+    return this.ask(job, reactivateUpdate, 'Reactivation refused', (expiresAt) => ({ by: by.name, expiresAt }));
+  }
+
   /**
-   * Asks for a run. The job workflow decides; the answer given here is what its rules say
-   * for the state it reported a moment ago (a refusal is certain, started/queued likely).
+   * Sends a person's request to the job workflow as one update and waits for its answer for
+   * RUN_REQUEST_TIMEOUT_MS. The request expires a fifth of that earlier, by when a worker must
+   * have taken it, so the answer has time to come back; one taken later is refused unapplied.
    */
-  async runNow(job: Job, by: Principal, trigger: Extract<RunTrigger, 'manual' | 'event'> = 'manual', detail?: string): Promise<RequestResult> {
-    const state = await this.liveState(job);
-    if (!state) throw new HttpError(409, 'Job not running', 'The job workflow is not running; update the job to restart it.');
-    const prediction = requestRun(structuredClone(state), { trigger, requestedBy: by.name });
-    if (prediction.result === 'refused') return prediction;
-    if (trigger === 'event') await this.handle(job).signal(eventSignal, { source: by.name, detail });
-    else await this.handle(job).signal(runNowSignal, { trigger, requestedBy: by.name });
-    return prediction;
-  }
-
-  async pause(job: Job, by: Principal, note?: string): Promise<void> {
-    await this.handle(job).signal(pauseSignal, { by: by.name, note });
-  }
-
-  async reactivate(job: Job, by: Principal): Promise<void> {
-    await this.handle(job).signal(reactivateSignal, { by: by.name });
+  private async ask<Ret, Arg extends { expiresAt: string }>(
+    job: Pick<Job, 'domain' | 'identifier'>, update: UpdateDefinition<Ret, [Arg]>, refusedTitle: string, request: (expiresAt: string) => Arg,
+  ): Promise<Ret> {
+    const timeoutMs = this.deps.config.RUN_REQUEST_TIMEOUT_MS;
+    const sentAt = Date.now();
+    const expiresAt = new Date(sentAt + timeoutMs * 0.8).toISOString();
+    try {
+      return await this.deps.temporal.withDeadline(sentAt + timeoutMs, () => this.handle(job).executeUpdate(update, { args: [request(expiresAt)] }));
+    } catch (e) {
+      throw updateProblem(e, { refusedTitle, timeoutMs, expiresAt }) ?? e;
+    }
   }
 
   /** Cancels the run in progress, if any; returns its number. */

@@ -83,7 +83,7 @@ export const bulkRunResult = z
     results: z.array(
       z.object({
         job: z.string(),
-        result: z.enum(['started', 'queued', 'already_queued', 'refused', 'not_found']),
+        result: z.enum(['started', 'queued', 'already_queued', 'refused', 'unavailable', 'not_found']),
         reason: z.string().optional(),
       }),
     ),
@@ -92,6 +92,12 @@ export const bulkRunResult = z
 export const runRequestResult = z
   .object({ result: z.enum(['started', 'queued', 'already_queued']) })
   .meta({ id: 'RunRequestResult' });
+export const pauseResult = z
+  .object({ result: z.enum(['paused', 'already_paused']) })
+  .meta({ id: 'PauseResult' });
+export const reactivateResult = z
+  .object({ result: z.enum(['reactivated', 'not_paused']) })
+  .meta({ id: 'ReactivateResult' });
 
 export const runListQuery = z
   .object({

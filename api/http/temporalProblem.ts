@@ -1,4 +1,7 @@
-import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  ApplicationFailure, isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { REQUEST_EXPIRED, REQUEST_REFUSED } from '../../contracts/messages';
 import { ScheduleSpecRefusedError } from '../../temporal/schedules';
 import { HttpError } from './problem';
 
@@ -56,4 +59,41 @@ export function temporalProblem(err: unknown): HttpError | undefined {
     default:
       return undefined;
   }
+}
+
+/** How the API asked a job workflow with an update: what its refusal is called, how long it waited. */
+export interface UpdateAsked {
+  /** The problem's title for a refusal by the job's rules ("Run refused"). */
+  refusedTitle: string;
+  timeoutMs: number;
+  expiresAt: string;
+}
+
+/**
+ * The problem for an update to a job workflow that did not succeed, or undefined when `err` is
+ * no Temporal error: a refusal by the job's rules is a 409 with the workflow's own reason; a
+ * request no worker took in time is a 503, and, as it expired unapplied, nothing changed.
+ */
+export function updateProblem(err: unknown, asked: UpdateAsked): HttpError | undefined {
+  const seconds = `${asked.timeoutMs / 1000} s`;
+  const unchanged = 'Nothing was changed: the request has expired, so the job will not act on it when a worker comes; try again.';
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new HttpError(503, 'No worker answered',
+      `No worker took the request within ${seconds} (no worker is running, or all are busy; or Temporal is unreachable). ${unchanged}`, { retryAfter: 5 });
+  }
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === REQUEST_REFUSED) return new HttpError(409, asked.refusedTitle, cause.message);
+    if (cause.type === REQUEST_EXPIRED) {
+      // Refused as expired while the API still waited: the worker took it late, or the Temporal
+      // server's clock is ahead of the API's.
+      const clocks = Date.now() < Date.parse(asked.expiresAt) ? " The Temporal server's clock is ahead of the API's; check both machines' time." : '';
+      return new HttpError(503, 'No worker answered', `No worker took the request before it expired (${asked.expiresAt}).${clocks} ${unchanged}`, { retryAfter: 5 });
+    }
+    // A worker from before these updates existed (workers are deployed before the API).
+    if (cause.message.startsWith('No registered handler for update')) {
+      return new HttpError(503, 'Worker out of date', `The worker that runs this job does not know this request yet (${cause.message}); nothing was changed. Update the workers, then try again.`, { retryAfter: 30 });
+    }
+  }
+  return temporalProblem(err);
 }

@@ -3,7 +3,7 @@ import type { Job } from '../../db/entities';
 import type { JobStatus } from '../../domain/jobLifecycle';
 import { auditAs } from '../http/audit';
 import type { Principal } from '../http/auth';
-import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, runRequestResult, updateJobContract } from '../http/routeSchemas';
+import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, pauseResult, reactivateResult, runRequestResult, updateJobContract } from '../http/routeSchemas';
 import { mapBounded } from '../../infra/mapBounded';
 import { currentPhase } from '../queries/display';
 import { STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../queries/jobQueries';
@@ -12,6 +12,9 @@ import { HttpError, notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../http/schemas';
 import { jobView } from '../queries/views';
+
+/** A person's request answered by the job workflow itself, which a worker must take in time. */
+const noAnswer = { description: 'No worker took the request within RUN_REQUEST_TIMEOUT_MS (or Temporal is unreachable); nothing was changed, and the request has expired.' };
 
 /** Jobs of a domain: definition, live state, the list, and actions. */
 export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries): void {
@@ -65,7 +68,7 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
 
   kit.route(
     { method: 'post', path: '/domains/:domain/jobs/run', operationId: 'runJobs', tag, access: 'write', summary: 'Run several jobs now',
-      description: 'One result per job: started, queued (behind the current run), already_queued, refused (with the reason) or not_found.',
+      description: "One result per job, each the job workflow's own answer: started, queued (behind the current run), already_queued, refused (with the reason), unavailable (no worker answered in time; nothing was changed for that job) or not_found.",
       params: domainParams, body: bulkRunBody, responses: { 200: { description: 'A result per job.', schema: bulkRunResult } } },
     async ({ params, body, principal }, _req, res) => {
       const results = await mapBounded(body.jobs, 8, (id) => runOne(service, params.domain, id, principal));
@@ -112,39 +115,36 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
 
   kit.route(
     { method: 'post', path: '/domains/:domain/jobs/:jobId/run', operationId: 'runJob', tag, access: 'write', summary: 'Run a job now',
-      params: jobParams, responses: { 202: { description: 'Started, or queued behind the current run.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' } } },
+      description: "The job workflow's own answer: started, or queued behind the current run (once: already_queued after that).",
+      params: jobParams, responses: { 202: { description: 'Started, or queued behind the current run.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' }, 503: noAnswer } },
     async ({ params, principal }, _req, res) => {
-      const result = await service.runNow(await service.find(params.domain, params.jobId), principal);
-      if (result.result === 'refused') throw new HttpError(409, 'Run refused', result.reason);
-      res.status(202).json(result);
+      res.status(202).json(await service.runNow(await service.find(params.domain, params.jobId), principal));
     },
   );
 
   kit.route(
     { method: 'post', path: '/domains/:domain/jobs/:jobId/events', operationId: 'sendJobEvent', tag, access: 'write', summary: 'Send an event to an on-demand job',
-      params: jobParams, body: eventBody, responses: { 202: { description: 'Accepted.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' } } },
+      params: jobParams, body: eventBody, responses: { 202: { description: 'Accepted.', schema: runRequestResult }, 409: { description: 'Refused, with the reason.' }, 503: noAnswer } },
     async ({ params, body, principal }, _req, res) => {
-      const result = await service.runNow(await service.find(params.domain, params.jobId), principal, 'event', body.detail);
-      if (result.result === 'refused') throw new HttpError(409, 'Event refused', result.reason);
-      res.status(202).json(result);
+      res.status(202).json(await service.runNow(await service.find(params.domain, params.jobId), principal, 'event', body.detail));
     },
   );
 
   kit.route(
     { method: 'post', path: '/domains/:domain/jobs/:jobId/pause', operationId: 'pauseJob', tag, access: 'write', summary: 'Pause a job (with a note)',
-      params: jobParams, body: pauseBody, responses: { 202: { description: 'Pausing.' } } },
+      description: 'A run in progress finishes; a run queued behind it is dropped; the schedule is paused right after. A job already paused keeps who paused it and why.',
+      params: jobParams, body: pauseBody, responses: { 202: { description: 'Paused (its schedule follows), or already paused.', schema: pauseResult }, 503: noAnswer } },
     async ({ params, body, principal }, _req, res) => {
-      await service.pause(await service.find(params.domain, params.jobId), principal, body.note);
-      res.status(202).json({ result: 'pausing' });
+      res.status(202).json(await service.pause(await service.find(params.domain, params.jobId), principal, body.note));
     },
   );
 
   kit.route(
     { method: 'post', path: '/domains/:domain/jobs/:jobId/reactivate', operationId: 'reactivateJob', tag, access: 'write', summary: 'Reactivate a paused or halted job',
-      params: jobParams, responses: { 202: { description: 'Reactivating.' } } },
+      description: 'Clears the pause or halt and any pending retry; the schedule is resumed right after. A job neither paused nor halted is left as it is (not_paused).',
+      params: jobParams, responses: { 202: { description: 'Reactivated (its schedule follows), or not paused.', schema: reactivateResult }, 503: noAnswer } },
     async ({ params, principal }, _req, res) => {
-      await service.reactivate(await service.find(params.domain, params.jobId), principal);
-      res.status(202).json({ result: 'reactivating' });
+      res.status(202).json(await service.reactivate(await service.find(params.domain, params.jobId), principal));
     },
   );
 
@@ -175,10 +175,10 @@ async function runOne(service: JobService, domain: string, id: string, by: Princ
     throw e;
   }
   try {
-    const r = await service.runNow(job, by);
-    return { job: id, ...r };
+    return { job: id, ...(await service.runNow(job, by)) };
   } catch (e) {
-    // A job whose workflow is gone cannot run; say why instead of failing the whole request.
+    // Each job's own answer: a refusal (or a workflow that is gone) or no worker answering.
+    if (e instanceof HttpError && e.status === 503) return { job: id, result: 'unavailable' as const, reason: e.message };
     if (e instanceof HttpError) return { job: id, result: 'refused' as const, reason: e.message };
     throw e;
   }

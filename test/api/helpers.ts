@@ -18,7 +18,7 @@ export interface ApiSystem {
 export async function startApiSystem(authFailureLimit: AuthFailureLimit = { max: 10_000, windowMs: 60_000 }): Promise<ApiSystem> {
   const sys = await startSystem();
   const api = await startApi(
-    { orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 15 * 60_000 }, authFailureLimit },
+    { orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 15 * 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000 }, authFailureLimit },
     '127.0.0.1',
     0,
   );

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SECTIONS_HEADER } from '../setup/sectionsFile';
+import { runNow } from '../setup/jobs';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -206,8 +207,8 @@ describe('realtime export across worker kills', function () {
       ].join('\n') + '\n');
       const created = await sys.call(admin, 'POST', `/domains/${domain}/jobs`, { id: 'feed', name: 'Feed', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${feed}` });
       assert.equal(created.status, 201, created.text);
-      const ran = await sys.call(admin, 'POST', `/domains/${domain}/jobs/feed/run`);
-      assert.equal(ran.status, 202, ran.text);
+      // The worker just spawned may still be starting: runNow tries again on 503.
+      await runNow(sys, admin, domain, 'feed');
       const imported = await eventually(async () => {
         const { rows } = await sys.db.query(
           `select r.status, r.inserted, r.updated, r.deleted, r.reason from runs r join jobs j on j.id = r.job_id

@@ -9,9 +9,17 @@ export async function createJob(sys: TestSystem, token: string, domain: string, 
   return res.json;
 }
 
-export async function runNow(sys: TestSystem, token: string, domain: string, id: string): Promise<void> {
-  const res = await sys.call(token, 'POST', `/domains/${domain}/jobs/${id}/run`);
-  if (res.status !== 202) throw new Error(`run-now of ${id}: ${res.status} ${res.text}`);
+/**
+ * Tries again on 503 "No worker answered", as a client honouring Retry-After would: a worker
+ * process still starting takes a later try, and the unanswered request expired unapplied, so
+ * trying again never runs the job twice.
+ */
+export async function runNow(sys: TestSystem, token: string, domain: string, id: string, tries = 6): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await sys.call(token, 'POST', `/domains/${domain}/jobs/${id}/run`);
+    if (res.status === 202) return;
+    if (res.status !== 503 || res.json?.title !== 'No worker answered' || attempt >= tries) throw new Error(`run-now of ${id}: ${res.status} ${res.text}`);
+  }
 }
 
 /** Saves an export job that differs only in its destination (for refusal tests); the raw answer. */

@@ -36,8 +36,10 @@ export interface TestSystem {
   token(role: Role, domain?: string): Promise<string>;
   /** fetch against the API with a token. */
   call(token: string, method: string, url: string, body?: unknown): Promise<ApiResponse>;
-  /** Stops and restarts the worker (a worker restart in the middle of a run). */
+  /** Stops and restarts the worker (a worker restart in the middle of a run); starts one if stopped. */
   restartWorker(): Promise<void>;
+  /** Stops the in-process worker (it drains) until restartWorker(). */
+  stopWorker(): Promise<void>;
   /** A worker in its own process on this system's task queue, database and files; `settings` add to its environment. */
   spawnWorker(settings?: Record<string, string>): ChildProcess;
   /** Stops the API and starts it again on the same port (state must survive). */
@@ -63,6 +65,8 @@ export interface SystemOptions {
   /** Another Temporal server or database than the suite-wide ones (fault tests). */
   temporalAddress?: string;
   databaseUrl?: string;
+  /** How long the API waits for a job workflow's answer (RUN_REQUEST_TIMEOUT_MS); generous by default, for a loaded machine. */
+  runRequestTimeoutMs?: number;
   /** False: no worker in this process; use spawnWorker() for one a test can SIGKILL. */
   inProcessWorker?: boolean;
 }
@@ -76,6 +80,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     TEMPORAL_TASK_QUEUE: taskQueue,
     RUN_RETRY_LIMIT: opts.retryLimit ?? 5,
     RUN_RETRY_INTERVAL: opts.retryIntervalMs ?? 15 * 60_000,
+    RUN_REQUEST_TIMEOUT_MS: opts.runRequestTimeoutMs ?? 15_000,
     MONTHLY_ROW_LIMIT: opts.monthlyRowLimit ?? 10_000_000,
     fileRoots: [filesDir],
     SMTP_URL: opts.smtpUrl,
@@ -99,6 +104,12 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   const apiPort = Number(new URL(api.url).port);
   const call = apiClient(`http://127.0.0.1:${apiPort}`);
   const children = new Set<ChildProcess>();
+  const stopWorker = async () => {
+    worker?.shutdown();
+    await running;
+    worker = undefined;
+    running = undefined;
+  };
 
   return {
     api: `http://127.0.0.1:${apiPort}`,
@@ -115,11 +126,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     token: async (role, domain) => (await createToken(orm, { name: `${role}@${domain ?? '*'}`, role, domain })).token,
     call,
     async restartWorker() {
-      worker?.shutdown();
-      await running;
+      await stopWorker();
       worker = await newWorker();
       running = worker.run();
     },
+    stopWorker,
     spawnWorker(settings = {}) {
       // node itself with the tsx loader, not the tsx launcher: a SIGKILL must hit the worker.
       const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {
-  applySettings, initialJobState, jobStatus, markRunFinished, markRunStarted, msUntilRetry, nextRunToStart, pause, reactivate,
-  requestRun, runRefusal, type JobSettings, type JobState, type RunSummary,
+  applySettings, controlRefusal, initialJobState, jobStatus, markRunFinished, markRunStarted, msUntilRetry, nextRunToStart, pause, reactivate,
+  requestPause, requestReactivate, requestRun, runRefusal, type JobSettings, type JobState, type RunSummary,
 } from '../../domain/jobLifecycle';
 import type { RunTrigger } from '../../domain/jobDefinition';
 import type { RunOutcome } from '../../domain/runStatus';
@@ -194,6 +194,38 @@ describe('job lifecycle rules', () => {
       assert.equal(msUntilRetry(s, at(5_000)), undefined);
       reactivate(s);
       assert.equal(nextRunToStart(s, at(5_000)), undefined);
+    });
+  });
+
+  describe("a person's pause and reactivation (the API's updates)", () => {
+    it('pauses once: a second pause answers already_paused and keeps who paused it and why', () => {
+      const s = initialJobState(settings());
+      assert.equal(requestPause(s, 'ann', 'term break', T0), 'paused');
+      assert.equal(requestPause(s, 'bob', 'other', at(1)), 'already_paused');
+      assert.deepEqual(s.paused, { by: 'ann', note: 'term break', at: T0 });
+    });
+
+    it('reactivates a paused or halted job; one neither paused nor halted keeps its pending retry', () => {
+      const s = initialJobState(settings());
+      requestRun(s, { trigger: 'manual' });
+      startNext(s, T0);
+      finish(s, 'failed', at(1));
+      assert.equal(requestReactivate(s), 'not_paused');
+      assert.ok(s.retry, 'the retry is still due');
+      requestPause(s, 'ann', undefined, at(2));
+      assert.equal(requestReactivate(s), 'reactivated');
+      assert.equal(s.paused, undefined);
+      assert.equal(s.retry, undefined);
+      s.halted = { reason: 'limit', at: at(3) };
+      assert.equal(requestReactivate(s), 'reactivated');
+      assert.equal(jobStatus(s), 'scheduled');
+    });
+
+    it('refuses both only for a deleted job', () => {
+      const s = initialJobState(settings());
+      assert.equal(controlRefusal(s), undefined);
+      s.deleted = true;
+      assert.equal(controlRefusal(s), 'The job has been deleted.');
     });
   });
 });
