@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { Worker } from '@temporalio/worker';
 import type { createActivities, RunRef } from '../../activities';
 import type { RunEnd } from '../../activities/runRecords';
 import { jobWorkflowId } from '../../contracts/workflowIds';
-import { requestRun, type JobSettings, type RequestResult, type RunRequest } from '../../domain/jobLifecycle';
+import type { JobSettings, RequestResult, RunRequest } from '../../domain/jobLifecycle';
 import { emptyCounters, type RunCounters } from '../../domain/runStatus';
 import { readSetting } from '../../infra/config';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { dataConverter } from '../../temporal/dataConverter';
 import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow';
-import { pauseSignal, reactivateSignal, runNowSignal, statusQuery, type JobView } from '../../contracts/messages';
+import { pauseUpdate, reactivateUpdate, REQUEST_REFUSED, runNowUpdate, statusQuery, type JobView } from '../../contracts/messages';
 import { testEnv } from '../setup/globalHooks';
 
 /**
@@ -212,23 +213,27 @@ export type JobAction =
   | { action: 'reactivate'; by: string };
 
 /**
- * Run-now, pause and reactivate, the one way the tests send them (signals today; Workflow
- * Updates replace them here, in one place). A run-now answers as JobService.runNow does
- * today: the rules applied to the state the workflow just reported, then the signal.
+ * Run-now, pause and reactivate, the one way the tests send them: as the API does, Workflow
+ * Updates answered by the workflow itself (a refusal comes back as the update's failure).
  */
-export async function act(job: WorkflowHandle, a: JobAction): Promise<RequestResult | undefined> {
-  switch (a.action) {
-    case 'runNow': {
-      const answer = requestRun(await job.query(statusQuery), a.request);
-      if (answer.result !== 'refused') await job.signal(runNowSignal, a.request);
-      return answer;
+export async function act(job: WorkflowHandle, a: JobAction): Promise<RequestResult | { result: string } | undefined> {
+  const expiresAt = new Date(Date.now() + 10_000).toISOString();
+  try {
+    switch (a.action) {
+      case 'runNow':
+        return await job.executeUpdate(runNowUpdate, {
+          args: [{ trigger: a.request.trigger as 'manual' | 'event', requestedBy: a.request.requestedBy ?? 'test', expiresAt }],
+        });
+      case 'pause':
+        return await job.executeUpdate(pauseUpdate, { args: [{ by: a.by, note: a.note, expiresAt }] });
+      case 'reactivate':
+        return await job.executeUpdate(reactivateUpdate, { args: [{ by: a.by, expiresAt }] });
     }
-    case 'pause':
-      await job.signal(pauseSignal, { by: a.by, note: a.note });
-      return undefined;
-    case 'reactivate':
-      await job.signal(reactivateSignal, { by: a.by });
-      return undefined;
+  } catch (e) {
+    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure && e.cause.type === REQUEST_REFUSED) {
+      return { result: 'refused', reason: e.cause.message };
+    }
+    throw e;
   }
 }
 
