@@ -128,6 +128,12 @@ export class JobService {
     return job;
   }
 
+  /** Every job of the domain, by identifier. */
+  async identifiers(domain: string): Promise<string[]> {
+    const jobs = await this.deps.orm.em.fork().find(JobSchema, { domain }, { fields: ['identifier'], orderBy: { identifier: 'asc' } });
+    return jobs.map((j) => j.identifier);
+  }
+
   async create(domain: string, body: CreateJobBody): Promise<Job> {
     const em = this.deps.orm.em.fork();
     const { id, ...rest } = body;

@@ -92,6 +92,25 @@ export const bulkRunResult = z
 export const runRequestResult = z
   .object({ result: z.enum(['started', 'queued', 'already_queued']) })
   .meta({ id: 'RunRequestResult' });
+/** One result per job of a bulk request: the job workflow's own answer, or why there is none. */
+const bulkResults = <T extends readonly [string, ...string[]]>(answers: T, id: string) =>
+  z
+    .object({
+      results: z.array(
+        z.object({
+          job: z.string(),
+          result: z.enum([...answers, 'refused', 'unavailable', 'not_found']),
+          reason: z.string().optional(),
+        }),
+      ),
+    })
+    .meta({ id });
+export const bulkPauseBody = bulkRunBody.extend({ note: z.string().max(500).optional() }).strict();
+export const bulkReactivateBody = bulkRunBody;
+export const domainPauseBody = z.object({ note: z.string().max(500).optional() }).strict();
+export const bulkPauseResult = bulkResults(['paused', 'already_paused'] as const, 'BulkPauseResult');
+export const bulkReactivateResult = bulkResults(['reactivated', 'not_paused'] as const, 'BulkReactivateResult');
+
 export const pauseResult = z
   .object({ result: z.enum(['paused', 'already_paused']) })
   .meta({ id: 'PauseResult' });

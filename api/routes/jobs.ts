@@ -3,7 +3,7 @@ import type { Job } from '../../db/entities';
 import type { JobStatus } from '../../domain/jobLifecycle';
 import { auditAs } from '../http/audit';
 import type { Principal } from '../http/auth';
-import { bulkRunBody, bulkRunResult, jobDetail, jobList, jobListQuery, allJobsQuery, pauseResult, reactivateResult, runRequestResult, updateJobContract } from '../http/routeSchemas';
+import { bulkPauseBody, bulkPauseResult, bulkReactivateBody, bulkReactivateResult, bulkRunBody, bulkRunResult, domainPauseBody, jobDetail, jobList, jobListQuery, allJobsQuery, pauseResult, reactivateResult, runRequestResult, updateJobContract } from '../http/routeSchemas';
 import { mapBounded } from '../../infra/mapBounded';
 import { currentPhase } from '../queries/display';
 import { STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../queries/jobQueries';
@@ -71,8 +71,52 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
       description: "One result per job, each the job workflow's own answer: started, queued (behind the current run), already_queued, refused (with the reason), unavailable (no worker answered in time; nothing was changed for that job) or not_found.",
       params: domainParams, body: bulkRunBody, responses: { 200: { description: 'A result per job.', schema: bulkRunResult } } },
     async ({ params, body, principal }, _req, res) => {
-      const results = await mapBounded(body.jobs, 8, (id) => runOne(service, params.domain, id, principal));
-      auditAs(res, { target: `jobs/${body.jobs.join(',')}`, detail: results.map((r) => `${r.job}: ${r.result}`).join('; ') });
+      const results = await askEach(service, params.domain, body.jobs, (job) => service.runNow(job, principal));
+      auditAs(res, { target: `jobs/${body.jobs.join(',')}`, detail: bulkDetail(results) });
+      res.json({ results });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/pause', operationId: 'pauseJobs', tag, access: 'write', summary: 'Pause several jobs (with a note)',
+      description: "One result per job, each the job workflow's own answer: paused, already_paused (who paused it and why are kept), refused, unavailable (no worker answered in time; nothing was changed for that job) or not_found.",
+      params: domainParams, body: bulkPauseBody, responses: { 200: { description: 'A result per job.', schema: bulkPauseResult } } },
+    async ({ params, body, principal }, _req, res) => {
+      const results = await askEach(service, params.domain, body.jobs, (job) => service.pause(job, principal, body.note));
+      auditAs(res, { target: `jobs/${body.jobs.join(',')}`, detail: bulkDetail(results, body.note) });
+      res.json({ results });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/jobs/reactivate', operationId: 'reactivateJobs', tag, access: 'write', summary: 'Reactivate several jobs',
+      description: 'One result per job: reactivated, not_paused (neither paused nor halted: left as it is), refused, unavailable or not_found.',
+      params: domainParams, body: bulkReactivateBody, responses: { 200: { description: 'A result per job.', schema: bulkReactivateResult } } },
+    async ({ params, body, principal }, _req, res) => {
+      const results = await askEach(service, params.domain, body.jobs, (job) => service.reactivate(job, principal));
+      auditAs(res, { target: `jobs/${body.jobs.join(',')}`, detail: bulkDetail(results) });
+      res.json({ results });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/pause', operationId: 'pauseDomain', tag, access: 'system', summary: "Pause every job of a domain (system administrators)",
+      description: "For an incident or a maintenance window: every job of the domain, each with its own result as for pauseJobs. Jobs made afterwards are not paused.",
+      params: domainParams, body: domainPauseBody, responses: { 200: { description: 'A result per job.', schema: bulkPauseResult } } },
+    async ({ params, body, principal }, _req, res) => {
+      const results = await askEach(service, params.domain, await service.identifiers(params.domain), (job) => service.pause(job, principal, body.note));
+      auditAs(res, { target: 'jobs/*', detail: bulkDetail(results, body.note) });
+      res.json({ results });
+    },
+  );
+
+  kit.route(
+    { method: 'post', path: '/domains/:domain/reactivate', operationId: 'reactivateDomain', tag, access: 'system', summary: 'Reactivate every job of a domain (system administrators)',
+      description: 'Every paused or halted job of the domain goes back to its schedule; each job has its own result as for reactivateJobs.',
+      params: domainParams, responses: { 200: { description: 'A result per job.', schema: bulkReactivateResult } } },
+    async ({ params, principal }, _req, res) => {
+      const results = await askEach(service, params.domain, await service.identifiers(params.domain), (job) => service.reactivate(job, principal));
+      auditAs(res, { target: 'jobs/*', detail: bulkDetail(results) });
       res.json({ results });
     },
   );
@@ -166,20 +210,28 @@ export function scopeDomain(p: Principal, asked: string | undefined): string | u
   return p.domain ?? undefined;
 }
 
-async function runOne(service: JobService, domain: string, id: string, by: Principal) {
-  let job: Job;
-  try {
-    job = await service.find(domain, id);
-  } catch (e) {
-    if (e instanceof HttpError && e.status === 404) return { job: id, result: 'not_found' as const };
-    throw e;
-  }
-  try {
-    return { job: id, ...(await service.runNow(job, by)) };
-  } catch (e) {
-    // Each job's own answer: a refusal (or a workflow that is gone) or no worker answering.
-    if (e instanceof HttpError && e.status === 503) return { job: id, result: 'unavailable' as const, reason: e.message };
-    if (e instanceof HttpError) return { job: id, result: 'refused' as const, reason: e.message };
-    throw e;
-  }
+/**
+ * Asks each job in turn (a few at a time) and gives each its own result: the workflow's
+ * answer, or why there is none (unknown job, refusal, no worker answering).
+ */
+async function askEach<A extends { result: string }>(service: JobService, domain: string, ids: readonly string[], ask: (job: Job) => Promise<A>) {
+  return mapBounded(ids, 8, async (id) => {
+    let job: Job;
+    try {
+      job = await service.find(domain, id);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return { job: id, result: 'not_found' as const };
+      throw e;
+    }
+    try {
+      return { job: id, ...(await ask(job)) };
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 503) return { job: id, result: 'unavailable' as const, reason: e.message };
+      if (e instanceof HttpError) return { job: id, result: 'refused' as const, reason: e.message };
+      throw e;
+    }
+  });
 }
+
+const bulkDetail = (results: { job: string; result: string }[], note?: string) =>
+  `${results.map((r) => `${r.job}: ${r.result}`).join('; ')}${note ? `; note: ${note}` : ''}`;

@@ -78,6 +78,11 @@ describe('API access matrix', () => {
     { op: 'listSecrets', method: 'GET', path: () => `${J}/base/secrets`, access: 'read', ok: 200 },
     { op: 'setSecret', method: 'PUT', path: () => `${J}/base/secrets/password`, access: 'write', ok: 204, body: () => ({ value: 'matrix-secret' }) },
     { op: 'deleteSecret', method: 'DELETE', path: () => `${J}/base/secrets/token`, access: 'write', ok: 204 },
+    { op: 'pauseJobs', method: 'POST', path: () => `${J}/pause`, access: 'write', ok: 200, body: () => ({ jobs: ['pz', 'missing'], note: 'matrix' }) },
+    { op: 'reactivateJobs', method: 'POST', path: () => `${J}/reactivate`, access: 'write', ok: 200, body: () => ({ jobs: ['pz'] }) },
+    // Last: every acme job paused, then reactivated.
+    { op: 'pauseDomain', method: 'POST', path: () => '/domains/acme/pause', access: 'system', ok: 200, body: () => ({ note: 'matrix' }) },
+    { op: 'reactivateDomain', method: 'POST', path: () => '/domains/acme/reactivate', access: 'system', ok: 200 },
   ];
 
   before(async () => {
