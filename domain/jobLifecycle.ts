@@ -58,6 +58,8 @@ export interface JobSettings {
   retryIntervalMs: number;
   /** Report emails to the job's recipients (absent in workflows started before they existed). */
   sendReport?: boolean;
+  /** Where the job reads or delivers, in words (a file name, "ftp host x"; never a credential): for Temporal Web. */
+  where?: string;
 }
 
 export interface JobState {

@@ -96,3 +96,18 @@ export function schedulingRefusal(
   }
   return undefined;
 }
+
+/** A timing in words: `mon, fri at 06:00 (Europe/Paris)`, `every 15 min`, `cron "0 6 * * *"`. */
+export function describeTiming(t: Timing): string {
+  const tz = t.timezone ? ` (${t.timezone})` : '';
+  switch (t.kind) {
+    case 'calendar':
+      return `${t.days.map((d) => d.slice(0, 3).toLowerCase()).join(', ')} at ${t.times.join(', ')}${tz}`;
+    case 'interval': {
+      const every = t as { everyMinutes?: number; everySeconds?: number };
+      return `every ${every.everyMinutes !== undefined ? `${every.everyMinutes} min` : `${every.everySeconds} s`}${tz}`;
+    }
+    case 'cron':
+      return `cron "${t.expression}"${tz}`;
+  }
+}

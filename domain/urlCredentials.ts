@@ -106,3 +106,24 @@ export function redactUrl(url: string | null | undefined): string | null {
   }
   return u.toString();
 }
+
+/**
+ * A source or destination in a few words for operators (Temporal Web summaries): a file's
+ * name, a folder's name, or the scheme and host of a remote peer. Never a path's folders, a
+ * user, a password or a query.
+ */
+export function placeInWords(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol === 'file:') {
+    const parts = decodeURIComponent(parsed.pathname).split('/');
+    const name = parts.pop() || parts.pop();
+    return name ? (url.endsWith('/') ? `folder ${name}/` : name) : undefined;
+  }
+  return `${parsed.protocol.replace(':', '')} host ${parsed.hostname}`;
+}

@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { jobScheduleId, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
-import { intervalSeconds, type Timing } from '../domain/schedule';
+import { describeTiming, intervalSeconds, type Timing } from '../domain/schedule';
 import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
 
 /**
@@ -71,6 +71,7 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
     args: [{ domain: s.domain, jobId: s.jobId }],
     taskQueue: s.taskQueue,
     workflowId: `tick-${s.domain}-${s.jobId}`,
+    staticSummary: `Scheduled run request for ${s.name} (${s.domain}/${s.jobId}): ${describeTiming(s.timing)}`,
     typedSearchAttributes: [
       { key: DomainKey, value: s.domain },
       { key: JobIdKey, value: s.jobId },

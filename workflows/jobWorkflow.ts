@@ -11,6 +11,7 @@ import {
   log,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -60,6 +61,7 @@ import {
   type JobView,
   type RunNowRequest,
 } from '../contracts/messages';
+import { jobStatusInWords, timerSummary } from '../domain/jobWords';
 import { runWorkflow, type RunResult } from './runWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from '../contracts/searchAttributes';
 
@@ -275,8 +277,11 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
         scheduledAt: request.scheduledAt,
         direction: input.direction,
         taskType: input.taskType,
+        where: state.settings.where,
         jobWorkflowId: workflowInfo().workflowId,
       }],
+      staticSummary: `Run ${number} of ${name} (${request.trigger}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+      staticDetails: `${input.direction} ${input.taskType}${state.settings.where ? ` ${input.direction === 'import' ? 'from' : 'to'} ${state.settings.where}` : ''}; ${state.settings.mode} job ${input.domain}/${input.jobId}`,
       memo: { jobName: name, trigger: request.trigger, attempt },
       typedSearchAttributes: [
         { key: DomainKey, value: input.domain },
@@ -305,9 +310,12 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   for (;;) {
     publishStatus();
     syncWatch();
+    // For operators in Temporal Web: the job's state in words, and what its timer waits for.
+    setCurrentDetails(jobStatusInWords(state));
     await condition(
       () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep(),
       msUntilRetry(state, nowIso()) ?? '365 days',
+      { summary: timerSummary(state) },
     );
     if (state.deleted) break;
     runEnded = false;

@@ -28,6 +28,8 @@ export interface RunWorkflowInput {
   attempt: number;
   direction: Direction;
   taskType: string;
+  /** Where the rows come from or go, in words people read (a file name, "ftp host x"): for summaries. */
+  where?: string;
   /** The job workflow to tell about phase changes. */
   jobWorkflowId: string;
   /** For schedule triggers: when the schedule meant the run to start (for the schedule-lag metric). */
@@ -105,19 +107,22 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
 
   let result: RunResult;
   try {
-    await records.recordRunStart({ ...ref, trigger: input.trigger, attempt: input.attempt, scheduledAt: input.scheduledAt });
+    await records.recordRunStart.executeWithOptions({ summary: `record the start of run ${input.runNumber}` }, [{ ...ref, trigger: input.trigger, attempt: input.attempt, scheduledAt: input.scheduledAt }]);
+    // Summaries name what each phase works on, for operators in Temporal Web.
+    const from = input.where ? ` from ${input.where}` : '';
+    const to = input.where ? ` to ${input.where}` : '';
     if (input.direction === 'import') {
       await enter('validating');
-      counters = await dataPhases.validateImport(ref);
+      counters = await dataPhases.validateImport.executeWithOptions({ summary: `validate ${input.taskType} rows${from}` }, [ref]);
       await enter('processing');
-      counters = await dataPhases.processImport(ref);
+      counters = await dataPhases.processImport.executeWithOptions({ summary: `process ${counters.read} ${input.taskType} rows` }, [ref]);
       await enter('importing');
-      counters = await dataPhases.loadImport(ref);
+      counters = await dataPhases.loadImport.executeWithOptions({ summary: `load ${input.taskType} rows into the domain's table` }, [ref]);
     } else {
       await enter('extracting');
-      counters = await dataPhases.extractExport(ref);
+      counters = await dataPhases.extractExport.executeWithOptions({ summary: `extract ${input.taskType} rows` }, [ref]);
       await enter('delivering');
-      counters = await dataPhases.deliverExport(ref);
+      counters = await dataPhases.deliverExport.executeWithOptions({ summary: `deliver ${counters.read} rows${to}` }, [ref]);
     }
     result = { outcome: outcomeOf(counters), counters };
   } catch (err) {
@@ -131,7 +136,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
 
   // Whatever happened, the run's record and its outcome are written, even when canceled.
   return CancellationScope.nonCancellable(async () => {
-    const final = await records.recordRunEnd({ ...ref, outcome: result.outcome, reason: result.reason });
+    const final = await records.recordRunEnd.executeWithOptions({ summary: `record run ${input.runNumber} as ${result.outcome}` }, [{ ...ref, outcome: result.outcome, reason: result.reason }]);
     status = final.outcome;
     upsertSearchAttributes([{ key: RunStatusKey, value: final.outcome }]);
     return final;

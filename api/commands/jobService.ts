@@ -21,13 +21,14 @@ import {
 import type { jobWorkflow } from '../../workflows/jobWorkflow';
 import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../../contracts/searchAttributes';
 import { exportSpecOf } from '../../io/export/exportTypes';
-import { credentialsRefusal } from '../../domain/urlCredentials';
+import { credentialsRefusal, placeInWords } from '../../domain/urlCredentials';
 import { destinationRefusal } from '../../io/networkPolicy';
 import { OutsideAreaError, describeArea, fileAreaOf, resolveSourceInArea, resolveTargetInArea, type FileArea } from '../../io/safeFiles';
 import type { Principal } from '../http/auth';
 import { HttpError, notFound } from '../http/problem';
 import { updateProblem } from '../http/temporalProblem';
 import type { CreateJobBody } from '../http/schemas';
+import { configSummary } from '../queries/display';
 import { liveJobState } from '../queries/liveState';
 import { scheduleTimingOf } from '../../taskTypes/jobTiming';
 
@@ -74,6 +75,7 @@ export class JobService {
       retryLimit: this.deps.config.RUN_RETRY_LIMIT,
       retryIntervalMs: this.deps.config.RUN_RETRY_INTERVAL,
       sendReport: job.sendReport && job.recipients.length > 0,
+      where: placeInWords(job.direction === 'import' ? job.sourceUrl : job.destinationUrl),
     };
   }
 
@@ -173,6 +175,9 @@ export class JobService {
         historyLimit: this.deps.config.JOB_HISTORY_LIMIT,
       }],
       memo: { jobName: job.name },
+      // Shown by Temporal Web: the job as it was created (its current state is in its current details).
+      staticSummary: `Job ${job.name} (${domain}/${job.identifier})`,
+      staticDetails: configSummary(job),
       typedSearchAttributes: [
         { key: DomainKey, value: domain },
         { key: JobIdKey, value: job.identifier },

@@ -1,7 +1,7 @@
 import type { Job } from '../../db/entities';
 import type { JobView } from '../../contracts/messages';
 import { EXPORT_PHASES, IMPORT_PHASES } from '../../domain/runStatus';
-import type { Scheduling, Timing } from '../../domain/schedule';
+import { describeTiming, type Scheduling } from '../../domain/schedule';
 import { redactUrl } from '../../domain/urlCredentials';
 
 /** What the API shows people in words: a job's phase, its timing, its one-line summary. */
@@ -16,20 +16,6 @@ export function currentPhase(status: string, recorded: string | null | undefined
   if (status !== 'running') return null;
   if (recorded && RUN_PHASES.has(recorded)) return recorded;
   return live?.currentRun?.phase ?? null;
-}
-
-export function describeTiming(t: Timing): string {
-  const tz = t.timezone ? ` (${t.timezone})` : '';
-  switch (t.kind) {
-    case 'calendar':
-      return `${t.days.map((d) => d.slice(0, 3).toLowerCase()).join(', ')} at ${t.times.join(', ')}${tz}`;
-    case 'interval': {
-      const every = t as { everyMinutes?: number; everySeconds?: number };
-      return `every ${every.everyMinutes !== undefined ? `${every.everyMinutes} min` : `${every.everySeconds} s`}${tz}`;
-    }
-    case 'cron':
-      return `cron "${t.expression}"${tz}`;
-  }
 }
 
 function describeScheduling(s: Scheduling, mode: string): string {
