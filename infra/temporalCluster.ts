@@ -1,12 +1,13 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { spawnServer, stopServer } from './childProcesses';
 import { ensureClusterCerts, type ClusterCerts } from './clusterCerts';
 import { describePortHolder } from './portHolder';
 import { createDatabaseIfMissing, recreateDatabase, withDatabase } from './postgres';
-import { freePort, portAnswers, waitForPort } from './ports';
+import { portAnswers, waitForPort } from './ports';
 import { SCHEMA_DIRS, SQL_PLUGIN, type ServerBinaries } from './temporalServerBuild';
 
 /**
@@ -41,19 +42,32 @@ const PORT_NAMES: (keyof ClusterPorts)[] = [
   'frontendMembership', 'historyMembership', 'matchingMembership', 'workerMembership', 'metrics',
 ];
 
-/** Ten consecutive ports from `first` (TEMPORAL_CLUSTER_PORT): the frontend first, metrics last. */
+/** Ten consecutive ports from `first` (TEMPORAL_CLUSTER_PORT, below 32758): the frontend first, metrics last. */
 export function portBlock(first: number): ClusterPorts {
   return Object.fromEntries(PORT_NAMES.map((name, i) => [name, first + i])) as unknown as ClusterPorts;
 }
 
-/** Ports free a moment ago, for tests that must not meet a running `npm run temporal:cluster`. */
+/** True when `port` on 127.0.0.1 can be bound now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A block of ten ports free a moment ago, for tests that must not meet a running
+ * `npm run temporal:cluster`. Below 32768: the server keeps membership ports in a smallint
+ * column, so an ephemeral port (what the system hands out for port 0) breaks its start.
+ */
 export async function freeClusterPorts(): Promise<ClusterPorts> {
-  const ports: number[] = [];
-  while (ports.length < PORT_NAMES.length) {
-    const p = await freePort();
-    if (!ports.includes(p)) ports.push(p);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20_000 + 10 * Math.floor(Math.random() * 1_200);
+    const ports = Object.values(portBlock(first));
+    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return portBlock(first);
   }
-  return Object.fromEntries(PORT_NAMES.map((name, i) => [name, ports[i]])) as unknown as ClusterPorts;
+  throw new Error('No block of ten free ports between 20000 and 32000.');
 }
 
 export interface ClusterOptions {
@@ -202,6 +216,8 @@ export async function startCluster(opts: ClusterOptions): Promise<TemporalCluste
     exited.catch(() => undefined);
     await Promise.race([waitForPort('127.0.0.1', opts.ports.frontend, 120_000), exited]);
     await Promise.race([waitForPort('127.0.0.1', opts.ports.metrics, 30_000), exited]);
+    // A server that fails to join its own membership exits just after its ports open.
+    await Promise.race([new Promise((r) => setTimeout(r, 1_000)), exited]);
   };
   await launch();
   return {

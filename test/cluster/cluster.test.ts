@@ -9,15 +9,28 @@ import { checkScheduledRuns, jobOnGeneratedFile, rowsOf, runCount, runNow, sleep
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { testCluster } from './clusterHooks';
 
-/** Every payload's encoding, and the text of every byte field, in a raw (undecoded) history. */
-function rawPayloads(node: unknown, encodings: string[], texts: string[]): void {
+/**
+ * Every payload's encoding, and the text of every byte field, in a raw (undecoded) history.
+ * Left out: search attributes (plaintext by design) and the SDK's own bookkeeping in markers
+ * (patch ids, a local activity's sequence number and timing: everything in a marker's details
+ * but its `result`), which the SDK writes without the codec.
+ */
+function rawPayloads(node: unknown, encodings: string[], texts: string[], plainByDesign = false, inMarkerDetails = false): void {
   if (!node || typeof node !== 'object') return;
   if (node instanceof Uint8Array) return void texts.push(Buffer.from(node).toString('utf8'));
   const o = node as Record<string, unknown>;
-  if (o.data instanceof Uint8Array && o.metadata && typeof o.metadata === 'object') {
+  if (!plainByDesign && o.data instanceof Uint8Array && o.metadata && typeof o.metadata === 'object') {
     encodings.push(Buffer.from((o.metadata as Record<string, Uint8Array>).encoding ?? []).toString());
   }
-  for (const v of Object.values(o)) rawPayloads(v, encodings, texts);
+  for (const [k, v] of Object.entries(o)) {
+    if (inMarkerDetails && k !== 'result') rawPayloads(v, encodings, texts, true);
+    else if (k === 'markerRecordedEventAttributes') {
+      const { details, ...rest } = v as { details?: unknown };
+      rawPayloads(details, encodings, texts, plainByDesign, true);
+      rawPayloads(rest, encodings, texts, plainByDesign);
+    }
+    else rawPayloads(v, encodings, texts, plainByDesign || k === 'indexedFields');
+  }
 }
 
 /**
