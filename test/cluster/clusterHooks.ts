@@ -32,7 +32,6 @@ export const mochaHooks = {
     const binaries = await findOrBuildServer({ cacheDir: config.cacheDir });
     const testDatabase = process.env.TEST_DATABASE_NAME ?? 'jobflow_test';
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-cluster-'));
-    const started = Date.now();
     cluster = await startCluster({
       binaries,
       stateDir,
@@ -45,7 +44,6 @@ export const mochaHooks = {
     Object.assign(process.env, cluster.clientEnv);
     process.env.PAYLOAD_CODEC_KEYS = `cluster:${crypto.randomBytes(32).toString('base64')}`;
     await setupStartedCluster(cluster, config.TEMPORAL_NAMESPACE, config.TEMPORAL_NAMESPACE_RETENTION_DAYS);
-    console.log(`  Temporal server on ${cluster.address} (mTLS), ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);

@@ -4,7 +4,7 @@ import { startSystem, type TestSystem } from '../setup/system';
 import { testCluster } from './clusterHooks';
 
 /** The server's `action` counter (what Temporal Cloud bills by), summed over the namespace's series. */
-export async function serverActions(namespace: string): Promise<number> {
+async function serverActions(namespace: string): Promise<number> {
   const res = await fetch(testCluster().metricsUrl);
   assert.equal(res.status, 200);
   let total = 0;
@@ -36,6 +36,5 @@ describe('cluster: the server\'s own metrics', function () {
     // A run: the run-now signal, the run workflow started as a child, its activities, its
     // result taken in by the job workflow; a handful of actions, not none and not hundreds.
     assert.ok(actions >= 3 && actions <= 60, `actions for one run: ${actions}`);
-    console.log(`      (${actions} actions for one manual run)`);
   });
 });
