@@ -5,8 +5,6 @@ import { withCacheLock } from './cacheLock';
 import { formatElapsed, goInstall, goVersion } from './goInstall';
 import type { Config } from './config';
 
-export { formatElapsed };
-
 /**
  * Finds the Temporal CLI (which runs the dev server), in the order the README documents:
  *   1. TEMPORAL_CLI_PATH: a CLI binary the user points at.
@@ -50,7 +48,6 @@ export function cliSettings(config: Config): FindCliOptions {
 }
 
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
-
 
 function runsAsCli(file: string): boolean {
   const res = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 30_000 });

@@ -3,7 +3,7 @@ import { loadConfig } from '../infra/config';
 import { formatElapsed } from '../infra/goInstall';
 import { ensurePostgres } from '../infra/postgres';
 import { portBlock, startCluster } from '../infra/temporalCluster';
-import { findOrBuildServer } from '../infra/temporalServerBuild';
+import { findOrBuildServer, SERVER_VERSION } from '../infra/temporalServerBuild';
 import { setupStartedCluster } from '../temporal/clusterSetup';
 
 /**
@@ -42,7 +42,7 @@ async function main() {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   for (const line of await setupStartedCluster(cluster, config.TEMPORAL_NAMESPACE, config.TEMPORAL_NAMESPACE_RETENTION_DAYS)) log(line);
-  log(`Temporal server ${path.basename(path.dirname(binaries.server)).replace('temporal-server-', '')} on ${cluster.address} (mTLS; pid ${cluster.pid()}), ready in ${formatElapsed(Date.now() - started)}.`);
+  log(`Temporal server ${SERVER_VERSION} on ${cluster.address} (mTLS; pid ${cluster.pid()}), ready in ${formatElapsed(Date.now() - started)}.`);
   log(`Prometheus metrics: ${cluster.metricsUrl}   Server log: ${cluster.logFile}`);
   log('Point the worker, the API and the scripts at it with:');
   for (const [key, value] of Object.entries({ ...cluster.clientEnv, TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE })) console.log(`export ${key}=${value}`);
