@@ -63,6 +63,9 @@ const schema = z.object({
   TEMPORAL_DOWNLOAD_URL: z.url().default('https://temporal.download'),
   TEMPORAL_PORT: z.coerce.number().int().default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  // `npm run temporal:cluster`: the first of its ten ports (frontend gRPC; metrics on the tenth).
+  // Below 32758: the server stores membership ports as a PostgreSQL smallint.
+  TEMPORAL_CLUSTER_PORT: z.coerce.number().int().min(1).max(32_758).default(7300),
   JOBFLOW_CACHE_DIR: z.string().optional(),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().default(3000),

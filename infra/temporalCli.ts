@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { withCacheLock } from './cacheLock';
+import { formatElapsed, goInstall, goVersion } from './goInstall';
 import type { Config } from './config';
 
 /**
@@ -22,7 +23,6 @@ export const CLI_TAGS = ['v1.5.1', 'v1.5.0', 'v1.4.1'] as const;
 /** The first answer from the download host must come this fast, or we move on to Go. */
 const DOWNLOAD_INFO_TIMEOUT_MS = 5_000;
 const DOWNLOAD_ARCHIVE_TIMEOUT_MS = 5 * 60_000;
-const BUILD_REPORT_EVERY_MS = 10_000;
 
 export class TemporalUnavailableError extends Error {}
 
@@ -48,11 +48,6 @@ export function cliSettings(config: Config): FindCliOptions {
 }
 
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
-
-export function formatElapsed(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
-}
 
 function runsAsCli(file: string): boolean {
   const res = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 30_000 });
@@ -132,55 +127,6 @@ async function downloadCli(cacheDir: string, baseUrl: string, log: Log): Promise
   }
 }
 
-function goVersion(): [number, number] | undefined {
-  const res = spawnSync('go', ['version'], { encoding: 'utf8' });
-  const m = res.status === 0 ? /go(\d+)\.(\d+)/.exec(res.stdout) : null;
-  return m ? [Number(m[1]), Number(m[2])] : undefined;
-}
-
-/**
- * One `go install`, with progress: Go's module downloads as they happen, and a line every few
- * seconds with the time so far and the packages compiled (`-v`). No debug info, no local paths,
- * and Go's own module and build caches (GOMODCACHE, GOCACHE) are left where they are, so a second
- * build, or a build after another Go project, reuses them. Resolves to the last lines of output
- * on failure, undefined on success.
- */
-function goInstall(tag: string, gobin: string, log: Log): Promise<string | undefined> {
-  const started = Date.now();
-  const child = spawn('go', ['install', '-v', '-trimpath', '-ldflags=-s -w', `github.com/temporalio/cli/cmd/temporal@${tag}`], {
-    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let packages = 0;
-  let lastPackage = '';
-  const tail: string[] = [];
-  let pending = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    const lines = (pending + chunk.toString()).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      if (line.startsWith('go: downloading')) log(`  ${line}`);
-      else if (/^[\w.-]+(\/[\w.@~-]+)*$/.test(line)) {
-        packages++;
-        lastPackage = line;
-      }
-    }
-  });
-  const timer = setInterval(() => {
-    log(`  ... ${formatElapsed(Date.now() - started)}, ${packages} packages compiled${lastPackage ? ` (last: ${lastPackage})` : ''}`);
-  }, BUILD_REPORT_EVERY_MS);
-  return new Promise((resolve) => {
-    child.once('error', (e) => resolve(String(e)));
-    child.once('close', (code) => {
-      clearInterval(timer);
-      if (code === 0) log(`Temporal CLI ${tag} built in ${formatElapsed(Date.now() - started)} (${packages} packages).`);
-      resolve(code === 0 ? undefined : [...tail, pending].join(' | ').trim());
-    });
-  });
-}
-
 /** Step 5: builds the CLI into the cache with Go; returns the binary's path. */
 async function buildCli(cacheDir: string, log: Log): Promise<string> {
   const go = goVersion();
@@ -192,7 +138,7 @@ async function buildCli(cacheDir: string, log: Log): Promise<string> {
     const staging = `${dir}.building-${process.pid}`;
     fs.mkdirSync(staging, { recursive: true });
     log(`Building the Temporal CLI ${tag} with Go into ${dir} (first time only: 25 minutes on a busy 2-core machine; progress below)...`);
-    const failure = await goInstall(tag, staging, log);
+    const failure = await goInstall([`github.com/temporalio/cli/cmd/temporal@${tag}`], staging, `Temporal CLI ${tag}`, log);
     if (failure === undefined) return publish(staging, dir);
     fs.rmSync(staging, { recursive: true, force: true });
     failures.push(`${tag}: ${failure.split(' | ').slice(-3).join(' | ')}`);

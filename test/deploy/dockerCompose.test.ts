@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../infra/config';
+import path from 'node:path';
+import { DYNAMIC_CONFIG_FILE } from '../../infra/temporalCluster';
 import { SERVER_DYNAMIC_CONFIG } from '../../infra/temporalServer';
+import { SCHEMA_DIRS, SERVER_VERSION, SQL_PLUGIN } from '../../infra/temporalServerBuild';
 
 /**
  * No Docker engine runs here, so this checks what can be checked of docker-compose.yml:
@@ -14,10 +17,60 @@ describe('docker-compose.yml', () => {
   const compose: any = parse(fs.readFileSync('docker-compose.yml', 'utf8'), { merge: true });
   const services = compose.services;
 
-  it('has PostgreSQL, Temporal persisting in it, Temporal Web, migrations, the worker and the API', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['api', 'migrate', 'postgres', 'temporal', 'temporal-setup', 'temporal-ui', 'worker']);
-    assert.equal(services.temporal.environment.DB, 'postgres12');
+  it('has PostgreSQL, Temporal persisting in it (schema and namespace set up), Temporal Web, migrations, the worker and the API', () => {
+    assert.deepEqual(Object.keys(services).sort(), [
+      'api', 'migrate', 'postgres', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker',
+    ]);
+    assert.equal(services.temporal.environment.DB, SQL_PLUGIN);
     assert.equal(services.temporal.environment.POSTGRES_SEEDS, 'postgres');
+  });
+
+  it('runs the Temporal server version npm run temporal:cluster builds and tests, on supported images', () => {
+    const version = SERVER_VERSION.replace(/^v/, '');
+    assert.equal(services.temporal.image, `temporalio/server:${version}`);
+    assert.equal(services['temporal-schema'].image, `temporalio/admin-tools:${version}`);
+    assert.equal(services['temporal-namespace'].image, `temporalio/admin-tools:${version}`);
+    assert.ok(!Object.values<{ image?: string }>(services).some((s) => s.image?.startsWith('temporalio/auto-setup')), 'auto-setup is deprecated');
+  });
+
+  it('sets up the schema the cluster test sets up: same plugin, same versioned folders, into the databases the server reads', () => {
+    const script: string = services['temporal-schema'].command.join('\n');
+    const env = services.temporal.environment;
+    const steps = script.split('\n').filter((l) => l.includes('update-schema'));
+    assert.deepEqual(steps.map((l) => /--db (\S+)/.exec(l)?.[1]), [env.DBNAME, env.VISIBILITY_DBNAME]);
+    assert.deepEqual(steps.map((l) => /-d (\S+)/.exec(l)?.[1]), [`/etc/temporal/${SCHEMA_DIRS.persistence}`, `/etc/temporal/${SCHEMA_DIRS.visibility}`]);
+    assert.match(script, new RegExp(`--plugin ${SQL_PLUGIN} `));
+    // Every database is set up (version tables) before it is upgraded.
+    for (const db of [env.DBNAME, env.VISIBILITY_DBNAME]) assert.match(script, new RegExp(`--db ${db} setup-schema -v 0.0`));
+    assert.equal(services.temporal.depends_on['temporal-schema'].condition, 'service_completed_successfully');
+  });
+
+  it('creates the namespace with a retention, then our setup registers the search attributes', () => {
+    const ns = services['temporal-namespace'];
+    assert.match(ns.command.join(' '), /temporal operator namespace create .*--retention "\$\$TEMPORAL_NAMESPACE_RETENTION"/);
+    assert.equal(ns.environment.TEMPORAL_NAMESPACE_RETENTION, '${TEMPORAL_NAMESPACE_RETENTION:-30d}');
+    assert.equal(ns.depends_on.temporal.condition, 'service_healthy');
+    assert.equal(services['temporal-setup'].depends_on['temporal-namespace'].condition, 'service_completed_successfully');
+  });
+
+  it('refuses to start without SECRETS_KEY and payload keys', () => {
+    for (const name of ['worker', 'api', 'migrate', 'temporal-setup']) {
+      const env = services[name].environment;
+      assert.match(env.SECRETS_KEY, /^\$\{SECRETS_KEY:\?.+\}$/, `${name}: SECRETS_KEY must be required`);
+      assert.match(env.PAYLOAD_CODEC_KEYS, /^\$\{PAYLOAD_CODEC_KEYS:\?.+\}$/, `${name}: PAYLOAD_CODEC_KEYS must be required`);
+    }
+  });
+
+  it('points Temporal Web at the API\'s codec server, which allows its origin', () => {
+    const ui = services['temporal-ui'].environment;
+    assert.equal(ui.TEMPORAL_CODEC_ENDPOINT, '${PUBLIC_API_URL:-http://localhost:3000}/codec');
+    assert.equal(services.api.environment.PUBLIC_API_URL, '${PUBLIC_API_URL:-http://localhost:3000}');
+    // The UI is published on 8233: that is the origin the API's CORS answers.
+    assert.equal(services.api.environment.TEMPORAL_WEB_URL, '${TEMPORAL_WEB_URL:-http://localhost:8233}');
+  });
+
+  it('exposes the server\'s Prometheus endpoint on the compose network', () => {
+    assert.equal(services.temporal.environment.PROMETHEUS_ENDPOINT, '0.0.0.0:8000');
   });
 
   it('pins every image to a version', () => {
@@ -47,8 +100,9 @@ describe('docker-compose.yml', () => {
 
   it('has health checks and waits for them', () => {
     for (const name of ['postgres', 'temporal', 'api']) assert.ok(services[name].healthcheck?.test, `${name} has no health check`);
-    // The worker reaches Temporal once setup (which waits for Temporal's health) has finished.
-    assert.equal(services['temporal-setup'].depends_on.temporal.condition, 'service_healthy');
+    // With the temporal CLI (tctl is out of support).
+    assert.deepEqual(services.temporal.healthcheck.test.slice(0, 5), ['CMD', 'temporal', 'operator', 'cluster', 'health']);
+    // The worker reaches Temporal once setup (after the namespace, after Temporal's health) has finished.
     assert.equal(services.worker.depends_on['temporal-setup'].condition, 'service_completed_successfully');
     assert.equal(services.worker.depends_on.migrate.condition, 'service_completed_successfully');
   });
@@ -64,6 +118,8 @@ describe('docker-compose.yml', () => {
     const env = services.temporal.environment;
     const mount = services.temporal.volumes.map((v: string) => v.split(':')).find(([, inside]: string[]) => inside === `/etc/temporal/${env.DYNAMIC_CONFIG_FILE_PATH}`);
     assert.ok(mount, `nothing is mounted where DYNAMIC_CONFIG_FILE_PATH (${env.DYNAMIC_CONFIG_FILE_PATH}) points`);
+    // The very file npm run temporal:cluster gives its server.
+    assert.equal(path.resolve(mount[0]), DYNAMIC_CONFIG_FILE);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML document
     const file: Record<string, { value: unknown }[]> = parse(fs.readFileSync(mount[0], 'utf8')) as any;
     const values = Object.fromEntries(Object.entries(file).map(([key, [first]]) => [key, first?.value]));

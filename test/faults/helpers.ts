@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { defaultPayloadConverter } from '@temporalio/common';
+import assert from 'node:assert/strict';
+import type { Payload } from '@temporalio/common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { jobWorkflowId } from '../../contracts/workflowIds';
 import { migrate, openOrm } from '../../db/orm';
+import { ScheduledStartTimeKey } from '../../contracts/searchAttributes';
 import { createDatabaseIfMissing, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
 import { eventually, type TestSystem } from '../setup/system';
@@ -59,12 +62,86 @@ export async function runCount(sys: TestSystem, domain: string, id: string): Pro
 /** When the schedule meant a run for (ms), from its run workflow's input; undefined for runs no schedule asked for. */
 export async function runScheduledAt(sys: TestSystem, runWorkflowId: string): Promise<number | undefined> {
   const history = await sys.client.workflow.getHandle(runWorkflowId).fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  const input = payload ? defaultPayloadConverter.fromPayload<{ scheduledAt?: string }>(payload) : undefined;
+  const input = await decoded<{ scheduledAt?: string }>(sys, history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]);
   return input?.scheduledAt ? Date.parse(input.scheduledAt) : undefined;
 }
 
+/** A payload of a raw history, through the client's codec (PAYLOAD_CODEC_KEYS) and converter. */
+async function decoded<T>(sys: TestSystem, payload: Payload | undefined): Promise<T | undefined> {
+  if (!payload) return undefined;
+  const { payloadCodecs, payloadConverter } = sys.client.options.loadedDataConverter;
+  let payloads = [payload];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return payloadConverter.fromPayload<T>(payloads[0]!);
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What a schedule ticking every `everyMs` left by `pausedAt` (when the job was paused): run
+ * numbers consecutive, every run completed and answering a tick of its own, no tick's time run
+ * twice, no tick lost, and the schedule's own ticks without a gap (it catches up on ticks due
+ * while the server was down).
+ */
+export async function checkScheduledRuns(sys: TestSystem, domain: string, id: string, pausedAt: number, everyMs: number): Promise<void> {
+  // Every tick the schedule started, by when it was meant for.
+  const ticks = new Set<number>();
+  for await (const wf of sys.client.workflow.list({ query: `WorkflowType = "scheduledRunWorkflow" AND JobId = "${id}" AND Domain = "${domain}"` })) {
+    ticks.add(wf.typedSearchAttributes.get(ScheduledStartTimeKey)!.getTime());
+  }
+  const { rows } = await sys.db.query<{ number: number; trigger: string; status: string; workflow_id: string }>(
+    `select r.number, r.trigger, r.status, r.workflow_id from runs r join jobs j on j.id = r.job_id
+      where j.domain = $1 and j.identifier = $2 order by r.number`,
+    [domain, id],
+  );
+  const numbers = rows.map((r) => r.number);
+  assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'run numbers are consecutive');
+  assert.ok(rows.every((r) => r.trigger === 'schedule'));
+  assert.ok(rows.every((r) => r.status === 'completed'), JSON.stringify(rows));
+  const runTimes = await Promise.all(rows.map((r) => runScheduledAt(sys, r.workflow_id)));
+  assert.equal(new Set(runTimes).size, runTimes.length, 'no scheduled time ran twice');
+  assert.ok(runTimes.every((at) => at !== undefined && ticks.has(at)), 'every run answers a tick');
+  // A tick that arrives while a run goes and another is queued joins the queued one (a job
+  // runs at most once more after its current run): after a restart the caught-up ticks
+  // arrive at once, and a run whose activity was cut off waits out its timeout. So any tick
+  // before the pause (the job refuses those after it) without a run of its own must have
+  // reached the job workflow while a run was going, as its history tells.
+  const arrivedDuringRun = await ticksArrivingDuringRuns(sys, jobWorkflowId(domain, id));
+  const lost = [...ticks].filter((at) => at < pausedAt - 2_000 && !runTimes.includes(at) && !arrivedDuringRun.has(at));
+  assert.deepEqual(lost.map((at) => new Date(at).toISOString()), [], 'ticks that found no run going and got none');
+  const times = [...ticks].sort((a, b) => a - b);
+  assert.deepEqual(times.slice(1).map((t, i) => t - times[i]!), times.slice(1).map(() => everyMs), 'a tick is missing');
+}
+
+/**
+ * The scheduled times of the ticks that reached the job workflow while one of its runs was
+ * going or about to start: from its history, between the tick that found the job idle and
+ * the workflow task that took in its run's end (a signal up to then is handled with the run
+ * still current).
+ */
+async function ticksArrivingDuringRuns(sys: TestSystem, workflowId: string): Promise<Set<number>> {
+  const history = await sys.client.workflow.getHandle(workflowId).fetchHistory();
+  const out = new Set<number>();
+  let running = false;
+  let ending = false;
+  // A tick that found the job idle, whose run is not started yet: ticks handled in the same
+  // workflow task after it (the caught-up ones arrive together) are queued behind its run.
+  let starting = false;
+  for (const e of history.events ?? []) {
+    if (e.startChildWorkflowExecutionInitiatedEventAttributes) {
+      running = true;
+      starting = false;
+    } else if (e.childWorkflowExecutionCompletedEventAttributes || e.childWorkflowExecutionFailedEventAttributes) ending = true;
+    else if (e.workflowTaskStartedEventAttributes && ending) running = ending = false;
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName !== 'runNow') continue;
+    const req = await decoded<{ scheduledAt?: string }>(sys, signal.input?.payloads?.[0]);
+    if (running || starting) {
+      if (req?.scheduledAt) out.add(Date.parse(req.scheduledAt));
+    } else starting = true;
+  }
+  return out;
+}
 
 /**
  * A PostgreSQL cluster of our own (the Debian binaries, initdb into a temp dir) on a free
