@@ -6,6 +6,7 @@ import { readSetting } from '../infra/config';
 import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
 import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
 import { getTaskType } from '../taskTypes/registry';
+import type { FilterRule } from '../taskTypes/taskType';
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { appendLog, countersOf, findRun } from './runRecords';
@@ -105,9 +106,12 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
           await db.query(`set local work_mem = '${SET_WORK_MEM}'`);
           await db.query(`analyze ${staging}`);
           const duplicates = await findDuplicates(db, String(run.id), taskType, rules, readingFor(ref.domain));
-          for (const [field, values] of [['campus', rules.campuses], ['term', rules.terms]] as const) {
-            if (!values || !taskType.fields.some((f) => f.name === field)) continue;
-            await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${field} is null or not (${field} = any($1)))`, [values]);
+          // The task type's filters (sections: campuses, terms): rows outside them are skipped.
+          for (const [rule, field] of Object.entries(taskType.filters ?? {}) as [FilterRule, string][]) {
+            const values = rules[rule];
+            const column = taskType.fields.find((f) => f.name === field)?.column;
+            if (!values || !column) continue;
+            await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${column} is null or not (${column} = any($1)))`, [values]);
           }
           for (const rule of taskType.processSql ?? []) {
             await db.query(...bindRule(rule.sql, { staging, target: taskType.table, domain: ref.domain, rules }));
