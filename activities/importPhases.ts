@@ -28,7 +28,7 @@ import { inTransaction } from '../db/transaction';
 
 
 /** A processing rule's SQL with its tables named and its {domain} and {rules} bound as parameters. */
-function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {
+export function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {
   const params: unknown[] = [];
   const text = sql
     .replaceAll('{staging}', v.staging)

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
+import { bindRule } from '../../activities/importPhases';
+import { createStaging, stagingTable } from '../../io/import/staging';
 import { exportSpecOf } from '../../io/export/exportTypes';
+import { importRulesSchema } from '../../taskTypes/importRules';
 import { changeCaptureOf, outboxOf } from '../../taskTypes/changeCapture';
 import { sectionsCsv } from '../../taskTypes/sectionsCsv';
 import type { TaskType } from '../../taskTypes/taskType';
@@ -51,6 +54,29 @@ async function problemsOf(db: pg.Pool, t: TaskType): Promise<string[]> {
          where i.indrelid = $1::regclass and i.indisunique and i.indpred is null group by i.indexrelid`, [t.table]);
       const wanted = ['domain', key.column].sort().join(',');
       if (!rows.some((r) => r.cols.join(',') === wanted)) problems.push(`${t.table} has no unique index on (domain, ${key.column}): the key is not unique per domain`);
+    }
+  }
+
+  // Its processing rules are valid SQL over a staging table of its fields and its target table
+  // (planned, not run, in a transaction rolled back).
+  if (t.processSql?.length && columns.size) {
+    const client = await db.connect();
+    try {
+      await client.query('begin');
+      await createStaging(client, 'consistency_check', t);
+      for (const rule of t.processSql) {
+        const bound = bindRule(rule.sql, { staging: stagingTable('consistency_check'), target: t.table, domain: 'd', rules: importRulesSchema.parse({}) });
+        await client.query(`savepoint rule`);
+        try {
+          await client.query(`explain ${bound[0]}`, bound[1]);
+        } catch (e) {
+          problems.push(`processing rule ${rule.warning} does not plan: ${(e as Error).message}`);
+          await client.query('rollback to savepoint rule');
+        }
+      }
+    } finally {
+      await client.query('rollback');
+      client.release();
     }
   }
 
@@ -142,5 +168,7 @@ describe('task types agree with the migrated database', () => {
       'function sections_outbox_capture_rows is not the one generated from the task type today: a migration must run changeCaptureSql again',
     ]);
     assert.deepEqual(await problemsOf(db, { ...sectionsCsv, filters: { campuses: 'site' } }), ['filter campuses names site, which is not a field']);
+    const badRule: TaskType = { ...usersCsv, processSql: [{ warning: 'no_manager', sql: `update {staging} s set warnings = array_append(s.warnings, 'no_manager') where s.manager is null` }] };
+    assert.deepEqual(await problemsOf(db, badRule), ['processing rule no_manager does not plan: column s.manager does not exist']);
   });
 });
