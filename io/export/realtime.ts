@@ -7,15 +7,15 @@ import { Spool } from './spool';
 
 /**
  * Realtime exports: a run carries the changes recorded in its task type's outbox since the
- * job's cursor (the change capture: taskTypes/changeCapture.ts). The range is fixed when the run
- * extracts and kept with the run, so a repeated extraction or delivery carries the same
+ * job's cursor (the change capture: taskTypes/changeCapture.ts). The range is fixed when the
+ * run extracts and kept with the run, so a repeated extraction or delivery carries the same
  * changes; the cursor moves past them only in the transaction that records the run as
  * delivered. Each batch goes under its own name (the change ids in it), so a batch that is
  * delivered again after a crash replaces itself instead of arriving as a second batch.
  *
  * A job starts after the domain's last change recorded when it became a realtime job (its
- * cursor is set with the job row, by the change capture), and the
- * changes every realtime job of a domain has delivered are deleted as cursors advance.
+ * cursor is set with the job row, by the change capture), and the changes every realtime
+ * job of a domain has delivered are deleted as cursors advance.
  */
 
 /** Most changes one run carries; the next run takes the rest. */
