@@ -11,10 +11,11 @@ import { appendLog, countersOf, findRun } from './runRecords';
 import { loadSecret, SecretUnreadableError, type SecretKind } from '../io/secrets';
 import { deliver, redactUrl } from '../io/export/destinations';
 import { extractToFile } from '../io/export/extract';
-import { exportRulesSchema, exportSpecOf } from '../io/export/exportTypes';
+import { exportRulesSchema, exportSpecOf, realtimeOutboxes } from '../io/export/exportTypes';
 import { advanceCursor, batchName, claimChanges, pruneDelivered, writeChangesFile, type ChangeRange } from '../io/export/realtime';
 import { inTransaction } from '../db/transaction';
 import { JobFailure } from '../io/jobFailure';
+import { outboxOf } from '../taskTypes/changeCapture';
 
 /**
  * The two phases of an export run (PRODUCT.md, Statuses): extracting streams the rows from
@@ -68,7 +69,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
     let range: ChangeRange | undefined;
     let result: { rows: number; bytes: number };
     if (realtime) {
-      range = await claimChanges(pool, job.id, job.domain, run.id);
+      range = await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id);
       result = await writeChangesFile(pool, spec, job.domain, rules, range, file, (rows) => heartbeat({ phase: 'extracting', rows }));
     } else {
       result = await extractToFile(pool, spec, job.domain, rules, file, (bytes) => heartbeat({ phase: 'extracting', bytes }));
@@ -116,13 +117,13 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
       if (!job.destinationUrl) {
         throw ApplicationFailure.nonRetryable('The job has no destination URL.', FAILED_TYPES.destinationUnavailable);
       }
-      const range = realtime ? await claimChanges(pool, job.id, job.domain, run.id) : undefined;
+      const range = realtime ? await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id) : undefined;
       const markDelivered = (bytes: number) =>
         inTransaction(pool, async (db) => {
           if (range && !(await advanceCursor(db, job.id, range))) {
             throw new Error(`Another run delivered changes of ${job.domain}/${job.identifier} meanwhile; this run's changes are left to it.`);
           }
-          if (range) await pruneDelivered(db, job.domain);
+          if (range) await pruneDelivered(db, outboxOf(spec.taskType), job.domain, realtimeOutboxes());
           await db.query('update runs set inserted = read, bytes_delivered = $2, committed_at = now() where id = $1', [run.id, bytes]);
         });
 

@@ -7,6 +7,7 @@ import { readSetting } from '../infra/config';
 import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
 import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
 import { getTaskType } from '../taskTypes/registry';
+import type { FilterRule } from '../taskTypes/taskType';
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { appendLog, countersOf, findRun } from './runRecords';
@@ -28,7 +29,7 @@ import { inTransaction } from '../db/transaction';
 
 
 /** A processing rule's SQL with its tables named and its {domain} and {rules} bound as parameters. */
-function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {
+export function bindRule(sql: string, v: { staging: string; target: string; domain: string; rules: ImportRules }): [string, unknown[]] {
   const params: unknown[] = [];
   const text = sql
     .replaceAll('{staging}', v.staging)
@@ -109,9 +110,12 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
           await db.query(`set local work_mem = '${SET_WORK_MEM}'`);
           await db.query(`analyze ${staging}`);
           const duplicates = await findDuplicates(db, String(run.id), taskType, rules, readingFor(ref.domain));
-          for (const [field, values] of [['campus', rules.campuses], ['term', rules.terms]] as const) {
-            if (!values || !taskType.fields.some((f) => f.name === field)) continue;
-            await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${field} is null or not (${field} = any($1)))`, [values]);
+          // The task type's filters (sections: campuses, terms): rows outside them are skipped.
+          for (const [rule, field] of Object.entries(taskType.filters ?? {}) as [FilterRule, string][]) {
+            const values = rules[rule];
+            const column = taskType.fields.find((f) => f.name === field)?.column;
+            if (!values || !column) continue;
+            await db.query(`update ${staging} set action = 'skip' where action = 'upsert' and (${column} is null or not (${column} = any($1)))`, [values]);
           }
           for (const rule of taskType.processSql ?? []) {
             await db.query(...bindRule(rule.sql, { staging, target: taskType.table, domain: ref.domain, rules }));

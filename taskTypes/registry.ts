@@ -1,10 +1,11 @@
 import type { TaskType } from './taskType';
+import { courseCsv } from './courseCsv';
 import { sectionsCsv } from './sectionsCsv';
 import { trainingHistoryXml } from './trainingHistoryXml';
 import { usersCsv } from './usersCsv';
 
 /** Every task type the system knows, by name. */
-const TASK_TYPES: readonly TaskType[] = [sectionsCsv, usersCsv, trainingHistoryXml];
+const TASK_TYPES: readonly TaskType[] = [sectionsCsv, usersCsv, trainingHistoryXml, courseCsv];
 
 const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
 

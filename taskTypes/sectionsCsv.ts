@@ -137,5 +137,7 @@ export const sectionsCsv: TaskType = {
               and s.room is null and s.action = 'upsert'`,
     },
   ],
+  filters: { campuses: 'campus', terms: 'term' },
+  export: { fileStem: 'sections', realtime: true },
   defaultTiming: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'] },
 };

@@ -12,12 +12,34 @@ export interface FieldSpec {
   aliases?: string[];
 }
 
+/** The job rules that keep only rows whose field holds one of the listed values (importRules.ts). */
+export type FilterRule = 'campuses' | 'terms';
+
+/** What an export of the type needs beyond its fields (the columns, in order) and its table (the rows). */
+export interface ExportFacts {
+  /** The file name a directory destination gets, without extension. */
+  fileStem: string;
+  /**
+   * Whether changes to the table are recorded in an outbox, so a realtime job can send them:
+   * the change capture changeCapture.ts generates, installed by a migration.
+   */
+  realtime?: boolean;
+  /**
+   * For an XML task type: the document's root element, and the attribute of each record
+   * element (xmlRecord) that holds the key; the other fields are child elements.
+   */
+  xml?: { root: string; keyAttribute: string };
+}
+
 /** A rule that turns a parsed record into a row or a rejection, per field. */
 export type RowSchema = z.ZodType<Record<string, string | number | null>, Record<string, string>>;
 
 /**
- * A task type: what moves, in which direction and format (PRODUCT.md, Concepts). Adding
- * one is one module in this folder plus its tests, and a line in registry.ts.
+ * A task type: what moves, in which direction and format (PRODUCT.md, Concepts), and every
+ * fact the import and export paths need about it. Adding one is one module in this folder,
+ * a migration for its table (and its change capture, if it exports in realtime), its tests
+ * and a line in registry.ts; test/import/taskTypeConsistency.test.ts holds each against the
+ * migrated database.
  */
 export interface TaskType {
   name: string;
@@ -43,6 +65,13 @@ export interface TaskType {
   processSql?: readonly ProcessRule[];
   /** For XML: the element that holds one record (default: each child of the root). */
   xmlRecord?: string;
+  /**
+   * Job rule → field it filters on: imports skip, and exports leave out, rows whose value is
+   * not one of the rule's (an empty list keeps nothing). Types without the field ignore the rule.
+   */
+  filters?: Partial<Record<FilterRule, string>>;
+  /** Present when the type exports (directions has 'export'). */
+  export?: ExportFacts;
   /** The automatic schedule (seed 003). */
   defaultTiming: Timing;
 }

@@ -49,5 +49,7 @@ export const trainingHistoryXml: TaskType = {
   key: 'record_id',
   table: 'training_history',
   rowSchema: trainingRow as unknown as TaskType['rowSchema'],
+  // The import side's document shape: <trainingHistory><completion id="..."><user_id>…
+  export: { fileStem: 'training-history', xml: { root: 'trainingHistory', keyAttribute: 'id' } },
   defaultTiming: { kind: 'calendar', days: ['SUNDAY'], times: ['02:00'] },
 };

@@ -66,5 +66,7 @@ export const usersCsv: TaskType = {
   table: 'users',
   rowSchema: userRow as unknown as TaskType['rowSchema'],
   parseRow: parseUser,
+  // People have no campus or term: a users export is the domain's whole table.
+  export: { fileStem: 'users' },
   defaultTiming: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['05:00'] },
 };

@@ -1,33 +1,17 @@
 import { z } from 'zod';
-import { findTaskType } from '../../taskTypes/registry';
-import type { FieldSpec, TaskType } from '../../taskTypes/taskType';
+import { findTaskType, getTaskType, taskTypeNames } from '../../taskTypes/registry';
+import { outboxOf, type Outbox } from '../../taskTypes/changeCapture';
+import type { ExportFacts, FieldSpec, TaskType } from '../../taskTypes/taskType';
 
 /**
- * What an export needs from a task type beyond the registry's fields: the filters a job's
- * rules may set, keyed by task type name. The columns and their order are the task type's
- * own (`fields`), the rows its target table's, for the job's domain, in key order.
+ * What an export needs from a task type, all of it the task type's own: its export facts
+ * (file stem, realtime, XML shape), its filters as rule → column, its fields (the columns,
+ * in order) and its table (the rows, for the job's domain, in key order).
  */
-export interface ExportDescriptor {
+export interface ExportDescriptor extends ExportFacts {
   /** Job rule name → column it filters on (a row is kept if its value is one of the rule's). */
   filters: Record<string, string>;
-  /** The file name a directory destination gets, without extension. */
-  fileStem: string;
-  /** Whether changes to the table are recorded in an outbox, so a realtime job can send them. */
-  realtime?: boolean;
-  /**
-   * For an XML task type: the document's root element, and the attribute of each record
-   * element (taskType.xmlRecord) that holds the key; the other fields are child elements.
-   */
-  xml?: { root: string; keyAttribute: string };
 }
-
-const DESCRIPTORS: Record<string, ExportDescriptor> = {
-  sectionsCsv: { filters: { campuses: 'campus', terms: 'term' }, fileStem: 'sections', realtime: true },
-  // People have no campus or term: a users export is the domain's whole table.
-  usersCsv: { filters: {}, fileStem: 'users' },
-  // The import side's document shape: <trainingHistory><completion id="..."><user_id>…
-  trainingHistoryXml: { filters: {}, fileStem: 'training-history', xml: { root: 'trainingHistory', keyAttribute: 'id' } },
-};
 
 /** The rules an export job reads; the rest of a job's rules (import settings) are ignored. */
 export const exportRulesSchema = z.object({
@@ -44,10 +28,18 @@ export interface ExportSpec {
 
 export function exportSpecOf(taskTypeName: string): ExportSpec | undefined {
   const taskType = findTaskType(taskTypeName);
-  const descriptor = DESCRIPTORS[taskTypeName];
-  if (!taskType || !descriptor || !taskType.directions.includes('export')) return undefined;
-  if (taskType.format === 'xml' && !(descriptor.xml && taskType.xmlRecord)) return undefined;
-  return { taskType, descriptor, fields: taskType.fields };
+  const facts = taskType?.export;
+  if (!taskType || !facts || !taskType.directions.includes('export')) return undefined;
+  if (taskType.format === 'xml' && !(facts.xml && taskType.xmlRecord)) return undefined;
+  const columnOf = (field: string) => taskType.fields.find((f) => f.name === field)?.column;
+  const filters = Object.fromEntries(Object.entries(taskType.filters ?? {}).flatMap(([rule, field]) => {
+    const column = columnOf(field);
+    return column ? [[rule, column]] : [];
+  }));
+  return { taskType, descriptor: { ...facts, filters }, fields: taskType.fields };
 }
 
-export const exportableTaskTypes = (): string[] => Object.keys(DESCRIPTORS).filter((n) => exportSpecOf(n));
+export const exportableTaskTypes = (): string[] => taskTypeNames().filter((n) => exportSpecOf(n));
+
+/** The outboxes of every task type whose changes are recorded for realtime exports. */
+export const realtimeOutboxes = (): Outbox[] => exportableTaskTypes().map(getTaskType).filter((t) => t.export?.realtime).map(outboxOf);

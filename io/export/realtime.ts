@@ -1,20 +1,21 @@
 import type pg from 'pg';
 import { readSetting } from '../../infra/config';
+import { outboxOf, type Outbox } from '../../taskTypes/changeCapture';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { csvLine } from '../csvWriter';
 import { Spool } from './spool';
 
 /**
- * Realtime exports: a run carries the changes recorded in the outbox since the job's
- * cursor (db/migrations/…_exportsRealtimeOutbox.ts). The range is fixed when the run
- * extracts and kept with the run, so a repeated extraction or delivery carries the same
+ * Realtime exports: a run carries the changes recorded in its task type's outbox since the
+ * job's cursor (the change capture: taskTypes/changeCapture.ts). The range is fixed when the
+ * run extracts and kept with the run, so a repeated extraction or delivery carries the same
  * changes; the cursor moves past them only in the transaction that records the run as
  * delivered. Each batch goes under its own name (the change ids in it), so a batch that is
  * delivered again after a crash replaces itself instead of arriving as a second batch.
  *
  * A job starts after the domain's last change recorded when it became a realtime job (its
- * cursor is set with the job row: db/migrations/…_exportsOutboxStartAndPrune.ts), and the
- * changes every realtime job of a domain has delivered are deleted as cursors advance.
+ * cursor is set with the job row, by the change capture), and the changes every realtime
+ * job of a domain has delivered are deleted as cursors advance.
  */
 
 /** Most changes one run carries; the next run takes the rest. */
@@ -26,14 +27,11 @@ export interface ChangeRange {
   upToId: string;
 }
 
-export const rangeSize = async (db: Pick<pg.Pool, 'query'>, domain: string, r: ChangeRange): Promise<number> =>
-  Number((await db.query<{ n: string }>('select count(*) as n from sections_outbox where domain = $1 and id > $2 and id <= $3', [domain, r.afterId, r.upToId])).rows[0]!.n);
-
 /** The run's range of changes: the one it already has, or the next one after the job's cursor. */
-export async function claimChanges(db: Pick<pg.Pool, 'query'>, jobUuid: string, domain: string, runId: string): Promise<ChangeRange> {
+export async function claimChanges(db: Pick<pg.Pool, 'query'>, outbox: Outbox, jobUuid: string, domain: string, runId: string): Promise<ChangeRange> {
   const existing = await db.query<{ after_id: string; up_to_id: string }>('select after_id, up_to_id from export_run_changes where run_id = $1', [runId]);
   if (existing.rows[0]) return { afterId: existing.rows[0].after_id, upToId: existing.rows[0].up_to_id };
-  // The cursor is set when the job became a realtime export (…_exportsOutboxStartAndPrune.ts); 0 only if that never happened.
+  // The cursor is set when the job became a realtime export (the change capture); 0 only if that never happened.
   await db.query('insert into export_cursors (job_id) values ($1) on conflict do nothing', [jobUuid]);
   const cursor = (await db.query<{ delivered_up_to: string }>('select delivered_up_to from export_cursors where job_id = $1', [jobUuid])).rows[0]!.delivered_up_to;
   // A run that failed after claiming changes left them undelivered (or delivered without
@@ -44,7 +42,7 @@ export async function claimChanges(db: Pick<pg.Pool, 'query'>, jobUuid: string, 
     [jobUuid, cursor],
   );
   const last = abandoned.rows[0] ? { rows: [{ up_to: abandoned.rows[0].up_to_id }] } : await db.query<{ up_to: string | null }>(
-    'select max(id) as up_to from (select id from sections_outbox where domain = $1 and id > $2 order by id limit $3) c',
+    `select max(id) as up_to from (select id from ${outbox.table} where domain = $1 and id > $2 order by id limit $3) c`,
     [domain, cursor, MAX_CHANGES_PER_RUN],
   );
   const range = { afterId: cursor, upToId: last.rows[0]!.up_to ?? cursor };
@@ -55,8 +53,8 @@ export async function claimChanges(db: Pick<pg.Pool, 'query'>, jobUuid: string, 
 
 /**
  * Writes the range's changes, in order, as CSV: `change_id`, `operation` (upsert or
- * delete), then the task type's fields. A deleted section has only its key; a section that
- * leaves the job's campus or term filters is sent as a delete.
+ * delete), then the task type's fields. A deleted row has only its key; a row that leaves
+ * the job's filters (sections: campus, term) is sent as a delete.
  */
 export async function writeChangesFile(
   db: Pick<pg.Pool, 'query'>,
@@ -68,6 +66,7 @@ export async function writeChangesFile(
   onProgress: (rows: number) => void = () => undefined,
 ): Promise<{ rows: number; bytes: number }> {
   const spool = await Spool.open(file);
+  const outbox = outboxOf(spec.taskType);
   const keyField = spec.taskType.key;
   const filters = Object.entries(spec.descriptor.filters)
     .map(([rule, column]) => ({ column, allowed: rules[rule as keyof ExportRules] }))
@@ -78,14 +77,14 @@ export async function writeChangesFile(
     await emit(csvLine(['change_id', 'operation', ...spec.fields.map((f) => f.name)]));
     let after = range.afterId;
     for (;;) {
-      const page = await db.query<{ id: string; section_id: string; op: 'upsert' | 'delete'; row: Record<string, string | number | null> | null }>(
-        'select id, section_id, op, row from sections_outbox where domain = $1 and id > $2 and id <= $3 order by id limit $4',
+      const page = await db.query<{ id: string; key: string; op: 'upsert' | 'delete'; row: Record<string, string | number | null> | null }>(
+        `select id, ${outbox.keyColumn} as key, op, row from ${outbox.table} where domain = $1 and id > $2 and id <= $3 order by id limit $4`,
         [domain, after, range.upToId, PAGE],
       );
       for (const c of page.rows) {
         const row = c.row;
         const kept = c.op === 'upsert' && row && filters.every((f) => f.allowed.includes(String(row[f.column] ?? '')));
-        const values = spec.fields.map((f) => (kept ? (row[f.column] ?? null) : f.name === keyField ? c.section_id : null));
+        const values = spec.fields.map((f) => (kept ? (row[f.column] ?? null) : f.name === keyField ? c.key : null));
         await emit(csvLine([Number(c.id), kept ? 'upsert' : 'delete', ...values]));
         rows++;
       }
@@ -115,27 +114,29 @@ const PRUNE_BATCH = Math.max(1_000, MAX_CHANGES_PER_RUN);
 
 /**
  * Deletes, in the caller's transaction (the one that advances a cursor), changes no realtime
- * job still needs: at most PRUNE_BATCH of `domain`'s, and of one domain left by a job that
- * stopped being a realtime export. Set-based and bounded; skipped while another transaction
- * prunes the same domain (so two prunes never wait on each other's deleted rows), the next
- * advance catches up. Returns the rows deleted.
+ * job still needs: at most PRUNE_BATCH of `domain`'s in `outbox`, and, in each outbox of
+ * `pendingIn` (every realtime type's), of one domain left by a job that stopped being a
+ * realtime export. Set-based and bounded; skipped while another transaction prunes the same
+ * domain (so two prunes never wait on each other's deleted rows), the next advance catches
+ * up. Returns the rows deleted.
  */
-export async function pruneDelivered(db: pg.ClientBase, domain: string): Promise<number> {
+export async function pruneDelivered(db: pg.ClientBase, outbox: Outbox, domain: string, pendingIn: readonly Outbox[]): Promise<number> {
   let deleted = 0;
-  const prune = async (d: string) => {
-    const locked = await db.query<{ ok: boolean }>(`select pg_try_advisory_xact_lock(hashtextextended('sections_outbox_prune:' || $1, 0)) as ok`, [d]);
+  const prune = async (o: Outbox, d: string) => {
+    const locked = await db.query<{ ok: boolean }>('select pg_try_advisory_xact_lock(hashtextextended($1::text || $2::text, 0)) as ok', [o.pruneLockPrefix, d]);
     if (!locked.rows[0]!.ok) return undefined;
-    const n = (await db.query<{ n: number }>('select sections_outbox_prune($1, $2) as n', [d, PRUNE_BATCH])).rows[0]!.n;
+    const n = (await db.query<{ n: number }>(`select ${o.pruneFunction}($1, $2) as n`, [d, PRUNE_BATCH])).rows[0]!.n;
     deleted += n;
     return n;
   };
-  await prune(domain);
-  const pending = await db.query<{ domain: string }>(
-    'select domain from sections_outbox_prune_pending where domain <> $1 order by since limit 1 for update skip locked', [domain]);
-  const other = pending.rows[0]?.domain;
-  if (other !== undefined) {
-    const n = await prune(other);
-    if (n !== undefined && n < PRUNE_BATCH) await db.query('delete from sections_outbox_prune_pending where domain = $1', [other]);
+  await prune(outbox, domain);
+  for (const o of pendingIn) {
+    const pending = await db.query<{ domain: string }>(
+      `select domain from ${o.prunePending} where $2::boolean or domain <> $1 order by since limit 1 for update skip locked`, [domain, o.table !== outbox.table]);
+    const other = pending.rows[0]?.domain;
+    if (other === undefined) continue;
+    const n = await prune(o, other);
+    if (n !== undefined && n < PRUNE_BATCH) await db.query(`delete from ${o.prunePending} where domain = $1`, [other]);
   }
   return deleted;
 }
