@@ -11,6 +11,9 @@ const byName = new Map(TASK_TYPES.map((t) => [t.name, t]));
 
 export const taskTypeNames = (): string[] => [...byName.keys()];
 
+/** The task types whose changes are recorded for realtime exports (each has an outbox). */
+export const realtimeTaskTypes = (): TaskType[] => TASK_TYPES.filter((t) => t.export?.realtime);
+
 export function findTaskType(name: string): TaskType | undefined {
   return byName.get(name);
 }

@@ -112,14 +112,17 @@ describe('retention', function () {
 
   it('prunes changes recorded for a domain that has no realtime export job, and only those', async () => {
     await sys.db.query(`insert into sections_outbox (domain, section_id, op) select 'orphan', 's' || g, 'delete' from generate_series(1, 35) g`);
+    // Every realtime task type's outbox, not only the sections'.
+    await sys.db.query(`insert into courses_outbox (domain, course_code, op) select 'orphan', 'c' || g, 'delete' from generate_series(1, 5) g`);
     await sys.db.query(`insert into jobs (id, domain, identifier, name, task_type, direction, mode)
                         values (gen_random_uuid(), 'live', 'rt', 'rt', 'sectionsCsv', 'export', 'realtime')`);
     await sys.db.query(`insert into sections_outbox (domain, section_id, op) select 'live', 's' || g, 'delete' from generate_series(1, 4) g`);
     const deleted = await retain();
     const count = async (domain: string) => Number((await sys.db.query<{ n: string }>('select count(*) as n from sections_outbox where domain = $1', [domain])).rows[0]!.n);
     assert.equal(await count('orphan'), 0);
+    assert.equal((await sys.db.query(`select 1 from courses_outbox where domain = 'orphan'`)).rowCount, 0);
     assert.equal(await count('live'), 4);
-    assert.equal(deleted.outbox, 35);
+    assert.equal(deleted.outbox, 40);
   });
 
   it('is a Temporal Schedule at RETENTION_CRON (UTC), made by every worker as it starts, once', async () => {
