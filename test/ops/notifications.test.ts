@@ -37,7 +37,7 @@ describe('report emails', () => {
 
   const notify = (smtpUrl: string) =>
     notificationActivities({ orm: sys.orm, pool: sys.db, temporal: sys.client, config: {
-      fileRoots: [], MONTHLY_ROW_LIMIT: 1, TEMPORAL_TASK_QUEUE: sys.taskQueue, SMTP_URL: smtpUrl,
+      ...sys.config, SMTP_URL: smtpUrl,
       MAIL_FROM: 'jobflow <jobflow@example.edu>', PUBLIC_API_URL: 'https://jobs.example.edu', TEMPORAL_WEB_URL: 'https://temporal.example.edu',
     } });
 
