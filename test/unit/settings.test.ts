@@ -79,6 +79,8 @@ describe('settings: read once, injected, required by type', () => {
     assert.match(refusal({ IMPORT_CHUNK_ROWS: '0' }), /IMPORT_CHUNK_ROWS/);
     assert.match(refusal({ EXPORT_MAX_CHANGES_PER_RUN: 'lots' }), /EXPORT_MAX_CHANGES_PER_RUN/);
     assert.match(refusal({ FILE_READ_STALL_TIMEOUT: '5 minutes' }), /FILE_READ_STALL_TIMEOUT: a duration such as 500ms/);
-    assert.match(refusal({ EXPORT_HTTP_TIMEOUT_MS: '-1', FILE_AREAS: 'acme=relative/dir' }), /EXPORT_HTTP_TIMEOUT_MS[\s\S]*FILE_AREAS/);
+    const both = refusal({ EXPORT_HTTP_TIMEOUT_MS: '-1', FILE_AREAS: 'acme=relative/dir' });
+    assert.match(both, /EXPORT_HTTP_TIMEOUT_MS/);
+    assert.match(both, /FILE_AREAS: "acme=relative\/dir" is not domain=\/absolute\/folder/);
   });
 });
