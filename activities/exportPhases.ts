@@ -27,7 +27,7 @@ import { JobFailure } from '../io/jobFailure';
  */
 
 /** How deliveries connect, from the EXPORT_* settings. */
-export const deliveryOptions = (config: ActivityConfig): DeliveryOptions => ({
+const deliveryOptions = (config: ActivityConfig): DeliveryOptions => ({
   allowedHosts: config.exportAllowedHosts,
   caFile: config.EXPORT_CA_FILE,
   httpTimeoutMs: config.EXPORT_HTTP_TIMEOUT_MS,
