@@ -20,6 +20,18 @@ export default tseslint.config(
     },
   },
   {
+    // One settings path: infra/config.ts reads the environment (loadConfig) and the entry points
+    // inject what each part needs. Tests and benchmarks set up their own environments.
+    files: ['**/*.ts'],
+    ignores: ['infra/config.ts', 'test/**', 'bench/**'],
+    rules: {
+      'no-restricted-properties': ['error', {
+        object: 'process', property: 'env',
+        message: 'Settings are read once, in infra/config.ts (loadConfig), and injected; environmentFor() gives a child process its environment.',
+      }],
+    },
+  },
+  {
     // Workflow code, the contracts it shares and the pure domain rules it imports run in
     // Temporal's deterministic sandbox: no Node built-ins, no clients, no ORM, no I/O.
     files: ['workflows/**/*.ts', 'contracts/**/*.ts', 'domain/**/*.ts'],

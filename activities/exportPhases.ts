@@ -1,15 +1,13 @@
-import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { FAILED_TYPES, HALTED_TYPES } from '../domain/failures';
 import type { RunCounters } from '../domain/runStatus';
-import { readSetting } from '../infra/config';
 import { ensurePrivateFolder, fileAreaOf, removeFile, statInArea, type FileArea } from '../io/safeFiles';
 import type { RunRef } from '../contracts/workflowIds';
-import type { ActivityDeps } from './deps';
+import type { ActivityConfig, ActivityDeps } from './deps';
 import { appendLog, countersOf, findRun } from './runRecords';
-import { loadSecret, SecretUnreadableError, type SecretKind } from '../io/secrets';
-import { deliver, redactUrl } from '../io/export/destinations';
+import { loadSecret, secretsKey, SecretUnreadableError, type SecretKind } from '../io/secrets';
+import { deliver, redactUrl, type DeliveryOptions } from '../io/export/destinations';
 import { extractToFile } from '../io/export/extract';
 import { exportRulesSchema, exportSpecOf, realtimeOutboxes } from '../io/export/exportTypes';
 import { advanceCursor, batchName, claimChanges, pruneDelivered, writeChangesFile, type ChangeRange } from '../io/export/realtime';
@@ -29,16 +27,19 @@ import { outboxOf } from '../taskTypes/changeCapture';
  * cursor, so a retried delivery never sends a run's rows twice.
  */
 
-/** Where spool files live until delivered (EXPORT_WORK_DIR, else the system temp dir). */
-export const exportWorkDir = () => readSetting('EXPORT_WORK_DIR') ?? path.join(os.tmpdir(), 'jobflow-export');
-
-const spoolFile = (runId: string) => path.join(exportWorkDir(), `run_${runId}.csv`);
-
-/** The work folder as an area: spool files are read back only from there. */
-const workArea = (): FileArea => ({ domain: 'export work folder', folders: [exportWorkDir()] });
-
+/** How deliveries connect, from the EXPORT_* settings. */
+const deliveryOptions = (config: ActivityConfig): DeliveryOptions => ({
+  allowedHosts: config.exportAllowedHosts,
+  caFile: config.EXPORT_CA_FILE,
+  httpTimeoutMs: config.EXPORT_HTTP_TIMEOUT_MS,
+  ftpTimeoutMs: config.EXPORT_FTP_TIMEOUT_MS,
+});
 
 export function exportActivities({ orm, pool, config }: ActivityDeps) {
+  // Spool files live in EXPORT_WORK_DIR until delivered, and are read back only from there.
+  const spoolFile = (runId: string) => path.join(config.exportWorkDir, `run_${runId}.csv`);
+  const workArea = (): FileArea => ({ domain: 'export work folder', folders: [config.exportWorkDir] });
+
   const load = async (ref: RunRef) => {
     const em = orm.em.fork();
     const { job, run } = await findRun(em, ref);
@@ -63,13 +64,13 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
 
   /** Writes the run's spool file (the table, or the run's range of changes). */
   async function extract({ em, job, run, spec, rules, realtime }: Loaded) {
-    await ensurePrivateFolder(exportWorkDir());
+    await ensurePrivateFolder(config.exportWorkDir);
     const file = spoolFile(run.id);
     const started = Date.now();
     let range: ChangeRange | undefined;
     let result: { rows: number; bytes: number };
     if (realtime) {
-      range = await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id);
+      range = await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id, config.EXPORT_MAX_CHANGES_PER_RUN);
       result = await writeChangesFile(pool, spec, job.domain, rules, range, file, (rows) => heartbeat({ phase: 'extracting', rows }));
     } else {
       result = await extractToFile(pool, spec, job.domain, rules, file, (bytes) => heartbeat({ phase: 'extracting', bytes }));
@@ -89,7 +90,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
 
   const secretLoader = (jobUuid: string) => async (kind: SecretKind) => {
     try {
-      return await loadSecret(pool, jobUuid, kind);
+      return await loadSecret(pool, secretsKey(config.SECRETS_KEY), jobUuid, kind);
     } catch (e) {
       if (e instanceof SecretUnreadableError) throw ApplicationFailure.nonRetryable(e.message, HALTED_TYPES.credentialsRefused);
       throw e;
@@ -117,13 +118,13 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
       if (!job.destinationUrl) {
         throw ApplicationFailure.nonRetryable('The job has no destination URL.', FAILED_TYPES.destinationUnavailable);
       }
-      const range = realtime ? await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id) : undefined;
+      const range = realtime ? await claimChanges(pool, outboxOf(spec.taskType), job.id, job.domain, run.id, config.EXPORT_MAX_CHANGES_PER_RUN) : undefined;
       const markDelivered = (bytes: number) =>
         inTransaction(pool, async (db) => {
           if (range && !(await advanceCursor(db, job.id, range))) {
             throw new Error(`Another run delivered changes of ${job.domain}/${job.identifier} meanwhile; this run's changes are left to it.`);
           }
-          if (range) await pruneDelivered(db, outboxOf(spec.taskType), job.domain, realtimeOutboxes());
+          if (range) await pruneDelivered(db, outboxOf(spec.taskType), job.domain, realtimeOutboxes(), config.EXPORT_MAX_CHANGES_PER_RUN);
           await db.query('update runs set inserted = read, bytes_delivered = $2, committed_at = now() where id = $1', [run.id, bytes]);
         });
 
@@ -160,7 +161,7 @@ export function exportActivities({ orm, pool, config }: ActivityDeps) {
           workArea: workArea(),
           progress: (sent) => heartbeat({ phase: 'delivering', bytes: sent }),
           secret: secretLoader(job.id),
-        });
+        }, deliveryOptions(config));
         await markDelivered(bytes);
         await em.refresh(run);
         await appendLog(em, run.id, 'info',

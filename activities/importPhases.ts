@@ -3,7 +3,6 @@ import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { HALTED_TYPES } from '../domain/failures';
 import { unusualRowCount } from '../domain/rowCountGuard';
 import type { RunCounters } from '../domain/runStatus';
-import { readSetting } from '../infra/config';
 import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
 import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
 import { getTaskType } from '../taskTypes/registry';
@@ -53,7 +52,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
   const areaOf = (domain: string) => fileAreaOf(domain, config.fileRoots, config.fileAreas);
   /** How this activity reads its domain's files: in its area, bounded, stopped by cancel. */
   const readingFor = (domain: string): ReadOptions => ({
-    area: areaOf(domain), stallMs: readSetting('FILE_READ_STALL_TIMEOUT'), signal: Context.current().cancellationSignal,
+    area: areaOf(domain), stallMs: config.FILE_READ_STALL_TIMEOUT, signal: Context.current().cancellationSignal,
   });
 
   const load = async (ref: RunRef) => {
@@ -70,7 +69,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
       run.status = 'validating';
       await em.flush();
       const reading = readingFor(job.domain);
-      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, (details) => heartbeat(details));
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, (details) => heartbeat(details));
       const read = result.files.filter((f) => f.status === 'read');
       // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
       let nothing: string | undefined;

@@ -42,8 +42,8 @@ export function notificationActivities({ orm, config }: ActivityDeps) {
       }
       const run = await em.findOne(RunSchema, { jobId: job.id, number: input.runNumber });
       const outcome = run?.status ?? 'unknown';
-      const apiUrl = `${config.PUBLIC_API_URL ?? ''}/domains/${job.domain}/jobs/${job.identifier}/runs/${input.runNumber}`;
-      const webUrl = `${config.TEMPORAL_WEB_URL ?? ''}/namespaces/default/workflows/${encodeURIComponent(run?.workflowId ?? '')}`;
+      const apiUrl = `${config.PUBLIC_API_URL}/domains/${job.domain}/jobs/${job.identifier}/runs/${input.runNumber}`;
+      const webUrl = `${config.TEMPORAL_WEB_URL}/namespaces/default/workflows/${encodeURIComponent(run?.workflowId ?? '')}`;
       const lines = [
         `Job: ${job.name} (${job.domain}/${job.identifier}, ${job.taskType}, ${job.mode})`,
         `Run: ${input.runNumber} (trigger ${input.trigger ?? run?.trigger ?? '?'}, attempt ${input.attempt ?? run?.attempt ?? '?'})`,
@@ -59,7 +59,7 @@ export function notificationActivities({ orm, config }: ActivityDeps) {
       }
       lines.push('', `In the API: ${apiUrl}`, `In Temporal Web: ${webUrl}`);
       await transport.sendMail({
-        from: config.MAIL_FROM ?? 'jobflow <jobflow@localhost>',
+        from: config.MAIL_FROM,
         to: job.recipients,
         subject: SUBJECT[input.notice](job.name, input.runNumber, outcome),
         text: lines.join('\n') + '\n',

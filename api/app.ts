@@ -18,11 +18,16 @@ import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { systemRoutes } from './routes/system';
 
+export type ApiConfig = ServiceDeps['config'] & Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL' | 'FILE_READ_STALL_TIMEOUT' | 'SECRETS_KEY'>;
+
 export interface ApiDeps {
   orm: MikroORM;
   temporal: Client;
-  /** TRUST_PROXY: Express's `trust proxy` (unset: off, so X-Forwarded-For is ignored). */
-  config: ServiceDeps['config'] & Partial<Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL'>>;
+  /**
+   * Every setting the API uses, required (loadConfig() gives them all). TRUST_PROXY: Express's
+   * `trust proxy` (undefined: off, so X-Forwarded-For is ignored).
+   */
+  config: ApiConfig;
   /** Failed authentications allowed per client address (default 10 a minute). */
   authFailureLimit?: AuthFailureLimit;
 }
@@ -38,8 +43,8 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   jobRoutes(kit, service, queries);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
-  samplingRoutes(kit, deps.orm, service);
-  secretRoutes(kit, deps.orm, service);
+  samplingRoutes(kit, deps.orm, service, deps.config);
+  secretRoutes(kit, deps.orm, service, deps.config);
   codecRoutes(kit, deps.temporal);
   return { kit, audit };
 }

@@ -1,5 +1,6 @@
 import { openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
+import { logger } from '../infra/logger';
 import { connectClient } from '../temporal/connection';
 import { plaintextPayloadsWarning } from '../temporal/dataConverter';
 import { startApi } from './server';
@@ -7,8 +8,9 @@ import { startApi } from './server';
 /** The API process (docker-compose runs it). Needs DATABASE_URL and TEMPORAL_ADDRESS. */
 async function main() {
   const config = loadConfig();
+  logger.level = config.LOG_LEVEL;
   if (!config.DATABASE_URL || !config.TEMPORAL_ADDRESS) throw new Error('The API needs DATABASE_URL and TEMPORAL_ADDRESS (npm start sets both up for you).');
-  const warning = plaintextPayloadsWarning();
+  const warning = plaintextPayloadsWarning(config.PAYLOAD_CODEC_KEYS);
   if (warning) console.warn(`Warning: ${warning}`);
   const orm = await openOrm(config.DATABASE_URL);
   const temporal = await connectClient({ ...config.temporal, address: config.TEMPORAL_ADDRESS });

@@ -105,7 +105,7 @@ async function main() {
   const dbUrl = withDatabase(server.url, 'jobflow_bench_api');
   await recreateDatabase(withDatabase(server.url, 'postgres'), 'jobflow_bench_api');
   const orm = await openOrm(dbUrl);
-  await migrate(orm);
+  await migrate(orm, config);
   const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
   const temporal = await ensureTemporal({ address: config.TEMPORAL_ADDRESS, ...cliSettings(config), port: await freePort(), namespace: config.TEMPORAL_NAMESPACE });
   const target = targetFor(config.temporal, temporal);
@@ -210,7 +210,7 @@ function workerProcess(databaseUrl: string, temporalAddress: string, taskQueue: 
 
 async function inProcessWorker(target: TemporalTarget, taskQueue: string, deps: Parameters<typeof createWorker>[0]['deps']) {
   const connection = await connectWorker(target);
-  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps });
+  const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps, payloadCodecKeys: target.payloadCodecKeys });
   const running = worker.run();
   return {
     async stop() {

@@ -28,7 +28,7 @@ async function main() {
   const url = withDatabase(server.url, 'jobflow_bench_export');
   await recreateDatabase(withDatabase(server.url, 'postgres'), 'jobflow_bench_export');
   const orm = await openOrm(url);
-  await migrate(orm);
+  await migrate(orm, config);
   await orm.close();
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-bench-export-'));

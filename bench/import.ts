@@ -44,7 +44,7 @@ async function main() {
   const url = withDatabase(server.url, DATABASE);
   await recreateDatabase(withDatabase(server.url, 'postgres'), DATABASE);
   const orm = await openOrm(url);
-  await migrate(orm);
+  await migrate(orm, config);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-bench-import-'));
   // The file root is `dir`; domain bench reads its own area of it.
   fs.mkdirSync(path.join(dir, 'bench'), { mode: 0o700 });

@@ -8,7 +8,7 @@ async function main() {
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });
   const orm = await openOrm(pg.url);
   try {
-    const applied = await migrate(orm);
+    const applied = await migrate(orm, config);
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
   } finally {
     await orm.close();

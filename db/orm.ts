@@ -1,6 +1,7 @@
 import path from 'node:path';
-import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { MikroORM, type Configuration, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type { Config } from '../infra/config';
 import { ALL_ENTITIES } from './entities';
 
 /** MikroORM for the given database: entities, and the committed migrations in db/migrations. */
@@ -30,8 +31,27 @@ export async function openOrm(databaseUrl: string): Promise<MikroORM> {
   return MikroORM.init(ormOptions(databaseUrl));
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(orm: MikroORM): Promise<string[]> {
+/** The settings migrations that write data use (the credentials migration encrypts with SECRETS_KEY). */
+export type MigrationSettings = Pick<Config, 'SECRETS_KEY'>;
+
+/** Given by migrate() (MikroORM constructs migrations itself): keyed by the ORM's configuration. */
+const migrationSettings = new WeakMap<Configuration, MigrationSettings>();
+
+/** The settings migrate() was given for this ORM (a migration's `this.config`). */
+export function migrationSettingsOf(config: Configuration): MigrationSettings {
+  const settings = migrationSettings.get(config);
+  if (!settings) throw new Error('Migrations run through migrate(orm, settings), which gives them their settings.');
+  return settings;
+}
+
+/** Gives this ORM's migrations their settings (migrate() does; a test running one migration by hand too). */
+export function setMigrationSettings(orm: MikroORM, settings: MigrationSettings): void {
+  migrationSettings.set(orm.config, settings);
+}
+
+/** Applies every pending migration with `settings`; returns the names applied. */
+export async function migrate(orm: MikroORM, settings: MigrationSettings): Promise<string[]> {
+  setMigrationSettings(orm, settings);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }

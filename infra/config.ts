@@ -55,7 +55,6 @@ const schema = z.object({
   // How long a namespace created by `npm run temporal:setup` keeps closed workflows' histories.
   TEMPORAL_NAMESPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
   // Payload encryption keys, "id:base64-of-32-bytes,...": the first encrypts, all decrypt (unset: plain).
-  // Read where used, through readSetting().
   PAYLOAD_CODEC_KEYS: z.string().optional(),
   TEMPORAL_TASK_QUEUE: z.string().default('jobflow'),
   TEMPORAL_CLI_PATH: z.string().optional(),
@@ -107,7 +106,6 @@ const schema = z.object({
   TEMPORAL_WEB_URL: z.string().default('http://127.0.0.1:8233'),
   // Express's `trust proxy` for the API (true, a hop count, or addresses/subnets); unset: off.
   TRUST_PROXY: z.string().optional(),
-  // Read where they are used, through readSetting(), so a test can change one between runs.
   SECRETS_KEY: z.string().optional(),
   EXPORT_ALLOWED_HOSTS: z.string().optional(),
   EXPORT_CA_FILE: z.string().optional(),
@@ -116,6 +114,9 @@ const schema = z.object({
   EXPORT_FTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   EXPORT_MAX_CHANGES_PER_RUN: z.coerce.number().int().positive().default(100_000),
   IMPORT_CHUNK_ROWS: z.coerce.number().int().positive().default(200_000),
+  // `npm run demo` only: the API to call and the token to call it with (default: API_HOST:API_PORT, DATA_DIR/admin-token).
+  API_URL: z.string().optional(),
+  TOKEN: z.string().optional(),
 });
 
 /** Every environment variable the system reads (docker-compose.yml is checked against it). */
@@ -123,13 +124,12 @@ export const CONFIG_KEYS = Object.keys(schema.shape);
 
 export type Config = ReturnType<typeof loadConfig>;
 
-type Settings = z.output<typeof schema>;
-
-/** One setting, checked by the same rule as at start-up, read from the environment as it is now. */
-export function readSetting<K extends keyof Settings>(key: K, env: NodeJS.ProcessEnv = process.env): Settings[K] {
-  const parsed = schema.shape[key].safeParse(env[key]);
-  if (!parsed.success) throw new Error(`Invalid configuration: ${key}: ${parsed.error.issues[0]?.message}`);
-  return parsed.data as Settings[K];
+/**
+ * The environment a child process gets: this one, with `extra` set. For spawning tools (go,
+ * the Temporal CLI, a worker), never for reading a setting: settings come from loadConfig().
+ */
+export function environmentFor(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
 }
 
 /** Where and how to reach Temporal: what the client and the worker's connections are given. */
@@ -140,6 +140,8 @@ export interface TemporalSettings {
   tls?: TLSConfig | boolean;
   apiKey?: string;
   metadata?: Record<string, string>;
+  /** PAYLOAD_CODEC_KEYS: every client and worker of this target encrypts payloads with them (undefined: plaintext). */
+  payloadCodecKeys: string | undefined;
 }
 
 /**
@@ -161,9 +163,15 @@ export function temporalSettings(env: NodeJS.ProcessEnv = process.env): Temporal
     tls: tls ?? undefined,
     apiKey: typeof apiKey === 'string' ? apiKey : undefined,
     metadata: metadata as Record<string, string> | undefined, // envconfig gives strings only (TEMPORAL_GRPC_META_*)
+    payloadCodecKeys: env.PAYLOAD_CODEC_KEYS || undefined,
   };
 }
 
+/**
+ * Every setting, read once from `env` and checked: the entry points (worker, API, scripts) call
+ * this and inject what each part needs; no other module reads the environment. Settings that
+ * may be unset are present as keys (value undefined), so a slice that names one must be given it.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
@@ -174,12 +182,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const temporal = temporalSettings(env);
   return {
     ...c,
+    // Unset is a value too: listed here so the key is always present (see above).
+    DATABASE_URL: c.DATABASE_URL,
+    TEMPORAL_CLI_PATH: c.TEMPORAL_CLI_PATH,
+    JOBFLOW_CACHE_DIR: c.JOBFLOW_CACHE_DIR,
+    PAYLOAD_CODEC_KEYS: c.PAYLOAD_CODEC_KEYS,
+    SMTP_URL: c.SMTP_URL,
+    TRUST_PROXY: c.TRUST_PROXY,
+    SECRETS_KEY: c.SECRETS_KEY,
+    EXPORT_CA_FILE: c.EXPORT_CA_FILE,
+    API_URL: c.API_URL,
+    TOKEN: c.TOKEN,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
     temporal,
     DATA_DIR: path.resolve(c.DATA_DIR),
     fileAreas: c.FILE_AREAS,
     fileRoots: c.FILE_ROOTS.split(path.delimiter).filter(Boolean).map((r) => path.resolve(r)),
-    cacheDir: path.resolve(c.JOBFLOW_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'jobflow')),
+    /** EXPORT_ALLOWED_HOSTS as a list (io/networkPolicy normalises each entry). */
+    exportAllowedHosts: (c.EXPORT_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    /** Where export spool files live until delivered. */
+    exportWorkDir: path.resolve(c.EXPORT_WORK_DIR ?? path.join(os.tmpdir(), 'jobflow-export')),
+    cacheDir: path.resolve(c.JOBFLOW_CACHE_DIR ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'jobflow')),
+    /** Where `temporal` is looked for on PATH (infra/temporalCli). */
+    searchPath: env.PATH ?? '',
   };
 }

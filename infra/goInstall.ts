@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { environmentFor } from './config';
 
 /** Building Go programs into our cache (the Temporal CLI, the Temporal server and its SQL tool). */
 
@@ -28,7 +29,7 @@ export function goVersion(): [number, number] | undefined {
 export function goInstall(packages: string[], gobin: string, what: string, log: Log): Promise<string | undefined> {
   const started = Date.now();
   const child = spawn('go', ['install', '-v', '-trimpath', '-ldflags=-s -w', ...packages], {
-    env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0' },
+    env: environmentFor({ GOBIN: gobin, CGO_ENABLED: '0' }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let compiled = 0;

@@ -12,10 +12,11 @@ export function setLogSink(next: { write(line: string): unknown }): void {
   sink = next;
 }
 
+/** Its level is LOG_LEVEL: each entry point sets it from its configuration (`logger.level = config.LOG_LEVEL`). */
 export const logger: Logger = pino(
   {
-    level: process.env.LOG_LEVEL ?? 'info',
-    base: { service: process.env.JOBFLOW_SERVICE ?? 'jobflow' },
+    level: 'info',
+    base: { service: 'jobflow' },
     // Belt and braces: fields that could carry a credential are never written.
     redact: { paths: ['*.password', '*.token', '*.authorization', '*.secret', 'req.headers.authorization'], censor: '[redacted]' },
   },

@@ -39,12 +39,14 @@ export interface FindCliOptions {
   cacheDir: string;
   /** Base URL of the release service (TEMPORAL_DOWNLOAD_URL). */
   downloadUrl: string;
+  /** PATH, where `temporal` is looked for. */
+  searchPath: string;
   log?: Log;
 }
 
 /** The settings that say where the CLI comes from. */
 export function cliSettings(config: Config): FindCliOptions {
-  return { cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, downloadUrl: config.TEMPORAL_DOWNLOAD_URL };
+  return { cliPath: config.TEMPORAL_CLI_PATH, cacheDir: config.cacheDir, downloadUrl: config.TEMPORAL_DOWNLOAD_URL, searchPath: config.searchPath };
 }
 
 const EXE = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
@@ -54,8 +56,8 @@ function runsAsCli(file: string): boolean {
   return res.status === 0 && /temporal version/i.test(res.stdout);
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function onPath(name: string, searchPath: string): string | undefined {
+  for (const dir of searchPath.split(path.delimiter)) {
     const candidate = path.join(dir, name);
     if (dir && fs.existsSync(candidate)) return candidate;
   }
@@ -153,7 +155,7 @@ export async function findOrInstallCli(opts: FindCliOptions): Promise<string> {
     if (!runsAsCli(opts.cliPath)) throw new TemporalUnavailableError(`TEMPORAL_CLI_PATH=${opts.cliPath} is not a working Temporal CLI.\n${HOW_TO_FIX}`);
     return opts.cliPath;
   }
-  const fromPath = onPath(EXE);
+  const fromPath = onPath(EXE, opts.searchPath);
   if (fromPath && runsAsCli(fromPath)) return fromPath;
   const cached = cachedCli(opts.cacheDir);
   if (cached) return cached;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { environmentFor } from './config';
 import { spawnServer, stopServer } from './childProcesses';
 import { ensureClusterCerts, type ClusterCerts } from './clusterCerts';
 import { describePortHolder } from './portHolder';
@@ -111,7 +112,7 @@ async function prepareDatabases(opts: ClusterOptions, log: Log): Promise<void> {
     const base = ['--plugin', SQL_PLUGIN, '--endpoint', pg.hostname, '--port', pg.port || '5432',
       '--user', decodeURIComponent(pg.username), '--database', database];
     // The tool reads the password from its environment: it stays out of the process list.
-    const env = { ...process.env, SQL_PASSWORD: decodeURIComponent(pg.password) };
+    const env = environmentFor({ SQL_PASSWORD: decodeURIComponent(pg.password) });
     try {
       // Version tables (0.0; a database already set up is left as it is), then every versioned step up to this server's.
       await run(opts.binaries.sqlTool, [...base, 'setup-schema', '-v', '0.0'], { env });

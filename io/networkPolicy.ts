@@ -1,13 +1,13 @@
 import dns from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { readSetting } from '../infra/config';
 
 /**
  * The one network policy for every outbound connection a job makes (https:, ftp:, ftps:
  * destinations, and an FTP server's passive data channel): not to this machine, the private
  * network or any address that is not plain public unicast (an SSRF hole), unless an operator
- * allow-lists the host in EXPORT_ALLOWED_HOSTS (comma-separated names or addresses).
+ * allow-lists the host in EXPORT_ALLOWED_HOSTS (comma-separated names or addresses), which
+ * every check here is given (`allowed`: the list as configured) rather than reading it.
  *
  * Address ranges are ipaddr.js's (`range()`): anything it does not call `unicast` is
  * refused (loopback, private, link-local, unique-local, CGNAT, reserved, multicast,
@@ -88,17 +88,17 @@ export function isPrivateAddress(ip: string): boolean {
   return !!address && refusedRange(address) !== undefined;
 }
 
-/** EXPORT_ALLOWED_HOSTS, each normalised as a host is. */
-export function allowedHosts(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((readSetting('EXPORT_ALLOWED_HOSTS', env) ?? '').split(',').map((h) => h.trim()).filter(Boolean).map((h) => normaliseHost(h).host));
-}
+/** The allow-listed hosts (EXPORT_ALLOWED_HOSTS, as a list), each normalised as a host is. */
+export type AllowedHosts = readonly string[];
+const allowSet = (allowed: AllowedHosts): Set<string> => new Set(allowed.map((h) => normaliseHost(h).host));
 
 const isLocalName = (host: string) => host === 'localhost' || host.endsWith('.localhost') || host === '';
 const why = (host: string, range: string) =>
   `${host} is on this machine or a private network (${range}); exports go there only if EXPORT_ALLOWED_HOSTS lists it`;
 
 /** Why a host is refused on its face (a non-public address in any spelling, localhost), or undefined. */
-export function literalHostRefusal(hostname: string, allow = allowedHosts()): string | undefined {
+export function literalHostRefusal(hostname: string, allowed: AllowedHosts): string | undefined {
+  const allow = allowSet(allowed);
   const { host, address } = normaliseHost(hostname);
   if (allow.has(host)) return undefined;
   if (address) {
@@ -109,7 +109,7 @@ export function literalHostRefusal(hostname: string, allow = allowedHosts()): st
 }
 
 /** Why a job's https:, ftp: or ftps: URL is refused on its face (see literalHostRefusal); undefined for other schemes. */
-export function destinationRefusal(url: string, allow = allowedHosts()): string | undefined {
+export function destinationRefusal(url: string, allowed: AllowedHosts): string | undefined {
   let u: URL;
   try {
     u = new URL(url);
@@ -117,7 +117,7 @@ export function destinationRefusal(url: string, allow = allowedHosts()): string 
     return undefined;
   }
   if (!['https:', 'ftp:', 'ftps:'].includes(u.protocol)) return undefined;
-  return literalHostRefusal(u.hostname, allow);
+  return literalHostRefusal(u.hostname, allowed);
 }
 
 export const DESTINATION_REFUSED = 'EDESTINATIONREFUSED';
@@ -129,7 +129,8 @@ const refusal = (message: string) => Object.assign(new Error(message), { code: D
  * through DNS (every answer must pass, unless the name or the address is allow-listed).
  * Rejects with code EDESTINATIONREFUSED when one does not.
  */
-export async function resolveAllowed(hostname: string, allow = allowedHosts()): Promise<dns.LookupAddress[]> {
+export async function resolveAllowed(hostname: string, allowed: AllowedHosts): Promise<dns.LookupAddress[]> {
+  const allow = allowSet(allowed);
   const { host, address } = normaliseHost(hostname);
   if (address) {
     const range = refusedRange(address);
@@ -150,8 +151,8 @@ export async function resolveAllowed(hostname: string, allow = allowedHosts()): 
 }
 
 /** A DNS lookup for outgoing requests (http's `lookup` option) that answers only checked addresses. */
-export const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  resolveAllowed(hostname).then(
+export const guardedLookup = (allowed: AllowedHosts): LookupFunction => (hostname, options, callback) => {
+  resolveAllowed(hostname, allowed).then(
     (addresses) => {
       const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
       if (!wanted.length) return callback(Object.assign(new Error(`${hostname} has no IPv${options.family} address`), { code: 'ENOTFOUND' }), '', 0);

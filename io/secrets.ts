@@ -8,7 +8,7 @@ import type pg from 'pg';
  * worker); workflows carry only the job's reference and activities load the value when
  * they connect. Values are never logged and never put in an error message.
  *
- * The key comes from SECRETS_KEY: 64 hex digits or base64 of 32 bytes, or any other text
+ * The key (secretsKey(), from the SECRETS_KEY setting the caller is given): 64 hex digits or base64 of 32 bytes, or any other text
  * (a passphrase, stretched with scrypt). Without it, a development key is derived from a
  * fixed phrase, with a loud warning: anyone with the source can read those secrets.
  */
@@ -23,17 +23,17 @@ const DEV_PHRASE = 'jobflow-development-secrets-key (not for production)';
 /** The key was not the one the secret was written with, or the row was altered. */
 export class SecretUnreadableError extends Error {}
 
-interface Key {
+export interface SecretsKey {
   key: Buffer;
   /** Names the key without revealing it, so a changed key is told apart from tampering. */
   id: string;
 }
 
-let cachedKey: { source: string | undefined; key: Key } | undefined;
+let cachedKey: { source: string | undefined; key: SecretsKey } | undefined;
 let warned = false;
 
-export function secretsKey(env: NodeJS.ProcessEnv = process.env): Key {
-  const source = env.SECRETS_KEY;
+/** The key for SECRETS_KEY's value (undefined: the development key, with a warning). */
+export function secretsKey(source: string | undefined): SecretsKey {
   if (cachedKey && cachedKey.source === source) return cachedKey.key;
   let key: Buffer;
   if (!source) {
@@ -60,7 +60,7 @@ export function secretsKey(env: NodeJS.ProcessEnv = process.env): Key {
 // The job and kind are bound into the ciphertext: a row copied onto another job does not decrypt.
 const aad = (jobId: string, kind: string) => Buffer.from(`jobflow-secret:${jobId}:${kind}`, 'utf8');
 
-export function encryptSecret(jobId: string, kind: string, value: string, key = secretsKey()) {
+export function encryptSecret(jobId: string, kind: string, value: string, key: SecretsKey) {
   const iv = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', key.key, iv);
   cipher.setAAD(aad(jobId, kind));
@@ -72,7 +72,7 @@ export function decryptSecret(
   jobId: string,
   kind: string,
   stored: { ciphertext: Buffer; iv: Buffer; tag: Buffer; keyId: string },
-  key = secretsKey(),
+  key: SecretsKey,
 ): string {
   if (stored.keyId !== key.id) {
     throw new SecretUnreadableError(`The stored ${kind} of this job was encrypted with another SECRETS_KEY; set it again.`);
@@ -88,8 +88,8 @@ export function decryptSecret(
 }
 
 /** Stores (or replaces) a job's secret. `jobId` is the job's uuid (jobs.id). */
-export async function setSecret(db: Queryable, jobId: string, kind: SecretKind, value: string): Promise<void> {
-  const { ciphertext, iv, tag, keyId } = encryptSecret(jobId, kind, value);
+export async function setSecret(db: Queryable, key: SecretsKey, jobId: string, kind: SecretKind, value: string): Promise<void> {
+  const { ciphertext, iv, tag, keyId } = encryptSecret(jobId, kind, value, key);
   await db.query(
     `insert into job_secrets (job_id, kind, ciphertext, iv, tag, key_id, updated_at) values ($1, $2, $3, $4, $5, $6, now())
      on conflict (job_id, kind) do update set ciphertext = excluded.ciphertext, iv = excluded.iv, tag = excluded.tag,
@@ -114,12 +114,12 @@ export async function listSecrets(db: Queryable, jobId: string): Promise<{ kind:
 }
 
 /** A job's secret in clear, for the activity that connects with it; undefined if none is set. */
-export async function loadSecret(db: Queryable, jobId: string, kind: SecretKind): Promise<string | undefined> {
+export async function loadSecret(db: Queryable, key: SecretsKey, jobId: string, kind: SecretKind): Promise<string | undefined> {
   const res = await db.query<{ ciphertext: Buffer; iv: Buffer; tag: Buffer; key_id: string }>(
     'select ciphertext, iv, tag, key_id from job_secrets where job_id = $1 and kind = $2',
     [jobId, kind],
   );
   const row = res.rows[0];
   if (!row) return undefined;
-  return decryptSecret(jobId, kind, { ciphertext: row.ciphertext, iv: row.iv, tag: row.tag, keyId: row.key_id });
+  return decryptSecret(jobId, kind, { ciphertext: row.ciphertext, iv: row.iv, tag: row.tag, keyId: row.key_id }, key);
 }

@@ -8,8 +8,8 @@ import { loadConfig } from '../infra/config';
  */
 async function main() {
   const config = loadConfig();
-  const api = process.env.API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
-  const token = process.env.TOKEN ?? fs.readFileSync(path.join(config.DATA_DIR, 'admin-token'), 'utf8').trim();
+  const api = config.API_URL ?? `http://${config.API_HOST}:${config.API_PORT}`;
+  const token = config.TOKEN ?? fs.readFileSync(path.join(config.DATA_DIR, 'admin-token'), 'utf8').trim();
   const call = async (method: string, url: string, body?: unknown) => {
     const res = await fetch(api + url, {
       method,

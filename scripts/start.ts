@@ -3,6 +3,7 @@ import path from 'node:path';
 import { startApi } from '../api/server';
 import { migrate, openOrm } from '../db/orm';
 import { loadConfig } from '../infra/config';
+import { logger } from '../infra/logger';
 import { ensurePostgres } from '../infra/postgres';
 import { cliSettings, TemporalUnavailableError } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
@@ -50,6 +51,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => vo
 
 async function main() {
   const config = loadConfig();
+  logger.level = config.LOG_LEVEL;
   installRuntime({ temporalMetricsPort: config.TEMPORAL_METRICS_PORT, metricsHost: config.WORKER_METRICS_HOST });
   fs.mkdirSync(path.join(config.DATA_DIR, 'files'), { recursive: true });
 
@@ -58,7 +60,7 @@ async function main() {
   const where = { embedded: `embedded, pid ${postgres.pid}`, local: '127.0.0.1:5432', env: 'DATABASE_URL' }[postgres.source];
   log(`PostgreSQL: ${where} (${new URL(postgres.url).pathname.slice(1)})`);
   const orm = await openOrm(postgres.url);
-  const applied = await migrate(orm);
+  const applied = await migrate(orm, config);
   if (applied.length) log(`Migrations applied: ${applied.join(', ')}`);
 
   const temporal = await ensureTemporal({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../infra/config';
+import { environmentFor, loadConfig } from '../infra/config';
 import { cliSettings, findOrInstallCli, TemporalUnavailableError } from '../infra/temporalCli';
 
 /**
@@ -12,11 +12,10 @@ async function main() {
   const config = loadConfig();
   const cliPath = await findOrInstallCli({ ...cliSettings(config), log: (l) => console.error(l) });
   // The CLI reads its server and namespace from these variables; flags given on the command line win.
-  const env = {
-    ...process.env,
+  const env = environmentFor({
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_PORT}`,
     TEMPORAL_NAMESPACE: config.TEMPORAL_NAMESPACE,
-  };
+  });
   const child = spawn(cliPath, process.argv.slice(2), { stdio: 'inherit', env });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -29,7 +29,7 @@ async function main() {
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });
   const orm = await openOrm(pg.url);
   try {
-    await migrate(orm);
+    await migrate(orm, config);
     switch (command) {
       case 'create': {
         const role = values.role as Role | undefined;

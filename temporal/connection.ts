@@ -12,7 +12,9 @@ export type TemporalTarget = TemporalSettings & { address: string };
  * configured cluster; a dev server we started ourselves takes plain gRPC on loopback.
  */
 export function targetFor(settings: TemporalSettings, server: { address: string; owned: boolean }): TemporalTarget {
-  return server.owned ? { address: server.address, namespace: settings.namespace } : { ...settings, address: server.address };
+  return server.owned
+    ? { address: server.address, namespace: settings.namespace, payloadCodecKeys: settings.payloadCodecKeys }
+    : { ...settings, address: server.address };
 }
 
 const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.tls, apiKey: t.apiKey, metadata: t.metadata });
@@ -23,10 +25,10 @@ const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.t
  */
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
-  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverter() });
+  return new Client({ connection, namespace: target.namespace, dataConverter: dataConverter(target.payloadCodecKeys) });
 }
 
-/** The worker's connection to the same target (the worker adds dataConverter() itself). */
+/** The worker's connection to the same target (the worker adds the data converter itself: createWorker's payloadCodecKeys). */
 export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
   return NativeConnection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
 }

@@ -14,6 +14,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** PAYLOAD_CODEC_KEYS (undefined: plaintext payloads); the clients of this task queue must use the same. */
+  payloadCodecKeys: string | undefined;
   /** A prebuilt bundle (tests build one and share it; workerBundle() gives the cached one); else workflows are bundled here. */
   workflowBundle?: WorkflowBundleOption;
 }
@@ -31,7 +33,7 @@ export function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts.deps),
-    dataConverter: dataConverter(),
+    dataConverter: dataConverter(opts.payloadCodecKeys),
     interceptors: { activity: [(ctx) => ({ inbound: observeActivity(ctx) })] },
     // On shutdown, running activities get this long to finish before they are handed back.
     shutdownGraceTime: '20 seconds',

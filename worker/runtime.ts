@@ -30,7 +30,7 @@ export async function runWorker(config: Config, databaseUrl: string, target: Tem
   try {
     // Bundled ahead (cached by a hash of the workflow sources), so this process never holds webpack's memory.
     const workflowBundle = await workerBundle(config.cacheDir);
-    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, workflowBundle });
+    const worker = await createWorker({ connection, namespace: target.namespace, taskQueue: config.TEMPORAL_TASK_QUEUE, deps, payloadCodecKeys: target.payloadCodecKeys, workflowBundle });
     // The SDK may already be draining: it handles SIGINT and SIGTERM itself.
     const shutdown = () => worker.getState() === 'RUNNING' && worker.shutdown();
     if (signal.aborted) shutdown();

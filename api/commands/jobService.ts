@@ -32,10 +32,17 @@ import { configSummary } from '../queries/display';
 import { liveJobState } from '../queries/liveState';
 import { scheduleTimingOf } from '../../taskTypes/jobTiming';
 
+/**
+ * The settings the service uses, all required: without the file roots and areas, or the hosts
+ * exports may reach, a caller does not compile (the path guard cannot be left off by omission).
+ */
+export type ServiceConfig = Pick<Config,
+  'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL' | 'RUN_REQUEST_TIMEOUT_MS' | 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas' | 'exportAllowedHosts'>;
+
 export interface ServiceDeps {
   orm: MikroORM;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL' | 'RUN_REQUEST_TIMEOUT_MS'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
+  config: ServiceConfig;
 }
 
 /** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
@@ -113,15 +120,15 @@ export class JobService {
       if (!url) continue;
       const credentials = credentialsRefusal(field, url, secretsPath);
       if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath });
-      const refusal = destinationRefusal(url);
+      const refusal = destinationRefusal(url, this.deps.config.exportAllowedHosts);
       if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field });
-      if (this.deps.config.fileRoots && url.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
+      if (url.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
     }
   }
 
   /** Where the domain's file: sources and destinations may be (io/safeFiles.ts). */
   fileArea(domain: string): FileArea {
-    return fileAreaOf(domain, this.deps.config.fileRoots ?? [], this.deps.config.fileAreas);
+    return fileAreaOf(domain, this.deps.config.fileRoots, this.deps.config.fileAreas);
   }
 
   async find(domain: string, identifier: string): Promise<Job> {

@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { IMPORTED_SUFFIX } from '../../io/import/fileSource';
 import { sampleFile } from '../../io/import/sampling';
-import { readSetting } from '../../infra/config';
+import type { Config } from '../../infra/config';
 import {
   NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
 } from '../../io/safeFiles';
@@ -103,7 +103,7 @@ function refusedFile(e: unknown): unknown {
   return e;
 }
 
-export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService): void {
+export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, config: Pick<Config, 'FILE_READ_STALL_TIMEOUT'>): void {
   const tag = 'Sampling';
   const samplePath = '/domains/:domain/jobs/:jobId/sample';
 
@@ -158,7 +158,7 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService):
       // A sample read is bounded like a run's (a stalled file system answers, not hangs) and stops when the client leaves.
       const stop = new AbortController();
       res.once('close', () => stop.abort(new Error('the client went away')));
-      const read: ReadOptions = { area, stallMs: Math.min(readSetting('FILE_READ_STALL_TIMEOUT'), 30_000), signal: stop.signal };
+      const read: ReadOptions = { area, stallMs: Math.min(config.FILE_READ_STALL_TIMEOUT, 30_000), signal: stop.signal };
       try {
         await applySetup(orm, service, job, { setupStatus: 'sampling' });
         let result;

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { deleteSecret, listSecrets, SECRET_KINDS, setSecret } from '../../io/secrets';
+import type { Config } from '../../infra/config';
+import { deleteSecret, listSecrets, SECRET_KINDS, secretsKey, setSecret } from '../../io/secrets';
 import { auditAs } from '../http/audit';
 import type { JobService } from '../commands/jobService';
 import type { ApiKit } from '../http/routeKit';
@@ -32,7 +33,7 @@ function queryable(orm: MikroORM) {
   } as unknown as Parameters<typeof setSecret>[0];
 }
 
-export function secretRoutes(kit: ApiKit, orm: MikroORM, service: JobService): void {
+export function secretRoutes(kit: ApiKit, orm: MikroORM, service: JobService, config: Pick<Config, 'SECRETS_KEY'>): void {
   const tag = 'Secrets';
   const db = queryable(orm);
 
@@ -52,7 +53,7 @@ export function secretRoutes(kit: ApiKit, orm: MikroORM, service: JobService): v
       params: secretParams, body: secretBody, responses: { 204: { description: 'Stored.' } } },
     async ({ params, body }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
-      await setSecret(db, job.id, params.kind, body.value);
+      await setSecret(db, secretsKey(config.SECRETS_KEY), job.id, params.kind, body.value);
       auditAs(res, { target: `jobs/${job.identifier}/secrets/${params.kind}` });
       res.status(204).end();
     },

@@ -1,5 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
-import { setSecret } from '../../io/secrets';
+import { secretsKey, setSecret } from '../../io/secrets';
+import { migrationSettingsOf } from '../orm';
 import { splitCredentials } from '../../domain/urlCredentials';
 
 /**
@@ -12,6 +13,7 @@ import { splitCredentials } from '../../domain/urlCredentials';
  */
 export class Migration20261202100000_credentialsToSecretStore extends Migration {
   override async up(): Promise<void> {
+    const key = secretsKey(migrationSettingsOf(this.config).SECRETS_KEY);
     const db = {
       // The secrets module's `$n` parameters (each used once, in order) as knex's `?`.
       query: async (text: string, params: unknown[]) => ({ rows: await this.execute(text.replace(/\$\d+/g, '?'), params), rowCount: null }),
@@ -25,8 +27,8 @@ export class Migration20261202100000_credentialsToSecretStore extends Migration 
       const destination = job.destination_url ? splitCredentials(job.destination_url) : undefined;
       if (!source && !destination) continue;
       for (const found of [source, destination]) {
-        if (found?.password !== undefined) await setSecret(db, job.id, 'password', found.password);
-        if (found?.query !== undefined) await setSecret(db, job.id, 'query', found.query);
+        if (found?.password !== undefined) await setSecret(db, key, job.id, 'password', found.password);
+        if (found?.query !== undefined) await setSecret(db, key, job.id, 'query', found.query);
       }
       await this.execute('update jobs set source_url = ?, destination_url = ? where id = ?', [
         source?.url ?? job.source_url, destination?.url ?? job.destination_url, job.id,

@@ -5,8 +5,7 @@ import tls from 'node:tls';
 import { Client as FtpClient, FTPError } from 'basic-ftp';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { JobFailure, jobFailure } from '../jobFailure';
-import { readSetting } from '../../infra/config';
-import { DESTINATION_REFUSED, guardedLookup, literalHostRefusal, normaliseHost, resolveAllowed } from '../networkPolicy';
+import { DESTINATION_REFUSED, guardedLookup, type AllowedHosts, literalHostRefusal, normaliseHost, resolveAllowed } from '../networkPolicy';
 import { OutsideAreaError, openReadStream, resolveTargetInArea, statInArea, writePrivateFile, type FileArea } from '../safeFiles';
 import { redactUrl as shownUrl } from '../../domain/urlCredentials';
 import type { SecretKind } from '../secrets';
@@ -20,6 +19,17 @@ import type { SecretKind } from '../secrets';
  * retries take over), refused credentials halt it. Messages name the destination with
  * its password removed and never include a credential.
  */
+
+/** How deliveries connect: the operator's settings (EXPORT_*), given by the caller. */
+export interface DeliveryOptions {
+  /** EXPORT_ALLOWED_HOSTS: private or local hosts exports may still reach. */
+  allowedHosts: AllowedHosts;
+  /** EXPORT_CA_FILE: a private CA trusted besides the system's, for FTPS and HTTPS (undefined: none). */
+  caFile: string | undefined;
+  /** EXPORT_HTTP_TIMEOUT_MS, EXPORT_FTP_TIMEOUT_MS. */
+  httpTimeoutMs: number;
+  ftpTimeoutMs: number;
+}
 
 export interface Delivery {
   /** The complete spool file. */
@@ -63,7 +73,7 @@ export function redactUrl(url: string): string {
 
 const finalName = (d: Delivery, name: string) => (d.nameFor ? d.nameFor(name) : name);
 
-export async function deliver(d: Delivery): Promise<Delivered> {
+export async function deliver(d: Delivery, options: DeliveryOptions): Promise<Delivered> {
   let protocol: string;
   try {
     protocol = new URL(d.url).protocol;
@@ -71,8 +81,8 @@ export async function deliver(d: Delivery): Promise<Delivered> {
     throw unavailable(`The destination ${redactUrl(d.url)} is not a valid URL.`);
   }
   if (protocol === 'file:') return deliverFile(d);
-  if (protocol === 'ftp:' || protocol === 'ftps:') return deliverFtp(d);
-  if (protocol === 'https:') return deliverHttps(d);
+  if (protocol === 'ftp:' || protocol === 'ftps:') return deliverFtp(d, options);
+  if (protocol === 'https:') return deliverHttps(d, options);
   throw unavailable(`Exports cannot be sent to ${protocol} destinations; use file:, ftp:, ftps: or https:.`);
 }
 
@@ -112,8 +122,7 @@ async function deliverFile(d: Delivery): Promise<Delivered> {
 // ---------------------------------------------------------------------------------- ftp:
 
 /** A CA to trust besides the system's (EXPORT_CA_FILE), for FTPS and HTTPS. */
-async function customCa(): Promise<string[] | undefined> {
-  const file = readSetting('EXPORT_CA_FILE');
+async function customCa(file: string | undefined): Promise<string[] | undefined> {
   if (!file) return undefined;
   const ca = await fsp.readFile(file, 'utf8').catch((e: Error) => {
     throw unavailable(`EXPORT_CA_FILE (${file}) cannot be read: ${e.message}`);
@@ -138,7 +147,7 @@ function ftpFailure(e: unknown, where: string, step: string): JobFailure {
   return unavailable(`${where}: ${step} failed (${err.code ?? 'error'}).`);
 }
 
-async function deliverFtp(d: Delivery): Promise<Delivered> {
+async function deliverFtp(d: Delivery, options: DeliveryOptions): Promise<Delivered> {
   const u = new URL(d.url);
   const secure = u.protocol === 'ftps:';
   const port = u.port ? Number(u.port) : 21;
@@ -148,7 +157,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
   const name = finalName(d, isDir ? d.fileName : path.posix.basename(remote));
   const where = `${u.protocol}//${u.host}${path.posix.join(dir, name)}`;
   // The network policy before anything else: a refused host gets no connection and no password.
-  const target = await resolveAllowed(u.hostname).catch((e: NodeJS.ErrnoException) => {
+  const target = await resolveAllowed(u.hostname, options.allowedHosts).catch((e: NodeJS.ErrnoException) => {
     if (e.code === DESTINATION_REFUSED) throw jobFailure(`${where}: ${e.message}.`, HALTED_TYPES.destinationRefused);
     throw ftpFailure(e, where, 'connect');
   });
@@ -159,7 +168,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
 
   // Data connections go to the control connection's (checked) address, never to the address
   // a PASV reply names (EPSV names none): a server cannot point the upload at another host.
-  const client = new FtpClient(readSetting('EXPORT_FTP_TIMEOUT_MS'), { allowSeparateTransferHost: false });
+  const client = new FtpClient(options.ftpTimeoutMs, { allowSeparateTransferHost: false });
   let step = 'connect';
   try {
     const host = normaliseHost(u.hostname);
@@ -171,7 +180,7 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
       password,
       secure: secure ? (port === 990 ? 'implicit' : true) : false,
       secureOptions: secure
-        ? { ca: await customCa(), servername: host.address ? undefined : host.host, rejectUnauthorized: true }
+        ? { ca: await customCa(options.caFile), servername: host.address ? undefined : host.host, rejectUnauthorized: true }
         : undefined,
     });
     step = 'upload';
@@ -204,11 +213,11 @@ async function deliverFtp(d: Delivery): Promise<Delivered> {
 /** The URL's query with the job's secret parameters (the `query` secret) appended. */
 const withSecretQuery = (search: string, secret: string | undefined) => (secret ? `${search ? `${search}&` : '?'}${secret}` : search);
 
-async function deliverHttps(d: Delivery): Promise<Delivered> {
+async function deliverHttps(d: Delivery, options: DeliveryOptions): Promise<Delivered> {
   const u = new URL(d.url);
   const where = redactUrl(d.url);
   // Literal addresses skip DNS, so the guarded lookup never sees them: check them here.
-  const literal = literalHostRefusal(u.hostname);
+  const literal = literalHostRefusal(u.hostname, options.allowedHosts);
   if (literal) throw jobFailure(`${where}: ${literal}.`, HALTED_TYPES.destinationRefused);
   const headers: Record<string, string | number> = {
     'content-type': d.contentType ?? 'text/csv; charset=utf-8',
@@ -221,7 +230,7 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
   const password = user ? await d.secret('password') : undefined;
   if (token) headers.authorization = `Bearer ${token}`;
   else if (user) headers.authorization = `Basic ${Buffer.from(`${user}:${password ?? ''}`).toString('base64')}`;
-  const ca = await customCa();
+  const ca = await customCa(options.caFile);
   const secretQuery = await d.secret('query');
 
   const status = await new Promise<{ code: number; message: string }>((resolve, reject) => {
@@ -235,8 +244,8 @@ async function deliverHttps(d: Delivery): Promise<Delivered> {
         headers,
         ca,
         rejectUnauthorized: true,
-        timeout: readSetting('EXPORT_HTTP_TIMEOUT_MS'),
-        lookup: guardedLookup,
+        timeout: options.httpTimeoutMs,
+        lookup: guardedLookup(options.allowedHosts),
       },
       (res) => {
         // The body is read (and dropped) so the connection closes cleanly; only the status is kept.

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { readSetting } from '../../infra/config';
 import { outboxOf, type Outbox } from '../../taskTypes/changeCapture';
 import type { ExportRules, ExportSpec } from './exportTypes';
 import { csvLine } from '../csvWriter';
@@ -18,8 +17,6 @@ import { Spool } from './spool';
  * job of a domain has delivered are deleted as cursors advance.
  */
 
-/** Most changes one run carries; the next run takes the rest. */
-export const MAX_CHANGES_PER_RUN = readSetting('EXPORT_MAX_CHANGES_PER_RUN');
 const PAGE = 2_000;
 
 export interface ChangeRange {
@@ -27,8 +24,11 @@ export interface ChangeRange {
   upToId: string;
 }
 
-/** The run's range of changes: the one it already has, or the next one after the job's cursor. */
-export async function claimChanges(db: Pick<pg.Pool, 'query'>, outbox: Outbox, jobUuid: string, domain: string, runId: string): Promise<ChangeRange> {
+/**
+ * The run's range of changes: the one it already has, or the next one after the job's cursor,
+ * at most `maxChanges` (EXPORT_MAX_CHANGES_PER_RUN; the next run takes the rest).
+ */
+export async function claimChanges(db: Pick<pg.Pool, 'query'>, outbox: Outbox, jobUuid: string, domain: string, runId: string, maxChanges: number): Promise<ChangeRange> {
   const existing = await db.query<{ after_id: string; up_to_id: string }>('select after_id, up_to_id from export_run_changes where run_id = $1', [runId]);
   if (existing.rows[0]) return { afterId: existing.rows[0].after_id, upToId: existing.rows[0].up_to_id };
   // The cursor is set when the job became a realtime export (the change capture); 0 only if that never happened.
@@ -43,7 +43,7 @@ export async function claimChanges(db: Pick<pg.Pool, 'query'>, outbox: Outbox, j
   );
   const last = abandoned.rows[0] ? { rows: [{ up_to: abandoned.rows[0].up_to_id }] } : await db.query<{ up_to: string | null }>(
     `select max(id) as up_to from (select id from ${outbox.table} where domain = $1 and id > $2 order by id limit $3) c`,
-    [domain, cursor, MAX_CHANGES_PER_RUN],
+    [domain, cursor, maxChanges],
   );
   const range = { afterId: cursor, upToId: last.rows[0]!.up_to ?? cursor };
   await db.query('insert into export_run_changes (run_id, after_id, up_to_id) values ($1, $2, $3) on conflict (run_id) do nothing', [runId, range.afterId, range.upToId]);
@@ -109,23 +109,24 @@ export async function advanceCursor(db: pg.ClientBase, jobUuid: string, range: C
   return (res.rowCount ?? 0) > 0;
 }
 
-/** Most outbox rows one cursor advance deletes; what is left goes with the next ones. */
-const PRUNE_BATCH = Math.max(1_000, MAX_CHANGES_PER_RUN);
+/** Most outbox rows one cursor advance deletes (at least a run's worth); what is left goes with the next ones. */
+const pruneBatch = (maxChanges: number) => Math.max(1_000, maxChanges);
 
 /**
  * Deletes, in the caller's transaction (the one that advances a cursor), changes no realtime
- * job still needs: at most PRUNE_BATCH of `domain`'s in `outbox`, and, in each outbox of
+ * job still needs: at most pruneBatch(maxChanges) of `domain`'s in `outbox`, and, in each outbox of
  * `pendingIn` (every realtime type's), of one domain left by a job that stopped being a
  * realtime export. Set-based and bounded; skipped while another transaction prunes the same
  * domain (so two prunes never wait on each other's deleted rows), the next advance catches
  * up. Returns the rows deleted.
  */
-export async function pruneDelivered(db: pg.ClientBase, outbox: Outbox, domain: string, pendingIn: readonly Outbox[]): Promise<number> {
+export async function pruneDelivered(db: pg.ClientBase, outbox: Outbox, domain: string, pendingIn: readonly Outbox[], maxChanges: number): Promise<number> {
+  const batch = pruneBatch(maxChanges);
   let deleted = 0;
   const prune = async (o: Outbox, d: string) => {
     const locked = await db.query<{ ok: boolean }>('select pg_try_advisory_xact_lock(hashtextextended($1::text || $2::text, 0)) as ok', [o.pruneLockPrefix, d]);
     if (!locked.rows[0]!.ok) return undefined;
-    const n = (await db.query<{ n: number }>(`select ${o.pruneFunction}($1, $2) as n`, [d, PRUNE_BATCH])).rows[0]!.n;
+    const n = (await db.query<{ n: number }>(`select ${o.pruneFunction}($1, $2) as n`, [d, batch])).rows[0]!.n;
     deleted += n;
     return n;
   };
@@ -136,7 +137,7 @@ export async function pruneDelivered(db: pg.ClientBase, outbox: Outbox, domain: 
     const other = pending.rows[0]?.domain;
     if (other === undefined) continue;
     const n = await prune(o, other);
-    if (n !== undefined && n < PRUNE_BATCH) await db.query(`delete from ${o.prunePending} where domain = $1`, [other]);
+    if (n !== undefined && n < batch) await db.query(`delete from ${o.prunePending} where domain = $1`, [other]);
   }
   return deleted;
 }

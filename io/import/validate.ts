@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
 import { HALTED_TYPES } from '../../domain/failures';
-import { readSetting } from '../../infra/config';
 import { statInArea, type FileArea, type ReadOptions } from '../safeFiles';
 import type { ImportRules } from '../../taskTypes/importRules';
 import { parseWithSchema, type TaskType } from '../../taskTypes/taskType';
@@ -20,8 +19,7 @@ import { guardClient } from '../../db/transaction';
  * position, so a retry after a crash resumes after the last chunk instead of starting over.
  */
 
-/** Rows per committed chunk; rejected text per chunk is bounded too. */
-export const CHUNK_ROWS = readSetting('IMPORT_CHUNK_ROWS');
+/** Rejected text per committed chunk is bounded, besides its rows (IMPORT_CHUNK_ROWS, stageRun's `rowsPerChunk`). */
 const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
 
 /**
@@ -101,6 +99,8 @@ export async function stageRun(
   taskType: TaskType,
   rules: ImportRules,
   read: ReadOptions,
+  /** Rows per committed chunk (IMPORT_CHUNK_ROWS): the checkpoint a resumed run starts from. */
+  rowsPerChunk: number,
   /** Called with the last committed checkpoint and the bytes read, as reading progresses and every few seconds. */
   progress: (details: Checkpoint & { bytesRead: number }) => void,
 ): Promise<StageResult> {
@@ -242,7 +242,7 @@ export async function stageRun(
                   }
                 }
               }
-              if (chunkRows >= CHUNK_ROWS || rejectChars >= CHUNK_REJECT_CHARS) {
+              if (chunkRows >= rowsPerChunk || rejectChars >= CHUNK_REJECT_CHARS) {
                 cur.fileIndex = i;
                 await commitChunk();
               }

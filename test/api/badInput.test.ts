@@ -9,7 +9,7 @@ import { jobScheduleId } from '../../contracts/workflowIds';
 import { upsertJobSchedule } from '../../temporal/schedules';
 import { freePort } from '../../infra/ports';
 import { apiClient } from '../setup/apiClient';
-import { batchJob, startApiSystem, type ApiSystem } from './helpers';
+import { apiConfig, batchJob, startApiSystem, type ApiSystem } from './helpers';
 
 /**
  * Bad input of every kind the issue lists is answered 4xx, naming the field, and changes
@@ -291,7 +291,7 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       // client's retries so the test does not wait out its back-off.
       const port = await freePort();
       const deadClient = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}`, interceptors: [] }), namespace: api.sys.client.options.namespace });
-      const dead = await startApi({ orm: api.sys.orm, temporal: deadClient, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000 } }, '127.0.0.1', 0);
+      const dead = await startApi({ orm: api.sys.orm, temporal: deadClient, config: apiConfig(api.sys) }, '127.0.0.1', 0);
       try {
         const call = apiClient(dead.url);
         const created = await call(admin, 'POST', J, batchJob('no-temporal', { scheduling: { type: 'automatic' } }));

@@ -7,7 +7,7 @@ import { TOKEN_PREFIX_LENGTH } from '../../api/http/auth';
 import { startApi } from '../../api/server';
 import { CONFIG_KEYS, loadConfig } from '../../infra/config';
 import { eventually } from '../setup/system';
-import { batchJob, startApiSystem, type ApiSystem } from './helpers';
+import { apiConfig, batchJob, startApiSystem, type ApiSystem } from './helpers';
 
 /** What the admin API does beyond access: validation, lists, bulk runs, OPML, live logs, tokens. */
 describe('API behaviour', () => {
@@ -342,7 +342,7 @@ describe('API behaviour', () => {
 
     it('with TRUST_PROXY, counts failed authentications per client the proxy names; without it, ignores X-Forwarded-For', async () => {
       const start = (TRUST_PROXY?: string) => startApi(
-        { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000, TRUST_PROXY }, authFailureLimit: { max: 2, windowMs: 60_000 } },
+        { orm: api.sys.orm, temporal: api.sys.client, config: { ...apiConfig(api.sys), TRUST_PROXY }, authFailureLimit: { max: 2, windowMs: 60_000 } },
         '127.0.0.1',
         0,
       );
@@ -374,7 +374,7 @@ describe('API behaviour', () => {
 
     it('rate-limits failed authentication per address with 429 and Retry-After, never refusing a valid token', async () => {
       const strict = await startApi(
-        { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000 }, authFailureLimit: { max: 3, windowMs: 60_000 } },
+        { orm: api.sys.orm, temporal: api.sys.client, config: apiConfig(api.sys), authFailureLimit: { max: 3, windowMs: 60_000 } },
         '127.0.0.1',
         0,
       );
@@ -397,7 +397,7 @@ describe('API behaviour', () => {
 
     it('rate-limits failed authentication per token prefix, across addresses', async () => {
       const strict = await startApi(
-        { orm: api.sys.orm, temporal: api.sys.client, config: { TEMPORAL_TASK_QUEUE: api.sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000, TRUST_PROXY: 'loopback' }, authFailureLimit: { max: 3, windowMs: 60_000 } },
+        { orm: api.sys.orm, temporal: api.sys.client, config: { ...apiConfig(api.sys), TRUST_PROXY: 'loopback' }, authFailureLimit: { max: 3, windowMs: 60_000 } },
         '127.0.0.1',
         0,
       );

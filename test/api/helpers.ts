@@ -17,11 +17,7 @@ export interface ApiSystem {
 
 export async function startApiSystem(authFailureLimit: AuthFailureLimit = { max: 10_000, windowMs: 60_000 }): Promise<ApiSystem> {
   const sys = await startSystem();
-  const api = await startApi(
-    { orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 15 * 60_000, RUN_REQUEST_TIMEOUT_MS: 15_000 }, authFailureLimit },
-    '127.0.0.1',
-    0,
-  );
+  const api = await startApi({ orm: sys.orm, temporal: sys.client, config: apiConfig(sys), authFailureLimit }, '127.0.0.1', 0);
   return {
     sys,
     url: api.url,
@@ -34,6 +30,17 @@ export async function startApiSystem(authFailureLimit: AuthFailureLimit = { max:
 }
 
 export const sampleCsv = path.resolve('samples/sections.csv');
+
+/**
+ * The system's settings for an API of a suite's own. These suites test the API, not file
+ * areas (test/import/fileAreas.test.ts does): every domain is granted the samples folder, so
+ * batchJob's source passes the path guard, which stays on as in production.
+ */
+export function apiConfig(sys: TestSystem): TestSystem['config'] {
+  const samples = path.dirname(sampleCsv);
+  const everyDomain = new Proxy({}, { get: (_, domain) => (typeof domain === 'string' ? [samples] : undefined) });
+  return { ...sys.config, fileAreas: everyDomain };
+}
 
 export const batchJob = (id: string, extra: Record<string, unknown> = {}) => ({
   id, name: `Job ${id}`, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${sampleCsv}`, ...extra,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
+import { allowedHostsOf, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -19,11 +19,11 @@ describe('hostile input', () => {
   after(async () => {
     await sys?.stop();
   });
-  keepAllowedHosts();
+  const allowedHosts = allowedHostsOf(() => sys);
   const exportJob = (id: string, destinationUrl: string) => saveExportJob(sys, admin, 'hostile-api', id, destinationUrl);
 
   it('refuses https destinations on loopback, link-local and private addresses, saving nothing', async () => {
-    delete process.env.EXPORT_ALLOWED_HOSTS;
+    allowedHosts.set([]);
     const targets = ['https://127.0.0.1:8443/in', 'https://localhost/in', 'https://[::1]/in', 'https://169.254.169.254/latest/meta-data', 'https://10.0.0.8/in', 'https://192.168.0.10/in'];
     for (const [i, url] of targets.entries()) {
       const r = await exportJob(`ssrf-${i}`, url);
@@ -31,12 +31,12 @@ describe('hostile input', () => {
       assert.match(r.json.detail, /private network.*EXPORT_ALLOWED_HOSTS/);
       assert.equal((await sys.call(admin, 'GET', `${J}/ssrf-${i}`)).status, 404, `${url} was saved`);
     }
-    process.env.EXPORT_ALLOWED_HOSTS = '10.0.0.8';
+    allowedHosts.set(['10.0.0.8']);
     assert.equal((await exportJob('allowed', 'https://10.0.0.8/in')).status, 201, 'an allow-listed host is accepted');
   });
 
   it('refuses a realtime export of a table whose changes are not recorded', async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = 'partner.example.edu';
+    allowedHosts.set(['partner.example.edu']);
     const r = await sys.call(admin, 'POST', J, {
       id: 'users-live', name: 'x', taskType: 'usersCsv', direction: 'export', mode: 'realtime', destinationUrl: 'https://partner.example.edu/in',
       scheduling: { type: 'scheduled', timing: { kind: 'interval', everyMinutes: 15 } },

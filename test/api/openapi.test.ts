@@ -65,7 +65,7 @@ describe('API contract: OpenAPI document and docs page', () => {
       for (const m of Object.keys(item)) if (METHODS.includes(m)) documented.add(`${m} ${path}`);
     }
     // The routes as Express holds them, read from the router's own layers.
-    const { kit } = declareApi({ orm: sys.orm, temporal: sys.client, config: { TEMPORAL_TASK_QUEUE: sys.taskQueue, RUN_RETRY_LIMIT: 5, RUN_RETRY_INTERVAL: 1000, RUN_REQUEST_TIMEOUT_MS: 15_000 } });
+    const { kit } = declareApi({ orm: sys.orm, temporal: sys.client, config: sys.config });
     const served = new Set<string>();
     for (const layer of kit.router.stack as { route?: { path: string; methods: Record<string, boolean> } }[]) {
       if (!layer.route) continue;

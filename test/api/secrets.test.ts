@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { loadSecret } from '../../io/secrets';
+import { loadSecret, secretsKey } from '../../io/secrets';
 import { batchJob, startApiSystem, type ApiSystem } from './helpers';
 
 /** Write-only credentials (issue 6 §6): set, list, delete; the value never comes back out. */
@@ -38,12 +38,12 @@ describe('API secrets', () => {
 
     // Stored encrypted, readable by the worker.
     const jobId = (await api.sys.db.query('select id from jobs where domain = $1 and identifier = $2', [domain, 'x1'])).rows[0].id;
-    assert.equal(await loadSecret(api.sys.db, jobId, 'password'), VALUE);
+    assert.equal(await loadSecret(api.sys.db, secretsKey(api.sys.config.SECRETS_KEY), jobId, 'password'), VALUE);
     const raw = (await api.sys.db.query('select ciphertext from job_secrets where job_id = $1', [jobId])).rows;
     for (const r of raw) assert.ok(!Buffer.from(r.ciphertext).toString('latin1').includes(VALUE));
 
     assert.equal((await api.call(admin, 'PUT', `${J}/x1/secrets/password`, { value: `${VALUE}-2` })).status, 204);
-    assert.equal(await loadSecret(api.sys.db, jobId, 'password'), `${VALUE}-2`);
+    assert.equal(await loadSecret(api.sys.db, secretsKey(api.sys.config.SECRETS_KEY), jobId, 'password'), `${VALUE}-2`);
 
     assert.equal((await api.call(admin, 'DELETE', `${J}/x1/secrets/token`)).status, 204);
     assert.equal((await api.call(admin, 'DELETE', `${J}/x1/secrets/token`)).status, 204, 'deleting is idempotent');

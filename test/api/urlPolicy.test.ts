@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
+import { allowedHostsOf, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 
 /**
@@ -21,11 +21,11 @@ describe('job URLs: network policy and credentials at save', () => {
   after(async () => {
     await sys?.stop();
   });
-  const allowedHosts = keepAllowedHosts();
+  const allowedHosts = allowedHostsOf(() => sys);
   const exportJob = (id: string, destinationUrl: string) => saveExportJob(sys, admin, domain, id, destinationUrl);
 
   it('refuses ftp:, ftps: and https: destinations on this machine or a private network, in any spelling, saving nothing', async () => {
-    delete process.env.EXPORT_ALLOWED_HOSTS;
+    allowedHosts.set([]);
     try {
       const targets = ['ftp://exporter@127.0.0.1:2121/in/', 'ftps://exporter@10.0.0.8/in/', 'ftp://localhost./in/', 'ftps://LOCALHOST./in/', 'ftp://2130706433/in/',
         'ftps://0x7f.1/in/', 'ftps://0177.0.0.1/in/', 'ftp://[::1]/in/', 'ftps://[::ffff:169.254.169.254]/x', 'ftp://169.254.169.254/x', 'ftps://[64:ff9b::a9fe:a9fe]/x',
@@ -37,7 +37,7 @@ describe('job URLs: network policy and credentials at save', () => {
         assert.match(r.json.detail, /^destinationUrl: .*private network.*EXPORT_ALLOWED_HOSTS/, url);
         assert.equal((await sys.call(admin, 'GET', `${J}/net-${i}`)).status, 404, `${url} was saved`);
       }
-      process.env.EXPORT_ALLOWED_HOSTS = '10.0.0.8';
+      allowedHosts.set(['10.0.0.8']);
       assert.equal((await exportJob('net-allowed', 'ftps://exporter@10.0.0.8/in/')).status, 201, 'an allow-listed host is accepted');
     } finally {
       allowedHosts.restore();
@@ -45,7 +45,6 @@ describe('job URLs: network policy and credentials at save', () => {
   });
 
   it('refuses a password in the URL and secret-looking parameters, pointing to the secrets endpoint; a user name alone is fine', async () => {
-    allowedHosts.restore();
     const cases: [string, RegExp][] = [
       ['ftp://exporter:hunter2@ftp.example.edu/in/', /password in the user-info.*PUT \/domains\/url-policy\/jobs\/cred-0\/secrets\/password/],
       ['ftps://exporter:@ftp.example.edu:990/in/?x=1&Password=p', /Password.*PUT \/domains\/url-policy\/jobs\/cred-1\/secrets\/query/],
@@ -73,7 +72,6 @@ describe('job URLs: network policy and credentials at save', () => {
   });
 
   it('never shows a read-only user a token or password stored in a URL before this rule', async () => {
-    allowedHosts.restore();
     assert.equal((await exportJob('old-row', 'https://in.example.edu/up?format=csv')).status, 201);
     // As rows saved before the rule (or the migration) hold them.
     await sys.db.query(`update jobs set destination_url = 'https://u:pw-1234@in.example.edu/up?format=csv&access_token=tok-5678' where domain = $1 and identifier = 'old-row'`, [domain]);

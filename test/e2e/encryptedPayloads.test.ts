@@ -35,14 +35,12 @@ describe('encrypted payloads and the codec server', () => {
   let admin: string;
   let system: string;
   let call: ApiCall;
-  const saved = process.env.PAYLOAD_CODEC_KEYS;
   const secretName = `Ledger of Initech ${crypto.randomUUID().slice(0, 8)}`;
   let secretFile: string;
   const missingFile = `payroll-missing-${crypto.randomUUID().slice(0, 8)}.csv`;
 
   before(async () => {
-    process.env.PAYLOAD_CODEC_KEYS = `k2026:${crypto.randomBytes(32).toString('base64')}`;
-    sys = await startSystem({ retryLimit: 0 });
+    sys = await startSystem({ retryLimit: 0, settings: { PAYLOAD_CODEC_KEYS: `k2026:${crypto.randomBytes(32).toString('base64')}` } });
     admin = await sys.token('domain_admin', 'crypt');
     system = await sys.token('system_admin');
     call = apiClient(sys.api);
@@ -51,8 +49,6 @@ describe('encrypted payloads and the codec server', () => {
   });
   after(async () => {
     await sys?.stop();
-    if (saved === undefined) delete process.env.PAYLOAD_CODEC_KEYS;
-    else process.env.PAYLOAD_CODEC_KEYS = saved;
   });
 
   const lastOutcome = (id: string) =>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setMigrationSettings } from '../../db/orm';
 import { loadSecret, setSecret } from '../../io/secrets';
 import { Migration20261202100000_credentialsToSecretStore as CredentialsMigration } from '../../db/migrations/Migration20261202100000_credentialsToSecretStore';
 import { createExportJob, makeCertificates, runExport, seedSections, startFtpServer, startHarness, startHttpsReceiver, type ExportHarness } from './fixtures';
@@ -17,10 +18,10 @@ describe('migration: credentials out of job URLs', () => {
   let certDir: string;
   before(async () => {
     h = await startHarness();
+    setMigrationSettings(h.orm, h.config);
     certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-certs-'));
   });
   after(async () => {
-    delete process.env.EXPORT_CA_FILE;
     await h?.stop();
     fs.rmSync(certDir, { recursive: true, force: true });
   });
@@ -33,14 +34,14 @@ describe('migration: credentials out of job URLs', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-ftp-mig-'));
     const ftp = await startFtpServer(root, { user: 'exporter', password: PASSWORD });
     const certs = makeCertificates(certDir);
-    process.env.EXPORT_CA_FILE = certs.caFile;
+    h.config.EXPORT_CA_FILE = certs.caFile;
     const receiver = await startHttpsReceiver(certs, { token: 'unused' });
     receiver.setResponder(() => 200);
     try {
       // Old-style rows, as the API once saved them.
       const ftpUrl = ftp.url('/sections.csv').replace('exporter@', `exporter:${encodeURIComponent(PASSWORD)}@`);
       const a = await createExportJob(h, { destinationUrl: ftpUrl });
-      await setSecret(h.pool, a.jobUuid, 'password', 'an older password the URL overrode');
+      await setSecret(h.pool, h.key, a.jobUuid, 'password', 'an older password the URL overrode');
       const b = await createExportJob(h, { destinationUrl: `${receiver.url}?format=csv&access_token=tok-1&sig=s%2F1` });
       const c = await createExportJob(h, { destinationUrl: `${receiver.url}?format=csv` });
       for (const j of [a, b, c]) await seedSections(h.pool, j.ref.domain, SECTIONS);
@@ -48,18 +49,18 @@ describe('migration: credentials out of job URLs', () => {
       await migrate();
 
       assert.equal(await urlOf(a.jobUuid), ftp.url('/sections.csv'), 'the password left the URL, the user name stayed');
-      assert.equal(await loadSecret(h.pool, a.jobUuid, 'password'), PASSWORD);
+      assert.equal(await loadSecret(h.pool, h.key, a.jobUuid, 'password'), PASSWORD);
       const stored = (await h.pool.query('select ciphertext from job_secrets where job_id = $1', [a.jobUuid])).rows[0].ciphertext as Buffer;
       assert.ok(!stored.toString('utf8').includes('w0rd'), 'encrypted at rest');
       assert.equal(await urlOf(b.jobUuid), `${receiver.url}?format=csv`);
-      assert.equal(await loadSecret(h.pool, b.jobUuid, 'query'), 'access_token=tok-1&sig=s%2F1');
-      assert.equal(await loadSecret(h.pool, b.jobUuid, 'password'), undefined);
+      assert.equal(await loadSecret(h.pool, h.key, b.jobUuid, 'query'), 'access_token=tok-1&sig=s%2F1');
+      assert.equal(await loadSecret(h.pool, h.key, b.jobUuid, 'password'), undefined);
       assert.equal(await urlOf(c.jobUuid), `${receiver.url}?format=csv`, 'a URL without credentials is left alone');
-      assert.equal(await loadSecret(h.pool, c.jobUuid, 'query'), undefined);
+      assert.equal(await loadSecret(h.pool, h.key, c.jobUuid, 'query'), undefined);
 
       // Run again, it changes nothing.
       await migrate();
-      assert.equal(await loadSecret(h.pool, a.jobUuid, 'password'), PASSWORD);
+      assert.equal(await loadSecret(h.pool, h.key, a.jobUuid, 'password'), PASSWORD);
 
       // Delivered as before: the FTP login with the moved password, the HTTPS request to the same URL.
       await runExport(h, a.ref);

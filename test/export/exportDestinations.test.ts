@@ -30,7 +30,7 @@ describe('export to destinations', () => {
     fs.rmSync(certDir, { recursive: true, force: true });
   });
   afterEach(() => {
-    delete process.env.EXPORT_CA_FILE;
+    h.config.EXPORT_CA_FILE = undefined;
   });
 
   const counters = async (runId: string) =>
@@ -98,7 +98,7 @@ describe('export to destinations', () => {
         await seedSections(h.pool, ref.domain, SECTIONS);
 
         // Wrong password: halted, nothing written, the password in no log line.
-        await setSecret(h.pool, jobUuid, 'password', 'wrong password');
+        await setSecret(h.pool, h.key, jobUuid, 'password', 'wrong password');
         await activityEnv().run(h.activities.extractExport, ref);
         const refusedErr = await rejection(activityEnv().run(h.activities.deliverExport, ref));
         assert.equal(refusedErr.type, HALTED_TYPES.credentialsRefused);
@@ -106,7 +106,7 @@ describe('export to destinations', () => {
         assert.ok(!(await runLogs(h.pool, runId)).some((m) => m.includes('wrong password')));
 
         // The server is down: the run fails (the job retries it), nothing under the final name.
-        await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+        await setSecret(h.pool, h.key, jobUuid, 'password', PASSWORD);
         await ftp.stop();
         const run2 = await nextRun(h, ref);
         await activityEnv().run(h.activities.extractExport, run2);
@@ -139,7 +139,7 @@ describe('export to destinations', () => {
       try {
         const { ref, jobUuid } = await createExportJob(h, { destinationUrl: ftp.url('/sections.csv') });
         await seedSections(h.pool, ref.domain, SECTIONS);
-        await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+        await setSecret(h.pool, h.key, jobUuid, 'password', PASSWORD);
         await runExport(h, ref);
         assert.equal(fs.readFileSync(path.join(root, 'sections.csv'), 'utf8'), EXPECTED);
 
@@ -177,7 +177,7 @@ describe('export to destinations', () => {
       try {
         const { ref, jobUuid } = await createExportJob(h, { destinationUrl: ftps.url('/sections.csv') });
         await seedSections(h.pool, ref.domain, SECTIONS);
-        await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+        await setSecret(h.pool, h.key, jobUuid, 'password', PASSWORD);
 
         // Without the CA, the certificate is not trusted: failed, nothing sent.
         await activityEnv().run(h.activities.extractExport, ref);
@@ -185,7 +185,7 @@ describe('export to destinations', () => {
         assert.equal(untrusted.type, FAILED_TYPES.destinationUnavailable);
         assert.deepEqual(fs.readdirSync(root), []);
 
-        process.env.EXPORT_CA_FILE = certs.caFile;
+        h.config.EXPORT_CA_FILE = certs.caFile;
         const run2 = await nextRun(h, ref);
         await runExport(h, run2);
         assert.equal(fs.readFileSync(path.join(root, 'sections.csv'), 'utf8'), EXPECTED);
@@ -198,14 +198,14 @@ describe('export to destinations', () => {
 
   describe('https:', () => {
     it('POSTs the export once, records the status, fails while down or erroring, halts on 401', async () => {
-      process.env.EXPORT_CA_FILE = certs.caFile;
+      h.config.EXPORT_CA_FILE = certs.caFile;
       const receiver = await startHttpsReceiver(certs, { token: TOKEN });
       try {
         const { ref, jobUuid, runId } = await createExportJob(h, { destinationUrl: receiver.url });
         await seedSections(h.pool, ref.domain, SECTIONS);
 
         // Wrong token: halted.
-        await setSecret(h.pool, jobUuid, 'token', 'tok_wrong');
+        await setSecret(h.pool, h.key, jobUuid, 'token', 'tok_wrong');
         await activityEnv().run(h.activities.extractExport, ref);
         const refusedErr = await rejection(activityEnv().run(h.activities.deliverExport, ref));
         assert.equal(refusedErr.type, HALTED_TYPES.credentialsRefused);
@@ -213,7 +213,7 @@ describe('export to destinations', () => {
         assert.ok(!(await runLogs(h.pool, runId)).some((m) => m.includes('tok_wrong')));
 
         // Down (connection refused), then answering 503: failed both times.
-        await setSecret(h.pool, jobUuid, 'token', TOKEN);
+        await setSecret(h.pool, h.key, jobUuid, 'token', TOKEN);
         await receiver.stop();
         const run2 = await nextRun(h, ref);
         await activityEnv().run(h.activities.extractExport, run2);
@@ -256,7 +256,7 @@ describe('export to destinations', () => {
       const receiver = await startHttpsReceiver(certs, { token: TOKEN });
       try {
         const { ref, jobUuid } = await createExportJob(h, { destinationUrl: receiver.url });
-        await setSecret(h.pool, jobUuid, 'token', TOKEN);
+        await setSecret(h.pool, h.key, jobUuid, 'token', TOKEN);
         await activityEnv().run(h.activities.extractExport, ref);
         const err = await rejection(activityEnv().run(h.activities.deliverExport, ref));
         assert.equal(err.type, FAILED_TYPES.destinationUnavailable);

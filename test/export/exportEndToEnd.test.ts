@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setSecret } from '../../io/secrets';
+import { secretsKey, setSecret } from '../../io/secrets';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { makeCertificates, seedSections, startHttpsReceiver } from './fixtures';
 import { EXPECTED, SECTIONS } from './sections';
@@ -30,14 +30,13 @@ describe('export, end to end', () => {
     certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-certs-'));
   });
   after(async () => {
-    delete process.env.EXPORT_CA_FILE;
     await sys?.stop();
     fs.rmSync(certDir, { recursive: true, force: true });
   });
 
   it('fails while the receiver errors, then the retry delivers the export once', async () => {
     const certs = makeCertificates(certDir);
-    process.env.EXPORT_CA_FILE = certs.caFile;
+    sys.config.EXPORT_CA_FILE = certs.caFile;
     const token = 'tok_end_to_end_5e1f';
     const receiver = await startHttpsReceiver(certs, { token });
     let calls = 0;
@@ -49,7 +48,7 @@ describe('export, end to end', () => {
       });
       assert.equal(created.status, 201, created.text);
       const { rows } = await sys.db.query<{ id: string }>(`select id from jobs where domain = 'exp' and identifier = 'to-partner'`);
-      await setSecret(sys.db, rows[0]!.id, 'token', token);
+      await setSecret(sys.db, secretsKey(sys.config.SECRETS_KEY), rows[0]!.id, 'token', token);
 
       const metrics = async () => (await sys.call(admin, 'GET', '/metrics')).text;
       const rowsOf = (text: string, kind: string) => Number(new RegExp(`^jobflow_rows_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);

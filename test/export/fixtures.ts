@@ -12,11 +12,13 @@ import { DefaultLogger } from '@temporalio/worker';
 import { FileSystem, FtpSrv } from 'ftp-srv';
 import pg from 'pg';
 import { createActivities, type RunRef } from '../../activities';
+import type { ActivityConfig } from '../../activities/deps';
 import { openOrm } from '../../db/orm';
 import type { RunCounters } from '../../domain/runStatus';
 import { freePort } from '../../infra/ports';
-import { testEnv } from '../setup/globalHooks';
-import { areaIn, defaultRetention } from '../setup/system';
+import { secretsKey, type SecretsKey } from '../../io/secrets';
+import { testConfig, testEnv } from '../setup/globalHooks';
+import { areaIn } from '../setup/system';
 
 /**
  * What the export tests share: the activities bound to the test database, job and run rows
@@ -33,6 +35,10 @@ export interface ExportHarness {
   /** A new domain and a fresh folder in its area (for a destination). */
   outFolder(prefix: string): { domain: string; out: string };
   activities: ReturnType<typeof createActivities>;
+  /** The activities' settings (testConfig()); they read it at each call, so a test may change one (EXPORT_CA_FILE...). */
+  config: ActivityConfig;
+  /** The secrets key the activities decrypt with (SECRETS_KEY), for a test that stores a credential. */
+  key: SecretsKey;
   stop(): Promise<void>;
 }
 
@@ -41,17 +47,20 @@ export async function startHarness(): Promise<ExportHarness> {
   const orm = await openOrm(env.databaseUrl);
   const pool = new pg.Pool({ connectionString: env.databaseUrl, max: 5 });
   const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-export-test-'));
+  const config: ActivityConfig = { ...testConfig(), fileRoots: [filesDir], TEMPORAL_TASK_QUEUE: 'unused' };
   const activities = createActivities({
     orm,
     pool,
     // Export activities never talk to Temporal; the schedule activities that do are not called here.
     temporal: undefined as unknown as Client,
-    config: { fileRoots: [filesDir], MONTHLY_ROW_LIMIT: 10_000_000, TEMPORAL_TASK_QUEUE: 'unused', ...defaultRetention() },
+    config,
   });
   return {
     orm,
     pool,
     filesDir,
+    config,
+    key: secretsKey(config.SECRETS_KEY),
     areaOf: (domain) => areaIn(filesDir, domain),
     outFolder(prefix) {
       const domain = newDomain();

@@ -39,29 +39,29 @@ const PASSWORD = 'the-stored-ftp-password-9d8c';
 /** The network policy at connect time, for the FTP control and data channels (issue 12 §5). */
 describe('export network policy', () => {
   let h: ExportHarness;
-  let savedHosts: string | undefined;
+  let suite: Pick<ExportHarness['config'], 'exportAllowedHosts' | 'EXPORT_FTP_TIMEOUT_MS'>;
   before(async () => {
     h = await startHarness();
-    savedHosts = process.env.EXPORT_ALLOWED_HOSTS;
+    suite = { exportAllowedHosts: h.config.exportAllowedHosts, EXPORT_FTP_TIMEOUT_MS: h.config.EXPORT_FTP_TIMEOUT_MS };
   });
+  // Tests change the activities' settings; each starts from the suite's.
+  afterEach(() => Object.assign(h.config, suite));
   after(async () => {
-    process.env.EXPORT_ALLOWED_HOSTS = savedHosts;
-    delete process.env.EXPORT_FTP_TIMEOUT_MS;
     await h?.stop();
   });
 
   it('never connects to a refused ftp: or ftps: destination, in any spelling of a loopback host, and never sends its password', async () => {
     const listener = await startListener('127.0.0.1');
     // Were it to connect, the attempt would end quickly (the listener never answers).
-    process.env.EXPORT_FTP_TIMEOUT_MS = '2000';
-    delete process.env.EXPORT_ALLOWED_HOSTS;
+    h.config.EXPORT_FTP_TIMEOUT_MS = 2000;
+    h.config.exportAllowedHosts = [];
     try {
       const p = listener.port;
       const urls = [`ftp://exporter@127.0.0.1:${p}/in/x.csv`, `ftp://exporter@localhost.:${p}/in/`, `ftp://exporter@2130706433:${p}/x.csv`,
         `ftps://exporter@0x7f.1:${p}/x.csv`, `ftps://exporter@0177.0.0.1:${p}/x.csv`, `ftp://exporter@[::ffff:127.0.0.1]:${p}/x.csv`, `ftps://exporter@LOCALHOST.:${p}/x.csv`];
       for (const url of urls) {
         const { ref, jobUuid, runId } = await createExportJob(h, { destinationUrl: url });
-        await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+        await setSecret(h.pool, h.key, jobUuid, 'password', PASSWORD);
         await seedSections(h.pool, ref.domain, SECTIONS);
         const err = await rejection(runExport(h, ref));
         assert.equal(err.type, HALTED_TYPES.destinationRefused, `${url}: ${err.message}`);
@@ -70,31 +70,28 @@ describe('export network policy', () => {
       }
       assert.deepEqual(listener.connections, [], 'the listener saw a connection');
     } finally {
-      delete process.env.EXPORT_FTP_TIMEOUT_MS;
-      process.env.EXPORT_ALLOWED_HOSTS = savedHosts;
       await listener.close();
     }
   });
 
   it('sends the data channel to the control connection\'s address, not to the private address a PASV reply names', async () => {
     // The control host (127.0.0.1) is allow-listed by the test setup; 127.0.0.2 is not.
-    assert.ok(!(process.env.EXPORT_ALLOWED_HOSTS ?? '').split(',').includes('127.0.0.2'));
+    assert.ok(!h.config.exportAllowedHosts.includes('127.0.0.2'));
     const pasvPort = await freePort();
     const elsewhere = await startListener('127.0.0.2', pasvPort);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-ftp-pasv-'));
     // EPSV refused, so the client must use PASV, whose reply names 127.0.0.2.
     const ftp = await startFtpServer(root, { user: 'exporter', password: PASSWORD }, undefined, { pasv: { address: '127.0.0.2', port: pasvPort }, refuseEpsv: true });
-    process.env.EXPORT_FTP_TIMEOUT_MS = '5000';
+    h.config.EXPORT_FTP_TIMEOUT_MS = 5000;
     try {
       const { ref, jobUuid } = await createExportJob(h, { destinationUrl: ftp.url('/sections.csv') });
-      await setSecret(h.pool, jobUuid, 'password', PASSWORD);
+      await setSecret(h.pool, h.key, jobUuid, 'password', PASSWORD);
       await seedSections(h.pool, ref.domain, SECTIONS);
       const { delivered } = await runExport(h, ref);
       assert.equal(delivered.inserted, SECTIONS.length);
       assert.equal(fs.readFileSync(path.join(root, 'sections.csv'), 'utf8'), EXPECTED);
       assert.deepEqual(elsewhere.connections, [], 'the PASV address got a connection');
     } finally {
-      delete process.env.EXPORT_FTP_TIMEOUT_MS;
       await ftp.stop().catch(() => undefined);
       await elsewhere.close();
       fs.rmSync(root, { recursive: true, force: true });

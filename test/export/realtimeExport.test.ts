@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exportWorkDir } from '../../activities/exportPhases';
 import { FAILED_TYPES } from '../../domain/failures';
 import type { RunCounters } from '../../domain/runStatus';
 import { activityEnv, createExportJob, nextRun, rejection, runExport, startHarness, type ExportHarness } from './fixtures';
@@ -114,7 +113,7 @@ describe('realtime export of changes', () => {
     const run4 = await nextRun(h, run3);
     await activityEnv().run(h.activities.extractExport, run4);
     const run4Id = (await h.pool.query('select id from runs where job_id = $1 and number = 4', [jobUuid])).rows[0].id;
-    fs.rmSync(path.join(exportWorkDir(), `run_${run4Id}.csv`));
+    fs.rmSync(path.join(h.config.exportWorkDir, `run_${run4Id}.csv`));
     const retried: RunCounters = await activityEnv().run(h.activities.deliverExport, run4);
     assert.equal(retried.inserted, 2);
     const name2 = `sections-export-changes-${first[3]! + 1}-${second[1]}.csv`;

@@ -62,17 +62,7 @@ describe('realtime export across worker kills', function () {
 
   /** A worker process with small runs (so a kill can land inside one) and a spool folder of its own. */
   const spawn = () => {
-    const saved = { max: process.env.EXPORT_MAX_CHANGES_PER_RUN, dir: process.env.EXPORT_WORK_DIR };
-    process.env.EXPORT_MAX_CHANGES_PER_RUN = '3000';
-    process.env.EXPORT_WORK_DIR = workDir;
-    try {
-      worker = sys.spawnWorker();
-    } finally {
-      for (const [k, v] of [['EXPORT_MAX_CHANGES_PER_RUN', saved.max], ['EXPORT_WORK_DIR', saved.dir]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    worker = sys.spawnWorker({ EXPORT_MAX_CHANGES_PER_RUN: '3000', EXPORT_WORK_DIR: workDir });
   };
   const kill = async () => {
     const w = worker!;

@@ -114,12 +114,12 @@ describe('trainingHistoryXml export', () => {
   it('POSTs the document to an HTTPS receiver as application/xml', async () => {
     const certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-certs-'));
     const certs = makeCertificates(certDir);
-    process.env.EXPORT_CA_FILE = certs.caFile;
+    h.config.EXPORT_CA_FILE = certs.caFile;
     const token = 'tok_xml_4b2a';
     const receiver = await startHttpsReceiver(certs, { token });
     try {
       const { ref, jobUuid } = await createExportJob(h, { taskType: 'trainingHistoryXml', destinationUrl: receiver.url });
-      await setSecret(h.pool, jobUuid, 'token', token);
+      await setSecret(h.pool, h.key, jobUuid, 'token', token);
       await seedTraining(h.pool, ref.domain, TRAINING);
       const { delivered } = await runExport(h, ref);
       assert.equal(delivered.inserted, TRAINING.length);
@@ -128,7 +128,7 @@ describe('trainingHistoryXml export', () => {
       assert.equal(receiver.received[0]!.headers['content-type'], 'application/xml; charset=utf-8');
       assert.equal(receiver.received[0]!.body.toString('utf8'), EXPECTED);
     } finally {
-      delete process.env.EXPORT_CA_FILE;
+      h.config.EXPORT_CA_FILE = undefined;
       await receiver.stop();
       fs.rmSync(certDir, { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { migrate, openOrm } from '../../db/orm';
 import { ScheduledStartTimeKey } from '../../contracts/searchAttributes';
 import { createDatabaseIfMissing, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
+import { testConfig } from '../setup/globalHooks';
 import { eventually, type TestSystem } from '../setup/system';
 import { createJob, runNow } from '../setup/jobs';
 import { writeSectionsFile } from '../setup/sectionsFile';
@@ -180,7 +181,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   await createDatabaseIfMissing(adminUrl, 'jobflow');
   const url = withDatabase(adminUrl, 'jobflow');
   const orm = await openOrm(url);
-  await migrate(orm);
+  await migrate(orm, testConfig());
   await orm.close();
   return {
     url, port, stop, start,

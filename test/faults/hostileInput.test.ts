@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { apiClient } from '../setup/apiClient';
-import { keepAllowedHosts, saveExportJob } from '../setup/jobs';
+import { allowedHostsOf, saveExportJob } from '../setup/jobs';
 import { startSystem, type TestSystem } from '../setup/system';
 import { runNow, waitForEnd } from './helpers';
 
@@ -24,7 +24,7 @@ describe('hostile input: the rest of the list', function () {
   after(async () => {
     await sys?.stop();
   });
-  keepAllowedHosts();
+  const allowedHosts = allowedHostsOf(() => sys);
 
   const importOf = async (id: string, content: string) => {
     const file = path.join(sys.areaOf(D), `${id}.csv`);
@@ -66,7 +66,7 @@ describe('hostile input: the rest of the list', function () {
   });
 
   it('refuses https destinations on IPv6 link-local, unique-local and unspecified addresses, and v4 CGNAT and 172.16/12', async () => {
-    delete process.env.EXPORT_ALLOWED_HOSTS;
+    allowedHosts.set([]);
     const targets = ['https://[fe80::1]/in', 'https://[fd00::8]/in', 'https://[::]/in', 'https://0.0.0.0/in', 'https://100.64.0.1/in', 'https://172.16.0.1/in'];
     for (const [i, url] of targets.entries()) {
       const r = await saveExportJob(sys, admin, D, `v6-${i}`, url);
@@ -77,7 +77,7 @@ describe('hostile input: the rest of the list', function () {
 
   // new URL() writes these in hex ([::ffff:a00:1]); they once slipped past a dotted-quad pattern.
   it('refuses https destinations on v4-mapped private addresses ([::ffff:10.0.0.1], [::ffff:127.0.0.1])', async () => {
-    delete process.env.EXPORT_ALLOWED_HOSTS;
+    allowedHosts.set([]);
     for (const [i, url] of ['https://[::ffff:10.0.0.1]/in', 'https://[::ffff:127.0.0.1]/in'].entries()) {
       const r = await saveExportJob(sys, admin, D, `mapped-${i}`, url);
       assert.equal(r.status, 422, `${url}: ${r.text}`);

@@ -36,7 +36,7 @@ describe('fault: Temporal server restarted', function () {
   before(async () => {
     port = await freePort();
     await start();
-    const client = await connectClient({ address: server.address, namespace: 'default' });
+    const client = await connectClient({ address: server.address, namespace: 'default', payloadCodecKeys: undefined });
     await ensureSearchAttributes(client.connection, 'default');
     await client.connection.close();
     sys = await startSystem({ temporalAddress: server.address });

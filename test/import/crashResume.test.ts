@@ -13,16 +13,14 @@ describe('import: worker killed in the middle of a load', function () {
   let sys: TestSystem;
   let admin: string;
   const domain = 'crash';
-  // Small chunks (the spawned worker inherits this environment) so the kill lands mid-validation.
+  // Small chunks (a setting of the spawned worker) so the kill lands mid-validation.
   const chunk = 25_000;
   const rows = 300_000 + 123;
   before(async () => {
-    process.env.IMPORT_CHUNK_ROWS = String(chunk);
-    sys = await startSystem({ inProcessWorker: false });
+    sys = await startSystem({ inProcessWorker: false, settings: { IMPORT_CHUNK_ROWS: String(chunk) } });
     admin = await sys.token('domain_admin', domain);
   });
   after(async () => {
-    delete process.env.IMPORT_CHUNK_ROWS;
     await sys?.stop();
   });
 

@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { ActivityDeps } from '../../activities/deps';
 import { notificationActivities } from '../../activities/notifications';
 import { runRecordActivities } from '../../activities/runRecords';
-import { defaultRetention, eventually, startSystem, type TestSystem } from '../setup/system';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { decodeQuotedPrintable, startSmtpServer } from './smtpServer';
 
 /** Report emails, sent by the notifyRun activity to a real SMTP server started here. */
@@ -37,7 +37,7 @@ describe('report emails', () => {
 
   const notify = (smtpUrl: string) =>
     notificationActivities({ orm: sys.orm, pool: sys.db, temporal: sys.client, config: {
-      fileRoots: [], MONTHLY_ROW_LIMIT: 1, TEMPORAL_TASK_QUEUE: sys.taskQueue, SMTP_URL: smtpUrl, ...defaultRetention(),
+      ...sys.config, SMTP_URL: smtpUrl,
       MAIL_FROM: 'jobflow <jobflow@example.edu>', PUBLIC_API_URL: 'https://jobs.example.edu', TEMPORAL_WEB_URL: 'https://temporal.example.edu',
     } });
 

@@ -8,7 +8,7 @@ import { ensureRetentionSchedule } from '../../temporal/schedules';
 import { createWorker } from '../../worker/createWorker';
 import { testEnv } from '../setup/globalHooks';
 import { createJob } from '../setup/jobs';
-import { defaultRetention, startSystem, type TestSystem } from '../setup/system';
+import { startSystem, type TestSystem } from '../setup/system';
 
 /**
  * Retention (README, Retention): the system workflow deletes exactly what is old (runs past
@@ -28,7 +28,8 @@ describe('retention', function () {
     const connection = await connectWorker(testEnv().target);
     worker = await createWorker({
       connection, namespace: testEnv().namespace, taskQueue, workflowBundle: testEnv().workflowBundle,
-      deps: { orm: sys.orm, pool: sys.db, temporal: sys.client, config: { fileRoots: [sys.filesDir], MONTHLY_ROW_LIMIT: 1, TEMPORAL_TASK_QUEUE: taskQueue, ...defaultRetention(), ...policy } },
+      deps: { orm: sys.orm, pool: sys.db, temporal: sys.client, config: { ...sys.config, TEMPORAL_TASK_QUEUE: taskQueue, ...policy } },
+      payloadCodecKeys: sys.config.PAYLOAD_CODEC_KEYS,
     });
     running = worker.run();
   });

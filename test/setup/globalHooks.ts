@@ -4,7 +4,7 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { migrate, openOrm } from '../../db/orm';
 import { logger } from '../../infra/logger';
-import { loadConfig } from '../../infra/config';
+import { loadConfig, type Config } from '../../infra/config';
 import { ensurePostgres, recreateDatabase, withDatabase } from '../../infra/postgres';
 import { freePort } from '../../infra/ports';
 import { cliSettings } from '../../infra/temporalCli';
@@ -29,6 +29,8 @@ export interface TestEnv {
   temporal: TemporalServer;
   /** How to connect to that server (TLS and API key of the configured cluster, if any). */
   target: TemporalTarget;
+  /** The environment tests' configurations are parsed from (testConfig()) and spawned workers get. */
+  settings: Record<string, string | undefined>;
 }
 
 let env: TestEnv | undefined;
@@ -39,6 +41,16 @@ export function testEnv(): TestEnv {
   return env;
 }
 
+/**
+ * A whole configuration for a test's worker, API or activities, parsed by loadConfig() (the
+ * services' own rules) from the suite's settings with `overrides` (variables, as an operator
+ * would set them). Every part gets its settings from here, as the services get theirs from
+ * their environment: nothing is read from process.env where it is used.
+ */
+export function testConfig(overrides: Record<string, string | undefined> = {}): Config {
+  return loadConfig({ ...testEnv().settings, ...overrides });
+}
+
 // Quiet workers: warnings and errors only (printed only under a test that fails: quietLogs.ts).
 Runtime.install({
   logger: sdkTestLogger,
@@ -47,8 +59,6 @@ Runtime.install({
 
 before(async function () {
   logger.level = process.env.LOG_LEVEL ?? 'warn';
-  // The tests' HTTPS and FTP peers can only live on loopback; tests of the refusal unset this.
-  process.env.EXPORT_ALLOWED_HOSTS ??= '127.0.0.1,localhost,::1';
   this.timeout(20 * 60_000); // a first run may build the Temporal CLI
   const config = loadConfig({ ...process.env, DATA_DIR: process.env.DATA_DIR ?? 'data/test' });
   const pg = await ensurePostgres({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, embeddedPort: config.EMBEDDED_POSTGRES_PORT });
@@ -56,11 +66,16 @@ before(async function () {
   // TEST_DATABASE_NAME lets parallel test runs on one machine keep apart.
   const testDatabase = process.env.TEST_DATABASE_NAME ?? 'jobflow_test';
   const databaseUrl = withDatabase(pg.url, testDatabase);
-  // Spool files are named by run id, which restarts in every test database.
-  process.env.EXPORT_WORK_DIR ??= path.join(os.tmpdir(), `jobflow-export-${testDatabase}`);
+  const settings = {
+    ...process.env,
+    // The tests' HTTPS and FTP peers can only live on loopback; tests of the refusal change this.
+    EXPORT_ALLOWED_HOSTS: process.env.EXPORT_ALLOWED_HOSTS ?? '127.0.0.1,localhost,::1',
+    // Spool files are named by run id, which restarts in every test database.
+    EXPORT_WORK_DIR: process.env.EXPORT_WORK_DIR ?? path.join(os.tmpdir(), `jobflow-export-${testDatabase}`),
+  };
   await recreateDatabase(withDatabase(pg.url, 'postgres'), testDatabase);
   const orm = await openOrm(databaseUrl);
-  await migrate(orm);
+  await migrate(orm, config);
   await orm.close();
 
   const temporal = await ensureTemporal({
@@ -74,7 +89,7 @@ before(async function () {
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   await client.connection.close();
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: sdkTestLogger });
-  env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal, target };
+  env = { temporalAddress: temporal.address, namespace: config.TEMPORAL_NAMESPACE, databaseUrl, workflowBundle, temporal, target, settings };
 });
 
 after(async function () {

@@ -1,3 +1,4 @@
+import type { Config } from '../../infra/config';
 import type { TestSystem } from './system';
 
 /** The two API steps most suites take: create a job (201 expected) and run it now (202 expected). */
@@ -28,21 +29,22 @@ export function saveExportJob(sys: TestSystem, token: string, domain: string, id
 }
 
 /**
- * Tests of refused hosts change EXPORT_ALLOWED_HOSTS: the suite's value is kept before it and
- * put back after it, and `restore()` puts it back between tests.
+ * Tests of refused hosts change the hosts exports may reach (EXPORT_ALLOWED_HOSTS, the
+ * config.exportAllowedHosts a system's API and worker read at each save and connection):
+ * `set()` changes them, and the suite's list is put back after each test (or by `restore()`).
  */
-export function keepAllowedHosts(): { restore(): void } {
-  let saved: string | undefined;
+export function allowedHostsOf(holder: () => { config: Pick<Config, 'exportAllowedHosts'> }): { set(hosts: string[]): void; restore(): void } {
+  let saved: string[] | undefined;
   const kept = {
+    set(hosts: string[]) {
+      saved ??= holder().config.exportAllowedHosts;
+      holder().config.exportAllowedHosts = hosts;
+    },
     restore() {
-      // Assigning undefined to process.env would store the string "undefined".
-      if (saved === undefined) delete process.env.EXPORT_ALLOWED_HOSTS;
-      else process.env.EXPORT_ALLOWED_HOSTS = saved;
+      if (saved) holder().config.exportAllowedHosts = saved;
+      saved = undefined;
     },
   };
-  before(() => {
-    saved = process.env.EXPORT_ALLOWED_HOSTS;
-  });
-  after(() => kept.restore());
+  afterEach(() => kept.restore());
   return kept;
 }

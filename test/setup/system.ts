@@ -11,11 +11,11 @@ import { createToken } from '../../api/http/auth';
 import { startApi } from '../../api/server';
 import type { Role } from '../../db/entities';
 import { openOrm } from '../../db/orm';
-import { loadConfig } from '../../infra/config';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { createWorker } from '../../worker/createWorker';
 import { apiClient, type ApiResponse } from './apiClient';
-import { testEnv } from './globalHooks';
+import type { Config } from '../../infra/config';
+import { testConfig, testEnv } from './globalHooks';
 
 /**
  * The real system for one suite: a worker on its own task queue, the API on a free port,
@@ -32,6 +32,12 @@ export interface TestSystem {
   /** The domain's file area in the suite's root, `<filesDir>/<domain>/`, made if missing. */
   areaOf(domain: string): string;
   taskQueue: string;
+  /**
+   * The settings this system's worker and API were given (their loadConfig(), as it were). They
+   * read it at each use, so a test may change a setting between runs, as an operator would
+   * change a variable and restart; spawned workers get SystemOptions.settings instead.
+   */
+  config: Config;
   worker: Worker;
   token(role: Role, domain?: string): Promise<string>;
   /** fetch against the API with a token. */
@@ -47,15 +53,6 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-/** The retention settings at their defaults, for workers built by hand in tests. */
-export const defaultRetention = () => {
-  const c = loadConfig({});
-  return {
-    RUN_RETENTION_DAYS: c.RUN_RETENTION_DAYS, LOG_RETENTION_DAYS: c.LOG_RETENTION_DAYS, REJECTED_ROWS_RETENTION_DAYS: c.REJECTED_ROWS_RETENTION_DAYS,
-    RETENTION_KEEP_RUNS: c.RETENTION_KEEP_RUNS, RETENTION_BATCH_ROWS: c.RETENTION_BATCH_ROWS,
-  };
-};
-
 export interface SystemOptions {
   retryLimit?: number;
   retryIntervalMs?: number;
@@ -69,6 +66,8 @@ export interface SystemOptions {
   runRequestTimeoutMs?: number;
   /** False: no worker in this process; use spawnWorker() for one a test can SIGKILL. */
   inProcessWorker?: boolean;
+  /** Settings as variables (IMPORT_CHUNK_ROWS, PAYLOAD_CODEC_KEYS...), for this system's worker, API and spawned workers. */
+  settings?: Record<string, string>;
 }
 
 export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem> {
@@ -76,7 +75,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
   const env = { ...suite, temporalAddress: opts.temporalAddress ?? suite.temporalAddress, databaseUrl: opts.databaseUrl ?? suite.databaseUrl };
   const taskQueue = `test-${crypto.randomUUID()}`;
   const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-files-'));
-  const config = {
+  const config: Config = {
+    ...testConfig(opts.settings),
     TEMPORAL_TASK_QUEUE: taskQueue,
     RUN_RETRY_LIMIT: opts.retryLimit ?? 5,
     RUN_RETRY_INTERVAL: opts.retryIntervalMs ?? 15 * 60_000,
@@ -86,17 +86,16 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     SMTP_URL: opts.smtpUrl,
     PUBLIC_API_URL: 'http://api.test',
     TEMPORAL_WEB_URL: 'http://temporal-web.test',
-    ...defaultRetention(),
   };
   const orm = await openOrm(env.databaseUrl);
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 10 });
   // Fault tests cut connections on purpose: an idle client that drops is replaced, not fatal.
   db.on('error', () => undefined);
-  const target = opts.temporalAddress ? { address: opts.temporalAddress, namespace: env.namespace } : suite.target;
+  const target = { ...(opts.temporalAddress ? { address: opts.temporalAddress, namespace: env.namespace } : suite.target), payloadCodecKeys: config.PAYLOAD_CODEC_KEYS };
   const client = await connectClient(target);
   const connection = await connectWorker(target);
   const newWorker = () =>
-    createWorker({ connection, namespace: env.namespace, taskQueue, deps: { orm, pool: db, temporal: client, config }, workflowBundle: env.workflowBundle });
+    createWorker({ connection, namespace: env.namespace, taskQueue, deps: { orm, pool: db, temporal: client, config }, payloadCodecKeys: config.PAYLOAD_CODEC_KEYS, workflowBundle: env.workflowBundle });
   const inProcess = opts.inProcessWorker ?? true;
   let worker = inProcess ? await newWorker() : undefined;
   let running = worker?.run();
@@ -119,6 +118,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     filesDir,
     areaOf: (domain) => areaIn(filesDir, domain),
     taskQueue,
+    config,
     get worker() {
       if (!worker) throw new Error('This system has no in-process worker.');
       return worker;
@@ -136,7 +136,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
       const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
         cwd: path.resolve(__dirname, '../..'),
         env: {
-          ...process.env,
+          ...suite.settings,
+          ...opts.settings,
           DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace,
           TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: config.fileRoots.join(path.delimiter),
           MONTHLY_ROW_LIMIT: String(config.MONTHLY_ROW_LIMIT), LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0',

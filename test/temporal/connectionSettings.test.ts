@@ -55,7 +55,7 @@ api_key = "profile-api-key"
   it('reads the profile file, with TEMPORAL_* variables over it', () => {
     assert.deepEqual(
       { ...temporalSettings(env({})) },
-      { address: 'default.example:7233', namespace: 'from-default-profile', tls: undefined, apiKey: undefined, metadata: undefined },
+      { address: 'default.example:7233', namespace: 'from-default-profile', tls: undefined, apiKey: undefined, metadata: undefined, payloadCodecKeys: undefined },
     );
     const cluster = temporalSettings(env({ TEMPORAL_PROFILE: 'cluster' }));
     assert.equal(cluster.address, 'cluster.example:7233');
@@ -74,7 +74,7 @@ api_key = "profile-api-key"
     assert.deepEqual([cloud.address, cloud.namespace, cloud.apiKey, cloud.tls], ['acme.a1b2c.tmprl.cloud:7233', 'acme.a1b2c', 'profile-api-key', true]);
     assert.equal(temporalSettings(env({ TEMPORAL_PROFILE: 'cloud', TEMPORAL_API_KEY: 'env-key' })).apiKey, 'env-key');
     // No file, no variables: no address (npm start and the tests start a dev server), namespace "default".
-    assert.deepEqual({ ...temporalSettings({ HOME: path.join(dir, 'nowhere') }) }, { address: undefined, namespace: 'default', tls: undefined, apiKey: undefined, metadata: undefined });
+    assert.deepEqual({ ...temporalSettings({ HOME: path.join(dir, 'nowhere') }) }, { address: undefined, namespace: 'default', tls: undefined, apiKey: undefined, metadata: undefined, payloadCodecKeys: undefined });
     // loadConfig takes the same resolution.
     const config = loadConfig(env({ TEMPORAL_PROFILE: 'cluster' }));
     assert.equal(config.TEMPORAL_ADDRESS, 'cluster.example:7233');

@@ -41,7 +41,7 @@ describe('Temporal setup (npm run temporal:setup) and the worker\'s check', () =
   let client: Client;
   const ns = () => `jf-setup-${crypto.randomUUID().slice(0, 8)}`;
   before(async () => {
-    client = await connectClient({ address: testEnv().temporalAddress, namespace: testEnv().namespace });
+    client = await connectClient(testEnv().target);
   });
   after(async () => client?.connection.close());
 

@@ -55,6 +55,16 @@ describe('architecture: one direction of dependencies', () => {
     assert.deepEqual(bad, []);
   });
 
+  it('no module but infra/config.ts reads the environment (tests and benchmarks aside)', () => {
+    const folders = fs.readdirSync(ROOT, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.') && !['node_modules', 'data', 'test', 'bench'].includes(d.name))
+      .map((d) => d.name);
+    const bad = folders.flatMap(sourceFiles)
+      .filter((f) => f !== path.join('infra', 'config.ts'))
+      .filter((f) => /\bprocess\s*(\.\s*env\b|\[\s*['"`]env['"`]\s*\])|\{[^}]*\benv\b[^}]*\}\s*=\s*process\b/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+    assert.deepEqual(bad, []);
+  });
+
   describe('the lint rules refuse new code that breaks them', function () {
     this.timeout(60_000);
     const eslint = new ESLint({ cwd: ROOT });
@@ -66,6 +76,15 @@ describe('architecture: one direction of dependencies', () => {
       assert.equal((await refusals(`import { createActivities } from '../activities';\nexport const a = createActivities;\n`, 'workflows/index.ts')).length, 1);
       assert.equal((await refusals(`import { sampleFile } from '../io/import/sampling';\nexport const a = sampleFile;\n`, 'workflows/index.ts')).length, 1);
       assert.deepEqual(await refusals(`import type { createActivities } from '../activities';\nexport type A = typeof createActivities;\n`, 'workflows/index.ts'), []);
+    });
+
+    it('reading the environment outside infra/config.ts', async () => {
+      const envReads = async (code: string, as: string) =>
+        (await eslint.lintText(code, { filePath: path.join(ROOT, as) }))[0]!.messages.filter((m) => m.ruleId === 'no-restricted-properties').length;
+      assert.equal(await envReads(`export const n = Number(process.env.IMPORT_CHUNK_ROWS);\n`, 'io/import/validate.ts'), 1);
+      assert.equal(await envReads(`const { env } = process;\nexport const n = env.EXPORT_CA_FILE;\n`, 'activities/exportPhases.ts'), 1);
+      assert.equal(await envReads(`export const n = process['env'].TRUST_PROXY;\n`, 'api/app.ts'), 1);
+      assert.equal(await envReads(`export const n = process.env.LOG_LEVEL;\n`, 'infra/config.ts'), 0);
     });
 
     it('the I/O library importing Temporal, and the API importing activities', async () => {

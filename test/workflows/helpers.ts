@@ -9,7 +9,7 @@ import type { RunEnd } from '../../activities/runRecords';
 import { jobWorkflowId } from '../../contracts/workflowIds';
 import type { JobSettings, RequestResult, RunRequest } from '../../domain/jobLifecycle';
 import { emptyCounters, type RunCounters } from '../../domain/runStatus';
-import { readSetting } from '../../infra/config';
+import { loadConfig } from '../../infra/config';
 import { connectClient, connectWorker } from '../../temporal/connection';
 import { dataConverter } from '../../temporal/dataConverter';
 import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow';
@@ -158,7 +158,7 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
     taskQueue,
     workflowBundle: env.workflowBundle,
     activities: mocks.activities(),
-    dataConverter: dataConverter(),
+    dataConverter: dataConverter(undefined),
     // A cancel reaches an activity with a heartbeat's answer: sent often, a held activity hears it at once.
     defaultHeartbeatThrottleInterval: '200ms',
     maxHeartbeatThrottleInterval: '200ms',
@@ -188,10 +188,13 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   };
 }
 
+/** The settings' defaults, as a service started with none set reads them. */
+const DEFAULTS = loadConfig({});
+
 /** A ready batch job without a schedule, with the default retry settings (RUN_RETRY_LIMIT 5, RUN_RETRY_INTERVAL 15m). */
 export const batchSettings = (over: Partial<JobSettings> = {}): JobSettings => ({
   mode: 'batch', setupStatus: 'ready', hasSchedule: false, active: true,
-  retryLimit: readSetting('RUN_RETRY_LIMIT', {}), retryIntervalMs: readSetting('RUN_RETRY_INTERVAL', {}), sendReport: false, ...over,
+  retryLimit: DEFAULTS.RUN_RETRY_LIMIT, retryIntervalMs: DEFAULTS.RUN_RETRY_INTERVAL, sendReport: false, ...over,
 });
 
 /** Starts a job workflow on the suite's task queue, as the API does. */
