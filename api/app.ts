@@ -11,6 +11,7 @@ import { notFoundHandler, problemHandler } from './http/problem';
 import { ApiKit } from './http/routeKit';
 import { accessRoutes } from './routes/access';
 import { codecCors, codecRoutes } from './routes/codec';
+import { consoleRouter } from './routes/console';
 import { jobRoutes } from './routes/jobs';
 import { runRoutes } from './routes/runs';
 import { samplingRoutes } from './routes/sampling';
@@ -34,7 +35,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   const queries = new JobQueries(deps.orm, deps.temporal);
   const audit = new AuditTrail(deps.orm);
   systemRoutes(kit, deps.orm, deps.temporal);
-  accessRoutes(kit, deps.orm, audit);
+  accessRoutes(kit, deps.orm, audit, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL ?? null, namespace: deps.temporal.options.namespace });
   jobRoutes(kit, service, queries);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
@@ -52,6 +53,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
   // Before the body parser and the routes: preflights carry no token and no body.
   app.use('/codec', codecCors(deps.config.TEMPORAL_WEB_URL));
+  // The console's static files: no token (the page signs in by calling the API), no body.
+  app.use(consoleRouter());
   app.use(express.json({ limit: '1mb', verify: refuseDeepJson }));
   const { kit, audit } = declareApi(deps);
   app.use(audit.middleware());

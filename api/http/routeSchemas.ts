@@ -133,6 +133,12 @@ export const tokenParams = z.object({ tokenId: z.uuid() }).strict();
 export const tokenInfo = z
   .object({ id: z.string(), name: z.string(), role: z.enum(ROLES), domain: z.string().nullable(), createdAt: z.string(), revokedAt: z.string().nullable() })
   .meta({ id: 'Token' });
+export const whoAmI = z
+  .object({
+    name: z.string(), role: z.enum(ROLES), domain: z.string().nullable(),
+    temporalWebUrl: z.string().nullable().describe('Temporal Web, for links to workflows (null when not configured).'), namespace: z.string(),
+  })
+  .meta({ id: 'WhoAmI' });
 export const tokenListQuery = z.object({ includeRevoked: z.enum(['true', 'false']).optional() }).strict();
 
 export const auditQuery = z

@@ -2,14 +2,35 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { auditAs, type AuditTrail } from '../http/audit';
 import { createToken, listTokens, revokeToken } from '../http/auth';
-import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams } from '../http/routeSchemas';
+import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams, whoAmI } from '../http/routeSchemas';
 import { notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { domainParams } from '../http/schemas';
 import { scopeDomain } from './jobs';
+import { taskTypeNames, getTaskType } from '../../taskTypes/registry';
 
 /** Tokens (system administrators only) and the audit trail. */
-export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail): void {
+export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail, links: { temporalWebUrl: string | null; namespace: string }): void {
+  kit.route(
+    { method: 'get', path: '/me', operationId: 'whoAmI', tag: 'Access', access: 'any', summary: "The token's own name, role and domain",
+      description: 'What a client (the console) needs to show only what the token may do, and where Temporal Web is.',
+      responses: { 200: { description: 'The caller.', schema: whoAmI } } },
+    ({ principal }, _req, res) => {
+      res.json({ name: principal.name, role: principal.role, domain: principal.domain ?? null, ...links });
+    },
+  );
+
+  kit.route(
+    { method: 'get', path: '/task-types', operationId: 'listTaskTypes', tag: 'Access', access: 'any', summary: 'The task types, their directions and fields',
+      responses: { 200: { description: 'Task types.', schema: z.object({ items: z.array(z.object({ name: z.string(), directions: z.array(z.string()), fields: z.array(z.string()).describe('Fields a mapping may target.') })) }) } } },
+    (_in, _req, res) => {
+      res.json({ items: taskTypeNames().map((name) => {
+        const t = getTaskType(name);
+        return { name, directions: [...t.directions], fields: t.fields.map((f) => f.name) };
+      }) });
+    },
+  );
+
   kit.route(
     { method: 'post', path: '/tokens', operationId: 'createToken', tag: 'Access', access: 'system', summary: 'Create a token',
       description: 'The token is in this response only; the server keeps its SHA-256 hash.',

@@ -1,0 +1,57 @@
+import { useCallback, useEffect, useRef, useState } from './vendor/htm-preact.mjs';
+import { api } from './api.js';
+
+/**
+ * GETs `url` now, whenever it changes, and every `everyMs` while the page is visible: one
+ * request at a time, so an open page costs the API at most one request per period.
+ */
+export function usePoll(url, everyMs) {
+  const [state, setState] = useState({ data: null, error: null });
+  const [tick, setTick] = useState(0);
+  const current = useRef(url);
+  current.current = url;
+  useEffect(() => {
+    if (!url) return undefined;
+    let stopped = false;
+    let timer;
+    const controller = new AbortController();
+    const load = async () => {
+      if (document.visibilityState !== 'hidden') {
+        try {
+          const data = await api.get(url, { signal: controller.signal });
+          if (!stopped) setState({ data, error: null });
+        } catch (error) {
+          if (!stopped && error.name !== 'AbortError') setState((s) => ({ data: s.data, error }));
+        }
+      }
+      if (!stopped && everyMs) timer = setTimeout(load, everyMs);
+    };
+    // A filter typed letter by letter asks once it settles, not per key.
+    timer = setTimeout(load, 150);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [url, everyMs, tick]);
+  const refresh = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, refresh };
+}
+
+let taskTypesCache;
+export function useTaskTypes() {
+  const [types, setTypes] = useState(taskTypesCache ?? []);
+  useEffect(() => {
+    if (taskTypesCache) return;
+    api.get('/task-types').then((r) => {
+      taskTypesCache = r.items;
+      setTypes(r.items);
+    }, () => undefined);
+  }, []);
+  return types;
+}
+
+/** Errors of a form: the message for a field, and those naming no field shown above the form. */
+export function fieldError(error, field) {
+  return error?.forField?.(field);
+}
