@@ -1,7 +1,7 @@
 import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api, jobPath } from './api.js';
 import { when, words } from './format.js';
-import { LogIcon, STATUS_KINDS, StatusIcon, statusKind } from './icons.js';
+import { LogIcon, OutcomeIcon, STATUS_KINDS, StatusIcon, statusKind } from './icons.js';
 import { LogViewer } from './logViewer.js';
 import { usePoll, useTaskTypes } from './hooks.js';
 
@@ -129,7 +129,7 @@ export function JobList({ me }) {
         ${canWrite ? html`<th scope="col"><input type="checkbox" aria-label="Tick every job shown" checked=${allTicked} onChange=${(e) => tickAll(e.target.checked)} /></th>` : null}
         <th scope="col"><span class="sr-only">Status</span></th><th scope="col"><span class="sr-only">Logs</span></th>
         <th scope="col">Job</th><th scope="col">Task type</th><th scope="col">Mode</th><th scope="col">Domain</th>
-        <th scope="col">Schedule</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col">Active</th>
+        <th scope="col">Schedule</th><th scope="col">Last 5 runs</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col">Active</th>
         ${canWrite ? html`<th scope="col">Result</th>` : null}
       </tr></thead>
       <tbody>
@@ -143,12 +143,13 @@ export function JobList({ me }) {
           <td>${j.mode}</td>
           <td class="nowrap">${j.domain}</td>
           <td class="summary" title=${j.summary}>${scheduleWords(j)}</td>
+          <td class="nowrap last-runs">${(j.lastRuns ?? []).map((r) => html`<${OutcomeIcon} key=${r.number} outcome=${r.outcome} reason=${r.reason ? `run ${r.number}: ${r.reason}` : `run ${r.number}`} />`)}</td>
           <td class="nowrap">${when(j.lastRunAt)}</td>
           <td class="nowrap">${when(j.nextRunAt)}</td>
           <td>${j.active ? 'yes' : 'no'}<div class="sub">${words(j.status)}</div></td>
           ${canWrite ? html`<td class=${`result ${results[key(j)]?.ok === false ? 'bad' : ''}`} aria-live="polite">${results[key(j)]?.text ?? ''}</td>` : null}
         </tr>`)}
-        ${data && !rows.length ? html`<tr><td colspan="12" class="empty">No job matches these filters.</td></tr>` : null}
+        ${data && !rows.length ? html`<tr><td colspan="13" class="empty">No job matches these filters.</td></tr>` : null}
       </tbody>
     </table>
     </div>

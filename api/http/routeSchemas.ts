@@ -49,6 +49,7 @@ export const jobListItem = z
     lastReason: z.string().nullable(),
     nextRunAt: z.string().nullable(),
     unreadLogs: z.boolean(),
+    lastRuns: z.array(z.object({ number: z.number().int(), outcome: z.string(), reason: z.string().nullable() })).describe('The last five ended runs, newest first.'),
   })
   .meta({ id: 'JobListItem' });
 export const jobList = z.object({ items: z.array(jobListItem), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id: 'JobList' });

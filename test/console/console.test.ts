@@ -185,7 +185,13 @@ describe('console in the browser', function () {
     await page.getByRole('button', { name: 'Run now' }).click();
     for (const id of ['tick-1', 'tick-2', 'tick-3']) await row(id).getByText('Started').waitFor();
     // Each run ends; the list shows it with a tick, by polling.
-    for (const id of ['tick-1', 'tick-2', 'tick-3']) await row(id).getByRole('img', { name: 'Completed' }).waitFor({ timeout: 60_000 });
+    for (const id of ['tick-1', 'tick-2', 'tick-3']) await row(id).getByRole('img', { name: 'Completed', exact: true }).waitFor({ timeout: 60_000 });
+    // Unread logs: the icon says so; reading them in the viewer clears it.
+    await row('tick-1').getByRole('button', { name: 'Logs of tick-1 (unread)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Log of tick-1, run 1' });
+    await dialog.getByRole('status').filter({ hasText: 'ended: completed' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await row('tick-1').getByRole('button', { name: 'Logs of tick-1', exact: true }).waitFor();
     // The status toggles hide rows by their icon.
     await page.getByRole('button', { name: 'Completed', exact: true }).click();
     await page.getByText('No job matches these filters.').waitFor();
@@ -193,6 +199,17 @@ describe('console in the browser', function () {
     await page.getByRole('searchbox').fill('');
     await row('nightly-sections').waitFor();
     await screenshot(page, 'job-list');
+  });
+
+  it('asks the API for the open list once every 5 seconds, no more', async () => {
+    await signIn(page, reader);
+    await row('nightly-sections').waitFor();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith('/jobs')) asked.push(r.url());
+    });
+    await page.waitForTimeout(11_000);
+    assert.ok(asked.length >= 1 && asked.length <= 3, `${asked.length} list requests in 11 s`);
   });
 
   it('shows a read-only user no action controls', async () => {
