@@ -8,8 +8,7 @@ import { api } from './api.js';
 export function usePoll(url, everyMs) {
   const [state, setState] = useState({ data: null, error: null });
   const [tick, setTick] = useState(0);
-  const current = useRef(url);
-  current.current = url;
+  const loaded = useRef(false);
   useEffect(() => {
     if (!url) return undefined;
     let stopped = false;
@@ -26,8 +25,9 @@ export function usePoll(url, everyMs) {
       }
       if (!stopped && everyMs) timer = setTimeout(load, everyMs);
     };
-    // A filter typed letter by letter asks once it settles, not per key.
-    timer = setTimeout(load, 150);
+    // The first load at once; after that, a filter typed letter by letter asks once it settles, not per key.
+    timer = setTimeout(load, loaded.current ? 150 : 0);
+    loaded.current = true;
     return () => {
       stopped = true;
       clearTimeout(timer);
