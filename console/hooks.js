@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from './vendor/htm-preact.mjs';
+import { html, useCallback, useEffect, useRef, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';
 
 /**
@@ -51,7 +51,19 @@ export function useTaskTypes() {
   return types;
 }
 
-/** Errors of a form: the message for a field, and those naming no field shown above the form. */
-export function fieldError(error, field) {
-  return error?.forField?.(field);
+/**
+ * What a form shows above its fields: the refusal's message when it names no field, else the
+ * errors naming a field the form does not show (each of the others is shown at its field).
+ */
+export function otherErrors(error, shownFields) {
+  if (!error) return [];
+  if (!error.errors?.length) return [error.message];
+  const shown = (f) => shownFields.some((s) => f === s || f.startsWith(`${s}.`));
+  return error.errors.filter((e) => !shown(e.field)).map((e) => `${e.field}: ${e.message}`);
 }
+
+/** The list of otherErrors, as an alert. */
+export const FormErrors = ({ error, shown }) => {
+  const messages = otherErrors(error, shown);
+  return messages.length ? html`<div class="error" role="alert">${messages.map((m) => html`<p>${m}</p>`)}</div>` : null;
+};

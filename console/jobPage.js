@@ -2,7 +2,7 @@ import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api, jobPath } from './api.js';
 import { when, words } from './format.js';
 import { StatusIcon } from './icons.js';
-import { usePoll } from './hooks.js';
+import { FormErrors, usePoll } from './hooks.js';
 import { Field, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
 import { RunsTab } from './runsTab.js';
 import { CredentialsTab } from './credentialsTab.js';
@@ -124,8 +124,8 @@ function InformationTab({ job, canWrite, refresh }) {
       <label class="inline"><input type="checkbox" checked=${f.sendReport} onChange=${(e) => setF({ ...f, sendReport: e.target.checked })} /> Send report</label>
       <${Field} id="recipients" label="Report recipients (comma-separated emails)" error=${err('recipients')}>
         <input id="recipients" value=${f.recipients} onInput=${(e) => setF({ ...f, recipients: e.target.value })} /><//>
-      ${canWrite ? html`<div class="form-end"><button type="submit">Save</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}
-        ${error && !error.errors.length ? html`<span class="result bad" role="alert">${error.message}</span>` : null}</div>` : null}
+      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients']} />
+      ${canWrite ? html`<div class="form-end"><button type="submit">Save</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
     </fieldset>
   </form>`;
 }
@@ -142,7 +142,7 @@ function SchedulingTab({ job, canWrite, refresh }) {
     ${job.mode === 'on-demand' ? html`<p>An on-demand job runs on events while it is active; it has no schedule.</p>` : html`
       <${ScheduleFields} form=${f} set=${setF} mode=${job.mode} direction=${job.direction} error=${error} disabled=${!canWrite} />`}
     <p>Next run: <strong>${job.nextRunAt ? when(job.nextRunAt) : 'none planned'}</strong></p>
-    ${canWrite && job.mode !== 'on-demand' ? html`<div class="form-end"><button type="submit">Save schedule</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}
-      ${error && !error.errors.length ? html`<span class="result bad" role="alert">${error.message}</span>` : null}</div>` : null}
+    <${FormErrors} error=${error} shown=${['scheduling']} />
+    ${canWrite && job.mode !== 'on-demand' ? html`<div class="form-end"><button type="submit">Save schedule</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
   </form>`;
 }

@@ -1,7 +1,7 @@
 import { html, useState } from './vendor/htm-preact.mjs';
-import { api } from './api.js';
-import { useTaskTypes } from './hooks.js';
-import { Field, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
+import { api, ApiError } from './api.js';
+import { FormErrors, useTaskTypes } from './hooks.js';
+import { Field, SCHEDULE_FIELDS, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
 
 /** Seed 002's Add Task: direction, task type, mode, title, URL, recipients, schedule. */
 export function NewJob({ me }) {
@@ -28,7 +28,7 @@ export function NewJob({ me }) {
     };
     try {
       const domain = f.domain.trim();
-      if (!domain) throw Object.assign(new Error('Give the domain the job belongs to.'), { forField: (k) => (k === 'domain' ? 'Give the domain the job belongs to.' : undefined), errors: [{ field: 'domain' }] });
+      if (!domain) throw new ApiError(400, { detail: 'Give the domain the job belongs to.', errors: [{ in: 'path', field: 'domain', message: 'Give the domain the job belongs to.' }] });
       const job = await api.post(`/domains/${encodeURIComponent(domain)}/jobs`, body);
       location.hash = `#/jobs/${encodeURIComponent(job.domain)}/${encodeURIComponent(job.id)}`;
     } catch (e) {
@@ -40,7 +40,7 @@ export function NewJob({ me }) {
   return html`<section class="page narrow">
     <h1>New job</h1>
     <form class="form" onSubmit=${submit} novalidate>
-      ${error && !error.errors?.length ? html`<p class="error" role="alert">${error.message}</p>` : null}
+      <${FormErrors} error=${error} shown=${['domain', 'direction', 'taskType', 'mode', 'id', 'name', 'description', urlField, 'recipients', ...(f.mode !== 'on-demand' ? SCHEDULE_FIELDS : [])]} />
       ${me.role === 'system_admin' ? html`<${Field} id="domain" label="Domain" error=${err('domain')}>
         <input id="domain" value=${f.domain} onInput=${(e) => set({ domain: e.target.value })} /><//>` : null}
       <div class="row">

@@ -3,6 +3,9 @@ import { html } from './vendor/htm-preact.mjs';
 export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
 const MAX_BATCH_IMPORT_RUNS_PER_DAY = 4;
 
+/** The fields whose errors the scheduling inputs show (the others are shown above the form). */
+export const SCHEDULE_FIELDS = ['scheduling'];
+
 /** The editable form of a job's scheduling, flat: what the inputs hold. */
 export function scheduleForm(scheduling, timezone) {
   const t = scheduling?.type === 'scheduled' ? scheduling.timing : null;
@@ -90,10 +93,17 @@ export function ScheduleFields({ form, set, mode, direction, error, disabled }) 
 
 /** A labelled input with the API's error for it right below. */
 export function Field({ id, label, error, children, hint }) {
+  // The input (the child with this id) names its hint and error, so a screen reader says them with it.
+  // (Preact's vnodes are fresh objects each render, and the standalone build has no cloneElement.)
+  const input = [children].flat().find((c) => c?.props?.id === id);
+  if (input) {
+    input.props['aria-describedby'] = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+    input.props['aria-invalid'] = error ? 'true' : undefined;
+  }
   return html`<div class=${`field ${error ? 'has-error' : ''}`}>
     <label for=${id}>${label}</label>
     ${children}
-    ${hint ? html`<p class="hint">${hint}</p>` : null}
+    ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
     ${error ? html`<p class="field-error" id=${`${id}-error`} role="alert">${error}</p>` : null}
   </div>`;
 }

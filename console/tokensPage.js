@@ -1,7 +1,7 @@
 import { html, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';
 import { when, words } from './format.js';
-import { usePoll } from './hooks.js';
+import { FormErrors, usePoll } from './hooks.js';
 import { Field } from './scheduleFields.js';
 
 /** Tokens (system administrators): list, create (shown once), revoke. */
@@ -39,7 +39,7 @@ export function TokensPage() {
         <input id="tdomain" value=${f.domain} onInput=${(e) => setF({ ...f, domain: e.target.value })} /><//>` : null}
       <div class="form-end"><button type="submit">Create token</button></div>
     </form>
-    ${error && !error.errors?.length ? html`<p class="error" role="alert">${error.message}</p>` : null}
+    <${FormErrors} error=${error} shown=${['name', 'role', 'domain']} />
     ${created ? html`<div class="notice" role="status"><p>Token for “${created.name}”, shown this once: copy it now.</p><code class="token">${created.token}</code></div>` : null}
     <div class="table-wrap" role="region" aria-label="Tokens" tabindex="0"><table>
       <thead><tr><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Domain</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>

@@ -113,8 +113,16 @@ describe('console in the browser', function () {
     const idError = page.locator('.field', { has: page.getByLabel('Identifier') }).locator('.field-error');
     await idError.waitFor();
     assert.match(await idError.innerText(), /lower-case letters/);
+    // A refusal after validation (422) names its field too: a path outside the domain's file area.
     await page.getByLabel('Identifier').fill('morning-import');
     await page.getByLabel('Times (HH:MM, comma-separated)').fill('06:00');
+    await page.getByLabel('Source URL').fill('file:///etc/passwd');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const urlError = page.locator('.field', { has: page.getByLabel('Source URL') }).locator('.field-error');
+    await urlError.waitFor();
+    assert.match(await urlError.innerText(), /file sources of domain console-acme must be under/);
+    assert.equal(await idError.count(), 0, 'the identifier error is gone');
+    await page.getByLabel('Source URL').fill(`file://${good}`);
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.getByRole('heading', { name: 'Morning sections' }).waitFor();
     const job = await api(admin, 'GET', `/domains/${domain}/jobs/morning-import`);
