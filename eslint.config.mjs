@@ -29,6 +29,7 @@ export default tseslint.config(
         'setTimeout', 'clearTimeout', 'addEventListener', 'removeEventListener', 'confirm',
       ].map((g) => [g, 'readonly'])),
     },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_' }] },
   },
   {
     // Workflow code, the contracts it shares and the pure domain rules it imports run in

@@ -101,14 +101,30 @@ function useSave(job, refresh) {
 
 function InformationTab({ job, canWrite, refresh }) {
   const urlField = job.direction === 'import' ? 'sourceUrl' : 'destinationUrl';
-  const initial = () => ({ name: job.name, url: job[urlField] ?? '', sendReport: job.sendReport, recipients: job.recipients.join(', '), active: job.active });
+  const list = (xs) => (xs ?? []).join(', ');
+  const initial = () => ({
+    name: job.name, url: job[urlField] ?? '', sendReport: job.sendReport, recipients: list(job.recipients), active: job.active,
+    campuses: list(job.rules?.campuses), terms: list(job.rules?.terms), maxRejected: job.rules?.maxRejected ?? '',
+  });
   const [f, setF] = useState(initial);
   useEffect(() => setF(initial()), [job.id]);
   const { error, saved, save } = useSave(job, refresh);
   const err = (k) => error?.forField(k);
   const submit = (e) => {
     e.preventDefault();
-    save({ name: f.name, [urlField]: f.url, sendReport: f.sendReport, recipients: f.recipients.split(/[,\s]+/).filter(Boolean), active: f.active });
+    const items = (text) => text.split(',').map((x) => x.trim()).filter(Boolean);
+    const changes = { name: f.name, [urlField]: f.url, sendReport: f.sendReport, recipients: f.recipients.split(/[,\s]+/).filter(Boolean), active: f.active };
+    if (job.direction === 'import') {
+      // The rules are replaced as a whole: the filters change, the reading rules (Sample file page) stay.
+      const { campuses: _c, terms: _t, maxRejected: _m, ...rules } = job.rules;
+      changes.rules = {
+        ...rules,
+        ...(items(f.campuses).length ? { campuses: items(f.campuses) } : {}),
+        ...(items(f.terms).length ? { terms: items(f.terms) } : {}),
+        ...(String(f.maxRejected).trim() !== '' ? { maxRejected: Number(f.maxRejected) } : {}),
+      };
+    }
+    save(changes);
   };
   return html`<form class="form" onSubmit=${submit}>
     <fieldset disabled=${!canWrite}>
@@ -124,7 +140,18 @@ function InformationTab({ job, canWrite, refresh }) {
       <label class="inline"><input type="checkbox" checked=${f.sendReport} onChange=${(e) => setF({ ...f, sendReport: e.target.checked })} /> Send report</label>
       <${Field} id="recipients" label="Report recipients (comma-separated emails)" error=${err('recipients')}>
         <input id="recipients" value=${f.recipients} onInput=${(e) => setF({ ...f, recipients: e.target.value })} /><//>
-      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients']} />
+      ${job.direction === 'import' ? html`
+        <h3>Rules</h3>
+        <div class="readonly-pair"><span class="label">Reading</span><span>${readingWords(job.rules)} · <a href=${`#/jobs/${encodeURIComponent(job.domain)}/${encodeURIComponent(job.id)}/sample`}>change on the Sample file page</a></span></div>
+        <div class="row">
+          <${Field} id="campuses" label="Campuses (comma-separated; none: all)" error=${err('rules.campuses')}>
+            <input id="campuses" value=${f.campuses} onInput=${(e) => setF({ ...f, campuses: e.target.value })} /><//>
+          <${Field} id="terms" label="Terms (comma-separated; none: all)" error=${err('rules.terms')}>
+            <input id="terms" value=${f.terms} onInput=${(e) => setF({ ...f, terms: e.target.value })} /><//>
+          <${Field} id="maxRejected" label="Most rejected rows before the run halts" error=${err('rules.maxRejected')}>
+            <input id="maxRejected" type="number" min="0" value=${f.maxRejected} onInput=${(e) => setF({ ...f, maxRejected: e.target.value })} /><//>
+        </div>` : null}
+      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients', 'rules.campuses', 'rules.terms', 'rules.maxRejected']} />
       ${canWrite ? html`<div class="form-end"><button type="submit">Save</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
     </fieldset>
   </form>`;
@@ -145,4 +172,15 @@ function SchedulingTab({ job, canWrite, refresh }) {
     <${FormErrors} error=${error} shown=${['scheduling']} />
     ${canWrite && job.mode !== 'on-demand' ? html`<div class="form-end"><button type="submit">Save schedule</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
   </form>`;
+}
+
+const ENCODING_WORDS = { 'utf-8': 'UTF-8', latin1: 'Latin-1', 'windows-1252': 'Windows-1252', 'utf-16le': 'UTF-16 LE', 'utf-16be': 'UTF-16 BE' };
+const DELIMITER_WORDS = { ',': 'commas', ';': 'semicolons', '\t': 'tabs', '|': 'pipes' };
+
+/** How the job reads its files, in words: "Latin-1, semicolons, 2 columns renamed". */
+function readingWords(rules) {
+  if (!rules) return '—';
+  const renamed = Object.keys(rules.mapping ?? {}).length;
+  return [ENCODING_WORDS[rules.encoding] ?? rules.encoding, DELIMITER_WORDS[rules.delimiter] ?? `"${rules.delimiter}"`, rules.header === false ? 'no header line' : null,
+    renamed ? `${renamed} column${renamed === 1 ? '' : 's'} mapped by name` : null].filter(Boolean).join(', ');
 }

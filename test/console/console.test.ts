@@ -170,6 +170,25 @@ describe('console in the browser', function () {
     assert.match(rows[0]!, /^3,/, 'the third line of the file was rejected');
   });
 
+  it("edits a job's information: recipients and the term filter, saved as the API keeps them", async () => {
+    await createJob('edit-me');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/edit-me');
+    await page.getByLabel('Report recipients (comma-separated emails)').fill('registrar@example.edu, not-an-email');
+    await page.getByLabel('Send report').check();
+    await page.getByLabel('Terms (comma-separated; none: all)').fill('2026FA, 2027SP');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const recipientsError = page.locator('.field', { has: page.getByLabel('Report recipients (comma-separated emails)') }).locator('.field-error');
+    await recipientsError.waitFor();
+    await page.getByLabel('Report recipients (comma-separated emails)').fill('registrar@example.edu');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/edit-me`);
+    assert.deepEqual(job.recipients, ['registrar@example.edu']);
+    assert.equal(job.sendReport, true);
+    assert.deepEqual((job.rules as { terms: string[] }).terms, ['2026FA', '2027SP']);
+  });
+
   it('pauses a job with a note and reactivates it', async () => {
     await createJob('pause-me');
     await signIn(page, admin);
