@@ -183,6 +183,8 @@ describe('console in the browser', function () {
     await page.getByLabel('Report recipients (comma-separated emails)').fill('registrar@example.edu');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
+    await expectNoSeriousViolations('the information tab');
+    await screenshot(page, 'job-information', { fullPage: true });
     const job = await api(admin, 'GET', `/domains/${domain}/jobs/edit-me`);
     assert.deepEqual(job.recipients, ['registrar@example.edu']);
     assert.equal(job.sendReport, true);
@@ -278,7 +280,7 @@ describe('console in the browser', function () {
     await createJob('latin1-import');
     await signIn(page, admin);
     await page.goto('/console/#/jobs/console-acme/latin1-import');
-    await page.getByRole('link', { name: 'Sample file' }).click();
+    await page.getByRole('link', { name: 'Sample file', exact: true }).click();
     await page.getByRole('heading', { name: 'Sample file' }).waitFor();
     // The registrar's export: Latin-1, semicolons, and the title column named in French.
     const header = SECTIONS_HEADER.replace(',title,', ',Intitulé,');
