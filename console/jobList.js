@@ -85,7 +85,7 @@ export function JobList({ me }) {
     setBusy(true);
     const out = {};
     if (what === 'run') {
-      const byDomain = Map.groupBy ? Map.groupBy(jobs, (j) => j.domain) : groupBy(jobs);
+      const byDomain = groupBy(jobs);
       await Promise.all([...byDomain].map(async ([domain, list]) => {
         try {
           const r = await api.post(`/domains/${encodeURIComponent(domain)}/jobs/run`, { jobs: list.map((j) => j.id) });

@@ -28,7 +28,7 @@ export function SchedulesPage({ me }) {
     <div class="form-end"><button type="button" class="secondary" disabled=${!domain.trim()} onClick=${exportOpml}>Export OPML</button></div>
     ${me.role !== 'read_only' ? html`<form class="form" onSubmit=${importOpml}>
       <${Field} id="opml" label="OPML file to import"><input id="opml" type="file" accept=".opml,.xml,text/x-opml,application/xml" onChange=${(e) => setFile(e.target.files[0])} /><//>
-      <div class="form-end"><button type="submit" disabled=${!domain.trim()}>Import</button></div>
+      <div class="form-end"><button type="submit" disabled=${!domain.trim()}>Import OPML</button></div>
     </form>` : null}
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     ${result ? html`<p class="notice" role="status">Updated: ${result.updated.join(', ') || 'none'}. Unchanged: ${result.unchanged.join(', ') || 'none'}.</p>` : null}

@@ -24,10 +24,10 @@ const TYPES: Record<string, string> = {
 
 /**
  * No inline script or style, nothing from elsewhere, never framed. Preact sets styles through
- * the DOM (allowed); blob: is for the rejected-rows download the page builds from a fetch.
+ * the DOM (allowed). Downloads are blob: URLs the page makes from a fetch (a navigation, not a load).
  */
 export const CONSOLE_CSP = [
-  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' data:",
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self'",
   "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 

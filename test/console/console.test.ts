@@ -317,6 +317,19 @@ describe('console in the browser', function () {
     assert.deepEqual(rows, [{ title: 'Économie générale' }]);
   });
 
+  it("exports the domain's schedules as OPML and imports the file back", async () => {
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export OPML' }).click()]);
+    const opml = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(opml, /<opml[\s\S]*nightly-sections/);
+    await page.getByLabel('OPML file to import').setInputFiles({ name: 'schedules.opml', mimeType: 'text/x-opml', buffer: Buffer.from(opml) });
+    await page.getByRole('button', { name: 'Import OPML' }).click();
+    const said = page.getByRole('status').filter({ hasText: 'Unchanged:' });
+    await said.waitFor();
+    assert.match(await said.innerText(), /nightly-sections/);
+  });
+
   it('passes axe on the remaining pages: scheduling, credentials, schedules, tokens', async () => {
     await signIn(page, system);
     await page.goto('/console/#/jobs/console-acme/nightly-sections?tab=scheduling');
