@@ -34,13 +34,13 @@ export interface ServiceDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL'> & Partial<Pick<Config, 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas'>>;
 }
 
-/** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
 /** A refusal's field in the problem's `errors`, as a 400 names its fields, so a client can show it at that field. */
 const fieldErrors = (field: string, message: string) => ({ errors: [{ in: 'body' as const, field, message }] });
 
 /** A 422 refusing one field of the definition. */
 const refusedField = (title: string, field: string, message: string) => new HttpError(422, title, message, fieldErrors(field, message));
 
+/** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
 export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
   try {
     // A destination's file name is not followed (a link there is replaced when the export writes).

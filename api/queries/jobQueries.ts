@@ -58,10 +58,10 @@ const LIVE_QUERY_CONCURRENCY = 32;
 /** A status filter needs every candidate's live state; past this many candidates it is refused. */
 export const STATUS_FILTER_MAX_CANDIDATES = 5000;
 
-/** One row of the list query: the job's columns the list shows, its last and current run. */
 /** How many ended runs each row of the list shows as icons. */
 const LAST_RUNS_LISTED = 5;
 
+/** One row of the list query: the job's columns the list shows, its last and current run. */
 interface ListRow {
   id: string;
   domain: string;
