@@ -17,6 +17,7 @@ import { runRoutes } from './routes/runs';
 import { samplingRoutes } from './routes/sampling';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
+import { taskTypeRoutes } from './routes/taskTypes';
 import { systemRoutes } from './routes/system';
 
 export interface ApiDeps {
@@ -37,6 +38,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   systemRoutes(kit, deps.orm, deps.temporal);
   accessRoutes(kit, deps.orm, audit, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL ?? null, namespace: deps.temporal.options.namespace });
   jobRoutes(kit, service, queries);
+  taskTypeRoutes(kit);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
   samplingRoutes(kit, deps.orm, service);

@@ -7,9 +7,8 @@ import { notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { domainParams } from '../http/schemas';
 import { scopeDomain } from './jobs';
-import { taskTypeNames, getTaskType } from '../../taskTypes/registry';
 
-/** Tokens (system administrators only) and the audit trail. */
+/** The caller's own token (GET /me), tokens (system administrators only) and the audit trail. */
 export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail, links: { temporalWebUrl: string | null; namespace: string }): void {
   kit.route(
     { method: 'get', path: '/me', operationId: 'whoAmI', tag: 'Access', access: 'any', summary: "The token's own name, role and domain",
@@ -17,17 +16,6 @@ export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail, link
       responses: { 200: { description: 'The caller.', schema: whoAmI } } },
     ({ principal }, _req, res) => {
       res.json({ name: principal.name, role: principal.role, domain: principal.domain ?? null, ...links });
-    },
-  );
-
-  kit.route(
-    { method: 'get', path: '/task-types', operationId: 'listTaskTypes', tag: 'Access', access: 'any', summary: 'The task types, their directions and fields',
-      responses: { 200: { description: 'Task types.', schema: z.object({ items: z.array(z.object({ name: z.string(), directions: z.array(z.string()), fields: z.array(z.string()).describe('Fields a mapping may target.') })) }) } } },
-    (_in, _req, res) => {
-      res.json({ items: taskTypeNames().map((name) => {
-        const t = getTaskType(name);
-        return { name, directions: [...t.directions], fields: t.fields.map((f) => f.name) };
-      }) });
     },
   );
 
