@@ -8,7 +8,7 @@ import { temporalLink } from './temporalLinks.js';
 
 const OUTCOMES = ['running', 'completed', 'completed_with_warnings', 'partially_completed', 'failed', 'halted', 'canceled'];
 
-const counterWords = (c) => Object.entries(c ?? {}).filter(([, v]) => v).map(([k, v]) => `${v} ${words(k)}`).join(', ') || '—';
+const counterWords = (c) => Object.entries(c ?? {}).filter(([, v]) => v).map(([k, v]) => `${v.toLocaleString()} ${words(k)}`).join(', ') || '—';
 
 /** Latest executions (seed 003, seed 001's run history): filter by outcome, open a log, download rejected rows. */
 export function RunsTab({ me, job }) {

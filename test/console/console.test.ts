@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
-import { SECTIONS_HEADER, sectionLine } from '../setup/sectionsFile';
+import { SECTIONS_HEADER, sectionLine, writeSectionsFile } from '../setup/sectionsFile';
 import { launchBrowser, openPage, screenshot, seriousViolations, signIn } from './browser';
 
 /**
@@ -21,6 +21,9 @@ describe('console in the browser', function () {
   let system: string;
   let good: string;
   let withRejects: string;
+  /** Large enough that its run lasts a few seconds: long enough to watch it run. */
+  let big: string;
+  const BIG_ROWS = 300_000;
   let page: Page;
   let problems: string[];
   let closeContext: () => Promise<void>;
@@ -42,6 +45,8 @@ describe('console in the browser', function () {
     const area = sys.areaOf(domain);
     good = path.join(area, 'sections.csv');
     fs.writeFileSync(good, [SECTIONS_HEADER, ...Array.from({ length: 30 }, (_, i) => sectionLine(i + 1))].join('\n') + '\n');
+    big = path.join(area, 'big.csv');
+    await writeSectionsFile(big, BIG_ROWS, 'B');
     withRejects = path.join(area, 'with-rejects.csv');
     fs.writeFileSync(withRejects, [SECTIONS_HEADER, sectionLine(1), sectionLine(2).replace(/,\d+,\d+$/, ',lots,3'), sectionLine(3)].join('\n') + '\n');
     await createJob('nightly-sections', { description: 'Sections from the SIS, every weekday morning', scheduling: { type: 'scheduled', timing: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'], timezone: 'Europe/Paris' } } });
@@ -130,7 +135,7 @@ describe('console in the browser', function () {
   });
 
   it('runs a job now from its page and shows the status and the live log', async () => {
-    await createJob('run-me');
+    await createJob('run-me', { sourceUrl: `file://${big}` });
     await signIn(page, admin);
     await page.goto('/console/#/jobs/console-acme/run-me');
     await page.getByRole('heading', { name: 'Sections run-me' }).waitFor();
@@ -138,14 +143,18 @@ describe('console in the browser', function () {
     await expectNoSeriousViolations('the job page (information)');
     await page.getByRole('button', { name: 'Run now' }).click();
     await page.getByText('Run started.').waitFor();
+    // While it runs: the running icon, then the log's lines as they are written.
+    await page.getByRole('img', { name: 'Running' }).waitFor();
     await page.getByRole('tab', { name: 'Latest executions' }).click();
     await page.getByRole('button', { name: 'Log of run 1' }).click();
     const dialog = page.getByRole('dialog', { name: 'Log of run-me, run 1' });
-    await dialog.waitFor();
+    await dialog.getByText('Run 1 started').waitFor();
+    const status = dialog.getByRole('status');
+    assert.equal(await status.innerText(), 'Live', 'the first line arrived while the run was running');
     // The stream ends with the run: the last line and the end marker arrive while the dialog is open.
-    await dialog.getByRole('status').filter({ hasText: 'ended: completed' }).waitFor({ timeout: 60_000 });
+    await status.filter({ hasText: 'ended: completed' }).waitFor({ timeout: 90_000 });
     const lines = await dialog.getByRole('list', { name: 'Log lines' }).getByRole('listitem').allInnerTexts();
-    assert.ok(lines.some((l) => /30/.test(l)), `the log tells the counts: ${lines.join(' | ')}`);
+    assert.ok(lines.some((l) => l.includes(`Run completed (read ${BIG_ROWS}, inserted ${BIG_ROWS}`)), `the log tells the counts: ${lines.join(' | ')}`);
     await expectNoSeriousViolations('the log viewer');
     await screenshot(page, 'log-viewer');
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -331,6 +340,23 @@ describe('console in the browser', function () {
     const said = page.getByRole('status').filter({ hasText: 'Unchanged:' });
     await said.waitFor();
     assert.match(await said.innerText(), /nightly-sections/);
+  });
+
+  it('lets a system administrator create a token, shown once, that signs in, and revoke it', async () => {
+    await signIn(page, system);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByRole('textbox', { name: 'Name' }).fill('registrar desk');
+    await page.getByRole('combobox', { name: 'Role' }).selectOption('read_only');
+    await page.getByRole('textbox', { name: 'Domain' }).fill(domain);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.locator('code.token');
+    await shown.waitFor();
+    const token = await shown.innerText();
+    assert.equal((await sys.call(token, 'GET', '/me')).json?.role, 'read_only');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke registrar desk' }).click();
+    await page.getByRole('button', { name: 'Revoke registrar desk' }).waitFor({ state: 'detached' });
+    assert.equal((await sys.call(token, 'GET', '/me')).status, 401);
   });
 
   it('passes axe on the remaining pages: scheduling, credentials, schedules, tokens', async () => {
