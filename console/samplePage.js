@@ -25,12 +25,16 @@ export function SamplePage({ me, domain, id }) {
   const [accepted, setAccepted] = useState(false);
   const [busy, setBusy] = useState(false);
 
-  const sample = async (fromSource) => {
+  const [from, setFrom] = useState(null); // what the proposal was made from: 'file' or 'source'
+  /** Samples the file (or the source); with `choices`, the sample is read again with the edited rules. */
+  const sample = async (fromSource, choices) => {
     setBusy(true);
     setError(null);
     setAccepted(false);
+    const q = choices ? `?${new URLSearchParams({ encoding: choices.encoding, delimiter: choices.delimiter, mapping: JSON.stringify(choices.mapping ?? {}) })}` : '';
     try {
-      const r = fromSource ? await api.post(path, { fromSource: true }) : await api.post(path, file, { type: 'application/octet-stream' });
+      const r = fromSource ? await api.post(`${path}${q}`, { fromSource: true }) : await api.post(`${path}${q}`, file, { type: 'application/octet-stream' });
+      setFrom(fromSource ? 'source' : 'file');
       setProposal(r);
       setRules(r.proposedRules);
       refresh();
@@ -92,7 +96,8 @@ export function SamplePage({ me, domain, id }) {
       </tbody></table></div>
       <h3>Preview</h3>
       ${JSON.stringify(rules) !== JSON.stringify(proposal.proposedRules)
-        ? html`<p class="warning">The preview and the problems above are the proposal's; your changes apply to the job's runs once accepted.</p>` : null}
+        ? html`<div class="warning" role="status">The preview and the problems are the proposal's, before your changes.
+            <button type="button" class="secondary" disabled=${busy} onClick=${() => sample(from === 'source', rules)}>Check again with my changes</button></div>` : null}
       <div class="table-wrap" role="region" aria-label="Preview" tabindex="0"><table class="preview"><thead><tr><th scope="col">Line</th>${previewFields.map((f) => html`<th scope="col">${f}</th>`)}<th scope="col">Problem</th></tr></thead><tbody>
         ${proposal.preview.map((r) => html`<tr key=${r.line} class=${r.rejected ? 'rejected' : ''}><td>${r.line}</td>
           ${previewFields.map((f) => html`<td>${r.values?.[f] ?? ''}</td>`)}<td>${r.rejected ? `${r.rejected.column ? `${r.rejected.column}: ` : ''}${r.rejected.reason}` : ''}</td></tr>`)}

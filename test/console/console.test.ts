@@ -306,7 +306,10 @@ describe('console in the browser', function () {
     assert.equal(await page.getByLabel('Field for column section_id').inputValue(), 'section_id');
     // The administrator maps the French column onto the title field.
     await page.getByLabel('Field for column Intitulé').selectOption('title');
-    await page.getByRole('cell', { name: 'S1', exact: true }).waitFor();
+    // The preview and problems follow the edit once checked again.
+    await page.getByRole('button', { name: 'Check again with my changes' }).click();
+    await page.getByText('No problems: the proposal validates.').waitFor();
+    await page.getByRole('cell', { name: 'Économie générale' }).waitFor();
     await expectNoSeriousViolations('the sample page');
     await screenshot(page, 'sample-file', { fullPage: true });
     await page.getByRole('button', { name: 'Accept these rules' }).click();
