@@ -32,6 +32,18 @@ export default tseslint.config(
     },
   },
   {
+    // The console: ES modules the browser runs as they are (no build), with the browser's globals.
+    files: ['console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries([
+        'window', 'document', 'location', 'fetch', 'URL', 'URLSearchParams', 'AbortController', 'TextDecoderStream',
+        'setTimeout', 'clearTimeout', 'addEventListener', 'removeEventListener', 'confirm',
+      ].map((g) => [g, 'readonly'])),
+    },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_' }] },
+  },
+  {
     // Workflow code, the contracts it shares and the pure domain rules it imports run in
     // Temporal's deterministic sandbox: no Node built-ins, no clients, no ORM, no I/O.
     files: ['workflows/**/*.ts', 'contracts/**/*.ts', 'domain/**/*.ts'],

@@ -11,11 +11,13 @@ import { notFoundHandler, problemHandler } from './http/problem';
 import { ApiKit } from './http/routeKit';
 import { accessRoutes } from './routes/access';
 import { codecCors, codecRoutes } from './routes/codec';
+import { consoleRouter } from './routes/console';
 import { jobRoutes } from './routes/jobs';
 import { runRoutes } from './routes/runs';
 import { samplingRoutes } from './routes/sampling';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
+import { taskTypeRoutes } from './routes/taskTypes';
 import { systemRoutes } from './routes/system';
 
 export type ApiConfig = ServiceDeps['config'] & Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL' | 'FILE_READ_STALL_TIMEOUT' | 'SECRETS_KEY'>;
@@ -39,8 +41,9 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   const queries = new JobQueries(deps.orm, deps.temporal);
   const audit = new AuditTrail(deps.orm);
   systemRoutes(kit, deps.orm, deps.temporal);
-  accessRoutes(kit, deps.orm, audit);
+  accessRoutes(kit, deps.orm, audit, { temporalWebUrl: deps.config.TEMPORAL_WEB_URL ?? null, namespace: deps.temporal.options.namespace });
   jobRoutes(kit, service, queries);
+  taskTypeRoutes(kit);
   runRoutes(kit, deps.orm, service, queries);
   scheduleRoutes(kit, service);
   samplingRoutes(kit, deps.orm, service, deps.config);
@@ -57,6 +60,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
   // Before the body parser and the routes: preflights carry no token and no body.
   app.use('/codec', codecCors(deps.config.TEMPORAL_WEB_URL));
+  // The console's static files: no token (the page signs in by calling the API), no body.
+  app.use(consoleRouter());
   app.use(express.json({ limit: '1mb', verify: refuseDeepJson }));
   const { kit, audit } = declareApi(deps);
   app.use(audit.middleware());

@@ -99,6 +99,7 @@ async function main() {
     stopped: 'API stopped.',
   });
   log(`API: ${api.url}  (token for the local system administrator: ${tokenFile})`);
+  log(`Console: ${api.url}/console/  (sign in with that token)`);
   log('Ready. Try: npm run demo    Stop: Ctrl-C');
   worker.catch(async (e) => {
     console.error('The worker stopped:', e);

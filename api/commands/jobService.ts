@@ -45,6 +45,12 @@ export interface ServiceDeps {
   config: ServiceConfig;
 }
 
+/** A refusal's field in the problem's `errors`, as a 400 names its fields, so a client can show it at that field. */
+const fieldErrors = (field: string, message: string) => ({ errors: [{ in: 'body' as const, field, message }] });
+
+/** A 422 refusing one field of the definition. */
+const refusedField = (title: string, field: string, message: string) => new HttpError(422, title, message, fieldErrors(field, message));
+
 /** The real path of a file: URL in the domain's file area (a destination: its folder), or a 422 naming the field and the area. */
 export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', url: string, area: FileArea): Promise<string> {
   try {
@@ -53,7 +59,8 @@ export async function allowedPathOr422(field: 'sourceUrl' | 'destinationUrl', ur
   } catch (e) {
     if (e instanceof OutsideAreaError) {
       const what = field === 'sourceUrl' ? 'file sources' : 'file destinations';
-      throw new HttpError(422, 'Path refused', `${field}: ${what} of domain ${area.domain} must be under ${describeArea(area)} (${e.message}).`);
+      const message = `${what} of domain ${area.domain} must be under ${describeArea(area)} (${e.message})`;
+      throw new HttpError(422, 'Path refused', `${field}: ${message}.`, fieldErrors(field, message));
     }
     throw e;
   }
@@ -89,19 +96,19 @@ export class JobService {
   /** The definition's problems an administrator must fix, as one 422. */
   private check(def: Pick<Job, 'taskType' | 'direction' | 'mode' | 'scheduling' | 'sourceUrl' | 'destinationUrl' | 'timezone' | 'rules'>): void {
     const taskType = findTaskType(def.taskType);
-    if (!taskType) throw new HttpError(422, 'Unknown task type', `"${def.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
-    if (!taskType.directions.includes(def.direction)) throw new HttpError(422, 'Unsupported direction', `${def.taskType} does not support ${def.direction}.`);
+    if (!taskType) throw refusedField('Unknown task type', 'taskType', `"${def.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
+    if (!taskType.directions.includes(def.direction)) throw refusedField('Unsupported direction', 'direction', `${def.taskType} does not support ${def.direction}.`);
     const tz = timeZoneProblem(def.timezone);
     if (tz) throw new HttpError(422, 'Time zone refused', `timezone: ${tz}.`, { errors: [{ in: 'body', field: 'timezone', message: tz }] });
     const rules = importRulesSchema.safeParse(def.rules ?? {});
     if (rules.success) refuseBadRules(rules.data, taskType);
     const refusal = schedulingRefusal(def.mode, def.direction, def.scheduling, taskType.defaultTiming);
-    if (refusal) throw new HttpError(422, 'Schedule refused', refusal);
-    if (def.direction === 'import' && !def.sourceUrl) throw new HttpError(422, 'Source missing', 'An import job needs a sourceUrl.');
-    if (def.direction === 'export' && !def.destinationUrl) throw new HttpError(422, 'Destination missing', 'An export job needs a destinationUrl.');
+    if (refusal) throw refusedField('Schedule refused', 'scheduling', refusal);
+    if (def.direction === 'import' && !def.sourceUrl) throw refusedField('Source missing', 'sourceUrl', 'An import job needs a sourceUrl.');
+    if (def.direction === 'export' && !def.destinationUrl) throw refusedField('Destination missing', 'destinationUrl', 'An export job needs a destinationUrl.');
     // A realtime export sends changes as they happen: only tables whose changes are recorded can.
     if (def.direction === 'export' && def.mode === 'realtime' && !exportSpecOf(def.taskType)?.descriptor.realtime) {
-      throw new HttpError(422, 'Realtime export unavailable', `${def.taskType} records no changes to send as they happen; use a batch export.`);
+      throw refusedField('Realtime export unavailable', 'mode', `${def.taskType} records no changes to send as they happen; use a batch export.`);
     }
   }
 
@@ -119,9 +126,9 @@ export class JobService {
     for (const [field, url] of [['sourceUrl', def.sourceUrl], ['destinationUrl', def.destinationUrl]] as const) {
       if (!url) continue;
       const credentials = credentialsRefusal(field, url, secretsPath);
-      if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath });
+      if (credentials) throw new HttpError(422, 'Credentials in URL', credentials, { field, secrets: secretsPath, ...fieldErrors(field, credentials) });
       const refusal = destinationRefusal(url, this.deps.config.exportAllowedHosts);
-      if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field });
+      if (refusal) throw new HttpError(422, 'Destination refused', `${field}: ${refusal}.`, { field, ...fieldErrors(field, refusal) });
       if (url.toLowerCase().startsWith('file:')) await allowedPathOr422(field, url, this.fileArea(def.domain));
     }
   }

@@ -49,6 +49,7 @@ export const jobListItem = z
     lastReason: z.string().nullable(),
     nextRunAt: z.string().nullable(),
     unreadLogs: z.boolean(),
+    lastRuns: z.array(z.object({ number: z.number().int(), outcome: z.string(), reason: z.string().nullable() })).describe('The last five ended runs, newest first.'),
   })
   .meta({ id: 'JobListItem' });
 export const jobList = z.object({ items: z.array(jobListItem), total: z.number().int(), limit: z.number().int(), offset: z.number().int() }).meta({ id: 'JobList' });
@@ -158,6 +159,12 @@ export const tokenParams = z.object({ tokenId: z.uuid() }).strict();
 export const tokenInfo = z
   .object({ id: z.string(), name: z.string(), role: z.enum(ROLES), domain: z.string().nullable(), createdAt: z.string(), revokedAt: z.string().nullable() })
   .meta({ id: 'Token' });
+export const whoAmI = z
+  .object({
+    name: z.string(), role: z.enum(ROLES), domain: z.string().nullable(),
+    temporalWebUrl: z.string().nullable().describe('Temporal Web, for links to workflows (null when not configured).'), namespace: z.string(),
+  })
+  .meta({ id: 'WhoAmI' });
 export const tokenListQuery = z.object({ includeRevoked: z.enum(['true', 'false']).optional() }).strict();
 
 export const auditQuery = z

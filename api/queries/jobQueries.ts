@@ -58,6 +58,9 @@ const LIVE_QUERY_CONCURRENCY = 32;
 /** A status filter needs every candidate's live state; past this many candidates it is refused. */
 export const STATUS_FILTER_MAX_CANDIDATES = 5000;
 
+/** How many ended runs each row of the list shows as icons. */
+const LAST_RUNS_LISTED = 5;
+
 /** One row of the list query: the job's columns the list shows, its last and current run. */
 interface ListRow {
   id: string;
@@ -79,6 +82,8 @@ interface ListRow {
   /** Status of the run in progress (queued, or its phase), if any. */
   current_status: string | null;
   unread_logs: boolean;
+  /** The last ended runs, newest first (seed 001's "Last 5 runs" column), from the unique (job_id, number) index. */
+  last_runs: { number: number; outcome: string; reason: string | null }[];
   total: string;
 }
 
@@ -245,6 +250,9 @@ export class JobQueries {
         lr.ended_at as last_run_at, lr.status as last_outcome, lr.reason as last_reason,
         (select r.status from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as current_status,
         exists (select 1 from runs r join run_logs l on l.run_id = r.id where r.job_id = j.id and l.id > j.logs_read_up_to) as unread_logs,
+        (select coalesce(json_agg(x order by x.number desc), '[]'::json) from (
+           select r.number, r.status as outcome, r.reason from runs r where r.job_id = j.id and r.ended_at is not null order by r.number desc limit ${LAST_RUNS_LISTED}
+         ) x) as last_runs,
         p.total
       from page p
       join jobs j on j.id = p.id
@@ -371,5 +379,6 @@ function jobRow(row: ListRow, { status, live }: Live, nextRunAt: string | null) 
     lastReason: lastLive?.reason ?? row.last_reason ?? null,
     nextRunAt,
     unreadLogs: !!row.unread_logs,
+    lastRuns: row.last_runs ?? [],
   };
 }

@@ -2,14 +2,23 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { auditAs, type AuditTrail } from '../http/audit';
 import { createToken, listTokens, revokeToken } from '../http/auth';
-import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams } from '../http/routeSchemas';
+import { allAuditQuery, auditList, auditQuery, createTokenBody, tokenInfo, tokenListQuery, tokenParams, whoAmI } from '../http/routeSchemas';
 import { notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { domainParams } from '../http/schemas';
 import { scopeDomain } from './jobs';
 
-/** Tokens (system administrators only) and the audit trail. */
-export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail): void {
+/** The caller's own token (GET /me), tokens (system administrators only) and the audit trail. */
+export function accessRoutes(kit: ApiKit, orm: MikroORM, audit: AuditTrail, links: { temporalWebUrl: string | null; namespace: string }): void {
+  kit.route(
+    { method: 'get', path: '/me', operationId: 'whoAmI', tag: 'Access', access: 'any', summary: "The token's own name, role and domain",
+      description: 'What a client (the console) needs to show only what the token may do, and where Temporal Web is.',
+      responses: { 200: { description: 'The caller.', schema: whoAmI } } },
+    ({ principal }, _req, res) => {
+      res.json({ name: principal.name, role: principal.role, domain: principal.domain ?? null, ...links });
+    },
+  );
+
   kit.route(
     { method: 'post', path: '/tokens', operationId: 'createToken', tag: 'Access', access: 'system', summary: 'Create a token',
       description: 'The token is in this response only; the server keeps its SHA-256 hash.',

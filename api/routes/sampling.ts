@@ -11,7 +11,7 @@ import {
 } from '../../io/safeFiles';
 import { JobSchema, type Job } from '../../db/entities';
 import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
-import { importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
+import { ENCODINGS, importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType } from '../../taskTypes/registry';
 import { definitionChangedSignal } from '../../contracts/messages';
 import { auditAs } from '../http/audit';
@@ -31,6 +31,36 @@ const SAMPLE_TYPES = ['text/csv', 'application/octet-stream'];
 const SAMPLE_LIMIT = '5mb';
 
 const fromSourceBody = z.object({ fromSource: z.literal(true) }).strict();
+
+/**
+ * Choices the administrator already made (the console's edited proposal), kept as given: the
+ * sample is read again with them, so the preview and the problems follow the edits.
+ */
+const sampleQuery = z
+  .object({
+    encoding: z.enum(ENCODINGS).optional().describe('Read the sample in this encoding instead of detecting it.'),
+    delimiter: z.string().min(1).max(4).optional().describe('Split on this delimiter instead of detecting it.'),
+    mapping: z
+      .string()
+      .max(20_000)
+      .transform((text, ctx) => {
+        const parsed = z.record(z.string().max(200), z.string().max(200)).safeParse(jsonOrUndefined(text));
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: 'a JSON object of file header to field, such as {"Intitulé":"title"}' });
+        return z.NEVER;
+      })
+      .optional()
+      .describe('JSON object: file header → field; these entries win over the proposed ones.'),
+  })
+  .strict();
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 const previewRow = z.object({
   line: z.number().int(),
@@ -130,11 +160,12 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
     { method: 'post', path: samplePath, operationId: 'sampleJob', tag, access: 'write', summary: 'Sample a file: propose encoding, delimiter and mapping',
       description: `Send a sample file as the body (text/csv or application/octet-stream, at most ${SAMPLE_LIMIT}; larger is 413), or the JSON {"fromSource": true} to sample the job's own file: source. ` +
         'The job shows `sampling` while it works, then `ready` when the proposal has no problems, or `sampling_failed` (the problems say what to change). ' +
-        "The proposal is not saved: accept it (or an edited copy) with POST .../sample/accept, which replaces the job's rules.",
-      params: jobParams,
+        "The proposal is not saved: accept it (or an edited copy) with POST .../sample/accept, which replaces the job's rules. " +
+        'To see an edited proposal\'s preview and problems, send the sample again with the edits as encoding, delimiter and mapping (query): they are kept as given.',
+      params: jobParams, query: sampleQuery,
       textBody: { types: [...SAMPLE_TYPES, 'application/json'], limit: SAMPLE_LIMIT, description: 'The sample file, or application/json {"fromSource": true}.' },
       responses: { 200: { description: 'The proposal, preview and problems.', schema: samplingResult }, 413: { description: `The sample is larger than ${SAMPLE_LIMIT}.` }, 415: { description: 'Another media type.' }, 422: { description: 'The job cannot be sampled (an export, or a source that is not a readable file: URL).' } } },
-    async ({ params }, _req, res) => {
+    async ({ params, query }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
       const taskType = findTaskType(job.taskType);
       if (!taskType || job.direction !== 'import') throw new HttpError(422, 'Cannot sample', 'Only import jobs read files; sampling applies to them.');
@@ -163,7 +194,8 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
         await applySetup(orm, service, job, { setupStatus: 'sampling' });
         let result;
         try {
-          result = await sampleFile(file, taskType, read);
+          const chosen = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Partial<ImportRules>;
+          result = await sampleFile(file, taskType, read, chosen);
         } catch (e) {
           if (e instanceof OutsideAreaError || e instanceof NotRegularFileError) {
             await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [e.message] });

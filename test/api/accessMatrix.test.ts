@@ -12,7 +12,7 @@ import { batchJob, startApiSystem, type ApiSystem } from './helpers';
 
 type Caller = 'system' | 'acmeAdmin' | 'acmeReader' | 'otherAdmin' | 'otherReader' | 'anonymous';
 const CALLERS: Caller[] = ['system', 'acmeAdmin', 'acmeReader', 'otherAdmin', 'otherReader', 'anonymous'];
-type Access = 'public' | 'read' | 'write' | 'system';
+type Access = 'public' | 'any' | 'read' | 'write' | 'system';
 
 interface Row {
   op: string;
@@ -27,6 +27,7 @@ interface Row {
 
 const EXPECTED: Record<Access, Record<Caller, 'ok' | number>> = {
   public: { system: 'ok', acmeAdmin: 'ok', acmeReader: 'ok', otherAdmin: 'ok', otherReader: 'ok', anonymous: 'ok' },
+  any: { system: 'ok', acmeAdmin: 'ok', acmeReader: 'ok', otherAdmin: 'ok', otherReader: 'ok', anonymous: 401 },
   read: { system: 'ok', acmeAdmin: 'ok', acmeReader: 'ok', otherAdmin: 404, otherReader: 404, anonymous: 401 },
   write: { system: 'ok', acmeAdmin: 'ok', acmeReader: 403, otherAdmin: 404, otherReader: 404, anonymous: 401 },
   system: { system: 'ok', acmeAdmin: 403, acmeReader: 403, otherAdmin: 403, otherReader: 403, anonymous: 401 },
@@ -46,6 +47,8 @@ describe('API access matrix', () => {
     { op: 'docs', method: 'GET', path: () => '/docs', access: 'public', ok: 200 },
     { op: 'metrics', method: 'GET', path: () => '/metrics', access: 'public', ok: 200 },
     { op: 'listJobs', method: 'GET', path: () => J, access: 'read', ok: 200 },
+    { op: 'whoAmI', method: 'GET', path: () => '/me', access: 'any', ok: 200 },
+    { op: 'listTaskTypes', method: 'GET', path: () => '/task-types', access: 'any', ok: 200 },
     { op: 'listAllJobs', method: 'GET', path: () => '/jobs?domain=acme', access: 'read', ok: 200 },
     { op: 'createJob', method: 'POST', path: () => J, access: 'write', ok: 201, body: (c) => batchJob(`new-${c.toLowerCase()}`) },
     { op: 'runJobs', method: 'POST', path: () => `${J}/run`, access: 'write', ok: 200, body: () => ({ jobs: ['base', 'missing'] }) },

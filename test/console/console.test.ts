@@ -1,0 +1,382 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
+import { SECTIONS_HEADER, sectionLine, writeSectionsFile } from '../setup/sectionsFile';
+import { launchBrowser, openPage, screenshot, seriousViolations, signIn } from './browser';
+
+/**
+ * The console in a real browser (Debian's Chromium) against the real system: what an
+ * administrator does from the seeds, checked by what the page shows.
+ */
+describe('console in the browser', function () {
+  this.timeout(180_000);
+  const domain = 'console-acme';
+  const other = 'console-globex';
+  let sys: TestSystem;
+  let browser: Browser;
+  let admin: string;
+  let reader: string;
+  let system: string;
+  let good: string;
+  let withRejects: string;
+  /** Large enough that its run lasts a few seconds: long enough to watch it run. */
+  let big: string;
+  const BIG_ROWS = 300_000;
+  let page: Page;
+  let problems: string[];
+  let closeContext: () => Promise<void>;
+
+  const api = async (token: string, method: string, url: string, body?: unknown) => {
+    const r = await sys.call(token, method, url, body);
+    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.text}`);
+    return r.json as Record<string, unknown>;
+  };
+  const createJob = (id: string, extra: Record<string, unknown> = {}) =>
+    api(admin, 'POST', `/domains/${domain}/jobs`, { id, name: `Sections ${id}`, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${good}`, ...extra });
+
+  before(async () => {
+    sys = await startSystem();
+    browser = await launchBrowser();
+    admin = await sys.token('domain_admin', domain);
+    reader = await sys.token('read_only', domain);
+    system = await sys.token('system_admin');
+    const area = sys.areaOf(domain);
+    good = path.join(area, 'sections.csv');
+    fs.writeFileSync(good, [SECTIONS_HEADER, ...Array.from({ length: 30 }, (_, i) => sectionLine(i + 1))].join('\n') + '\n');
+    big = path.join(area, 'big.csv');
+    await writeSectionsFile(big, BIG_ROWS, 'B');
+    withRejects = path.join(area, 'with-rejects.csv');
+    fs.writeFileSync(withRejects, [SECTIONS_HEADER, sectionLine(1), sectionLine(2).replace(/,\d+,\d+$/, ',lots,3'), sectionLine(3)].join('\n') + '\n');
+    await createJob('nightly-sections', { description: 'Sections from the SIS, every weekday morning', scheduling: { type: 'scheduled', timing: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'], timezone: 'Europe/Paris' } } });
+    await api(await sys.token('domain_admin', other), 'POST', `/domains/${other}/jobs`, { id: 'secret-job', name: 'Globex job', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${path.join(sys.areaOf(other), 'x.csv')}` });
+  });
+  after(async () => {
+    await browser?.close();
+    await sys?.stop();
+  });
+
+  beforeEach(async () => {
+    const opened = await openPage(browser, sys.api);
+    page = opened.page;
+    problems = opened.problems;
+    closeContext = () => opened.context.close();
+  });
+  afterEach(async function () {
+    await closeContext();
+    // A page that threw or broke its CSP fails the test that opened it.
+    if (this.currentTest?.state === 'passed') assert.deepEqual(problems, [], 'errors in the page');
+  });
+
+  const expectNoSeriousViolations = async (where: string) => assert.deepEqual(await seriousViolations(page), [], `axe on ${where}`);
+  const row = (id: string) => page.getByRole('row').filter({ has: page.getByText(id, { exact: true }) });
+
+  it('is served same-origin with a CSP without inline script, never framed, and the vendor module only from node_modules', async () => {
+    const res = await fetch(`${sys.api}/console/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.match(csp, /style-src 'self'(;|$)/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.doesNotMatch(await res.text(), /<script>|<style>|style=|https?:\/\//, 'no inline script or style, nothing from elsewhere');
+    const vendor = await fetch(`${sys.api}/console/vendor/htm-preact.mjs`);
+    assert.equal(vendor.status, 200);
+    assert.match(vendor.headers.get('content-type') ?? '', /javascript/);
+    for (const p of ['/console/vendor/../../package.json', '/console/%2e%2e/package.json', '/console/node_modules/htm/package.json', '/console/vendor/htm/package.json']) {
+      assert.equal((await fetch(`${sys.api}${p}`)).status, 404, p);
+    }
+  });
+
+  it('signs in with a token (a wrong one is refused next to the field), and signs out', async () => {
+    await page.goto('/console/');
+    await expectNoSeriousViolations('the sign-in page');
+    await page.getByLabel('Token').fill('jf_not-a-real-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('This token is not valid').waitFor();
+    await page.getByLabel('Token').fill(admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    await row('nightly-sections').waitFor();
+    assert.match(await page.locator('header').innerText(), /domain admin · console-acme/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').waitFor();
+  });
+
+  it('creates a job from the form: the API\'s refusal is shown next to the field it names', async () => {
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.getByLabel('Identifier').fill('Morning Import!');
+    await page.getByLabel('Title').fill('Morning sections');
+    await page.getByLabel('Source URL').fill(`file://${good}`);
+    await page.getByLabel('Scheduled').check();
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('06:00, 09:00, 12:00, 15:00, 18:00');
+    // The four-a-day rule is said before saving.
+    await page.getByText('A batch import runs at most 4 times a day').waitFor();
+    await expectNoSeriousViolations('the new job form');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const idError = page.locator('.field', { has: page.getByLabel('Identifier') }).locator('.field-error');
+    await idError.waitFor();
+    assert.match(await idError.innerText(), /lower-case letters/);
+    // A refusal after validation (422) names its field too: a path outside the domain's file area.
+    await page.getByLabel('Identifier').fill('morning-import');
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('06:00');
+    await page.getByLabel('Source URL').fill('file:///etc/passwd');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const urlError = page.locator('.field', { has: page.getByLabel('Source URL') }).locator('.field-error');
+    await urlError.waitFor();
+    assert.match(await urlError.innerText(), /file sources of domain console-acme must be under/);
+    assert.equal(await idError.count(), 0, 'the identifier error is gone');
+    await page.getByLabel('Source URL').fill(`file://${good}`);
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'Morning sections' }).waitFor();
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/morning-import`);
+    assert.deepEqual(job.scheduling, { type: 'scheduled', timing: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'], timezone: 'UTC' } });
+  });
+
+  it('runs a job now from its page and shows the status and the live log', async () => {
+    await createJob('run-me', { sourceUrl: `file://${big}` });
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/run-me');
+    await page.getByRole('heading', { name: 'Sections run-me' }).waitFor();
+    await page.getByRole('img', { name: 'Not run yet' }).waitFor();
+    await expectNoSeriousViolations('the job page (information)');
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByText('Run started.').waitFor();
+    // While it runs: the running icon, then the log's lines as they are written.
+    await page.getByRole('img', { name: 'Running' }).waitFor();
+    await page.getByRole('tab', { name: 'Latest executions' }).click();
+    await page.getByRole('button', { name: 'Log of run 1' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Log of run-me, run 1' });
+    await dialog.getByText('Run 1 started').waitFor();
+    const status = dialog.getByRole('status');
+    assert.equal(await status.innerText(), 'Live', 'the first line arrived while the run was running');
+    // The stream ends with the run: the last line and the end marker arrive while the dialog is open.
+    await status.filter({ hasText: 'ended: completed' }).waitFor({ timeout: 90_000 });
+    const lines = await dialog.getByRole('list', { name: 'Log lines' }).getByRole('listitem').allInnerTexts();
+    assert.ok(lines.some((l) => l.includes(`Run completed (read ${BIG_ROWS}, inserted ${BIG_ROWS}`)), `the log tells the counts: ${lines.join(' | ')}`);
+    await expectNoSeriousViolations('the log viewer');
+    await screenshot(page, 'log-viewer');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // The job's icon follows: the page polls the job.
+    await page.getByRole('img', { name: 'Completed' }).first().waitFor({ timeout: 15_000 });
+    await expectNoSeriousViolations('the latest executions tab');
+    await screenshot(page, 'job-executions');
+  });
+
+  it('downloads the rejected rows of a run from its Failed % column', async () => {
+    await createJob('rejects', { sourceUrl: `file://${withRejects}` });
+    await api(admin, 'POST', `/domains/${domain}/jobs/rejects/run`);
+    await eventually(async () => ((await api(admin, 'GET', `/domains/${domain}/jobs/rejects/runs/1`)).endedAt ? true : undefined), 'the run to end');
+    await signIn(page, reader);
+    await page.goto('/console/#/jobs/console-acme/rejects?tab=executions');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download rejected rows of run 1' }).click()]);
+    assert.equal(download.suggestedFilename(), 'rejects-run-1-rejected.csv');
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    const [header, ...rows] = text.trim().split(/\r?\n/);
+    assert.equal(header, 'line,column,reason,raw');
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]!, /^3,/, 'the third line of the file was rejected');
+  });
+
+  it("edits a job's information: recipients and the term filter, saved as the API keeps them", async () => {
+    await createJob('edit-me');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/edit-me');
+    await page.getByLabel('Report recipients (comma-separated emails)').fill('registrar@example.edu, not-an-email');
+    await page.getByLabel('Send report').check();
+    await page.getByLabel('Terms (comma-separated; none: all)').fill('2026FA, 2027SP');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const recipientsError = page.locator('.field', { has: page.getByLabel('Report recipients (comma-separated emails)') }).locator('.field-error');
+    await recipientsError.waitFor();
+    await page.getByLabel('Report recipients (comma-separated emails)').fill('registrar@example.edu');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await expectNoSeriousViolations('the information tab');
+    await screenshot(page, 'job-information', { fullPage: true });
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/edit-me`);
+    assert.deepEqual(job.recipients, ['registrar@example.edu']);
+    assert.equal(job.sendReport, true);
+    assert.deepEqual((job.rules as { terms: string[] }).terms, ['2026FA', '2027SP']);
+  });
+
+  it('pauses a job with a note and reactivates it', async () => {
+    await createJob('pause-me');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/pause-me');
+    await page.getByLabel('Pause note').fill('SIS maintenance tonight');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByText('“SIS maintenance tonight”').waitFor();
+    await page.getByRole('button', { name: 'Reactivate' }).click();
+    await page.getByText('Reactivating.').waitFor();
+    await page.getByRole('button', { name: 'Pause' }).waitFor();
+    await eventually(async () => ((await api(admin, 'GET', `/domains/${domain}/jobs/pause-me`)).paused === null ? true : undefined), 'the job to be active again');
+  });
+
+  it('ticks three jobs in the list and runs them, each row reporting its own result', async () => {
+    for (const id of ['tick-1', 'tick-2', 'tick-3']) await createJob(id);
+    await signIn(page, admin);
+    await page.getByRole('searchbox').fill('tick-');
+    await page.getByRole('row').filter({ hasText: 'tick-3' }).waitFor();
+    await expectNoSeriousViolations('the job list');
+    for (const id of ['tick-1', 'tick-2', 'tick-3']) await page.getByRole('checkbox', { name: `Tick ${id}` }).check();
+    await page.getByRole('button', { name: 'Run now' }).click();
+    for (const id of ['tick-1', 'tick-2', 'tick-3']) await row(id).getByText('Started').waitFor();
+    // Each run ends; the list shows it with a tick, by polling.
+    for (const id of ['tick-1', 'tick-2', 'tick-3']) await row(id).getByRole('img', { name: 'Completed', exact: true }).waitFor({ timeout: 60_000 });
+    // Unread logs: the icon says so; reading them in the viewer clears it.
+    await row('tick-1').getByRole('button', { name: 'Logs of tick-1 (unread)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Log of tick-1, run 1' });
+    await dialog.getByRole('status').filter({ hasText: 'ended: completed' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await row('tick-1').getByRole('button', { name: 'Logs of tick-1', exact: true }).waitFor();
+    // The status toggles hide rows by their icon.
+    await page.getByRole('button', { name: 'Completed', exact: true }).click();
+    await page.getByText('No job matches these filters.').waitFor();
+    await page.getByRole('button', { name: 'Completed', exact: true }).click();
+    await page.getByRole('searchbox').fill('');
+    await row('nightly-sections').waitFor();
+    await screenshot(page, 'job-list');
+  });
+
+  it('asks the API for the open list once every 5 seconds, no more', async () => {
+    await signIn(page, reader);
+    await row('nightly-sections').waitFor();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith('/jobs')) asked.push(r.url());
+    });
+    await page.waitForTimeout(11_000);
+    assert.ok(asked.length >= 1 && asked.length <= 3, `${asked.length} list requests in 11 s`);
+  });
+
+  it('shows a read-only user no action controls', async () => {
+    await signIn(page, reader);
+    await row('nightly-sections').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Run now' }).count(), 0);
+    assert.equal(await page.getByRole('checkbox').count(), 0);
+    assert.equal(await page.getByRole('link', { name: 'New job' }).count(), 0);
+    await page.getByRole('link', { name: 'Sections nightly-sections' }).click();
+    await page.getByRole('heading', { name: 'Sections nightly-sections' }).waitFor();
+    for (const name of ['Run now', 'Pause', 'Reactivate', 'Save']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+    assert.ok(await page.getByLabel('Name').isDisabled(), 'the fields are read-only');
+    assert.equal(await page.getByRole('tab', { name: 'Credentials' }).count(), 0);
+    await page.getByRole('tab', { name: 'Scheduling' }).click();
+    await page.getByText('Runs every weekday at 06:00 (Europe/Paris).').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save schedule' }).count(), 0);
+    await expectNoSeriousViolations('the scheduling tab (read-only)');
+  });
+
+  it("does not reach another domain's job", async () => {
+    await signIn(page, admin);
+    await page.goto(`/console/#/jobs/${other}/secret-job`);
+    await page.getByText(`There is no job secret-job in domain ${other} for this token.`).waitFor();
+    assert.equal(await page.getByText('Globex job').count(), 0);
+    // A system administrator sees both domains in one list, and can narrow it to one.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').fill(system);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Same address, another token: the system administrator does see that job.
+    await page.getByRole('heading', { name: 'Globex job' }).waitFor();
+    // In the list (every domain: other suites' too), found by its name, and gone when the list is narrowed to another domain.
+    await page.getByRole('link', { name: 'Jobs', exact: true }).first().click();
+    await page.getByRole('searchbox').fill('secret-job');
+    await row('secret-job').getByText(other, { exact: true }).waitFor();
+    await page.getByLabel('Domain').fill(domain);
+    await page.getByText('No job matches these filters.').waitFor();
+    await page.getByLabel('Domain').fill(other);
+    await row('secret-job').waitFor();
+  });
+
+  it('samples a Latin-1 file with semicolons, shows the proposal and a preview, and accepts it', async () => {
+    await createJob('latin1-import');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/latin1-import');
+    await page.getByRole('link', { name: 'Sample file', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sample file' }).waitFor();
+    // The registrar's export: Latin-1, semicolons, and the title column named in French.
+    const header = SECTIONS_HEADER.replace(',title,', ',Intitulé,');
+    const lines = [header, sectionLine(1).replace('Course 1 title', 'Économie générale'), sectionLine(2), sectionLine(3)].map((l) => l.replace(/,/g, ';'));
+    await page.getByLabel('Sample file').setInputFiles({ name: 'sections-latin1.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\r\n') + '\r\n', 'latin1') });
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    await page.getByRole('heading', { name: 'Proposal' }).waitFor();
+    assert.equal(await page.getByLabel('Encoding').inputValue(), 'latin1');
+    assert.equal(await page.getByLabel('Delimiter').inputValue(), ';');
+    await page.getByLabel('Field for column section_id').locator('option[value="title"]').waitFor({ state: 'attached' });
+    assert.equal(await page.getByLabel('Field for column section_id').inputValue(), 'section_id');
+    // The administrator maps the French column onto the title field.
+    await page.getByLabel('Field for column Intitulé').selectOption('title');
+    // The preview and problems follow the edit once checked again.
+    await page.getByRole('button', { name: 'Check again with my changes' }).click();
+    await page.getByText('No problems: the proposal validates.').waitFor();
+    await page.getByRole('cell', { name: 'Économie générale' }).waitFor();
+    await expectNoSeriousViolations('the sample page');
+    await screenshot(page, 'sample-file', { fullPage: true });
+    await page.getByRole('button', { name: 'Accept these rules' }).click();
+    await page.getByText('Rules saved with the job.').waitFor();
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/latin1-import`);
+    const rules = job.rules as { encoding: string; delimiter: string; mapping: Record<string, string> };
+    assert.equal(rules.encoding, 'latin1');
+    assert.equal(rules.delimiter, ';');
+    assert.equal(rules.mapping['Intitulé'], 'title');
+    // The job imports that file with those rules: the accented title arrives as written.
+    fs.writeFileSync(path.join(sys.areaOf(domain), 'latin1.csv'), Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
+    await api(admin, 'PATCH', `/domains/${domain}/jobs/latin1-import`, { sourceUrl: `file://${path.join(sys.areaOf(domain), 'latin1.csv')}` });
+    await api(admin, 'POST', `/domains/${domain}/jobs/latin1-import/run`);
+    const run = await eventually(async () => {
+      const r = await api(admin, 'GET', `/domains/${domain}/jobs/latin1-import/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, 'the import to end');
+    assert.equal(run.status, 'completed', String(run.reason));
+    const { rows } = await sys.db.query("select title from sections where domain = $1 and section_id = 'S1'", [domain]);
+    assert.deepEqual(rows, [{ title: 'Économie générale' }]);
+  });
+
+  it("exports the domain's schedules as OPML and imports the file back", async () => {
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export OPML' }).click()]);
+    const opml = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(opml, /<opml[\s\S]*nightly-sections/);
+    await page.getByLabel('OPML file to import').setInputFiles({ name: 'schedules.opml', mimeType: 'text/x-opml', buffer: Buffer.from(opml) });
+    await page.getByRole('button', { name: 'Import OPML' }).click();
+    const said = page.getByRole('status').filter({ hasText: 'Unchanged:' });
+    await said.waitFor();
+    assert.match(await said.innerText(), /nightly-sections/);
+  });
+
+  it('lets a system administrator create a token, shown once, that signs in, and revoke it', async () => {
+    await signIn(page, system);
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByRole('textbox', { name: 'Name' }).fill('registrar desk');
+    await page.getByRole('combobox', { name: 'Role' }).selectOption('read_only');
+    await page.getByRole('textbox', { name: 'Domain' }).fill(domain);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.locator('code.token');
+    await shown.waitFor();
+    const token = await shown.innerText();
+    assert.equal((await sys.call(token, 'GET', '/me')).json?.role, 'read_only');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Revoke registrar desk' }).click();
+    await page.getByRole('button', { name: 'Revoke registrar desk' }).waitFor({ state: 'detached' });
+    assert.equal((await sys.call(token, 'GET', '/me')).status, 401);
+  });
+
+  it('passes axe on the remaining pages: scheduling, credentials, schedules, tokens', async () => {
+    await signIn(page, system);
+    await page.goto('/console/#/jobs/console-acme/nightly-sections?tab=scheduling');
+    await page.getByText('Runs every weekday at 06:00 (Europe/Paris).').waitFor();
+    await expectNoSeriousViolations('the scheduling tab');
+    await screenshot(page, 'job-scheduling');
+    await page.getByRole('tab', { name: 'Credentials' }).click();
+    await page.getByLabel('Password').waitFor();
+    await expectNoSeriousViolations('the credentials tab');
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    await page.getByRole('heading', { name: 'Schedules (OPML)' }).waitFor();
+    await expectNoSeriousViolations('the schedules page');
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByRole('heading', { name: 'Tokens' }).waitFor();
+    await page.getByRole('cell', { name: 'domain_admin@console-acme' }).first().waitFor();
+    await expectNoSeriousViolations('the tokens page');
+  });
+});
