@@ -11,7 +11,7 @@ const key = (j) => `${j.domain}/${j.id}`;
 /** What a run/pause/reactivate answer says, in words, per job. */
 const RESULT_WORDS = {
   started: 'Started', queued: 'Queued behind the current run', already_queued: 'Already queued', not_found: 'Not found',
-  pausing: 'Pausing', reactivating: 'Reactivating',
+  paused: 'Paused', already_paused: 'Already paused', reactivated: 'Reactivated', not_paused: 'Not paused',
 };
 
 function Filters({ me, filters, setFilters, taskTypes }) {

@@ -62,7 +62,7 @@ function JobActions({ job, refresh }) {
     setBusy(true);
     try {
       const r = await api.post(`${jobPath(job.domain, job.id)}/${what}`, body);
-      setResult({ ok: true, text: { started: 'Run started.', queued: 'Queued behind the current run.', already_queued: 'A run is already queued.', pausing: 'Pausing.', reactivating: 'Reactivating.', canceling: 'Canceling the run.' }[r.result] ?? r.result });
+      setResult({ ok: true, text: { started: 'Run started.', queued: 'Queued behind the current run.', already_queued: 'A run is already queued.', paused: 'Paused.', already_paused: 'Already paused (by whoever paused it first).', reactivated: 'Reactivated.', not_paused: 'It was neither paused nor halted.', canceling: 'Canceling the run.' }[r.result] ?? r.result });
       refresh();
     } catch (e) {
       setResult({ ok: false, text: e.message });

@@ -208,7 +208,7 @@ describe('console in the browser', function () {
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByText('“SIS maintenance tonight”').waitFor();
     await page.getByRole('button', { name: 'Reactivate' }).click();
-    await page.getByText('Reactivating.').waitFor();
+    await page.getByText('Reactivated.').waitFor();
     await page.getByRole('button', { name: 'Pause' }).waitFor();
     await eventually(async () => ((await api(admin, 'GET', `/domains/${domain}/jobs/pause-me`)).paused === null ? true : undefined), 'the job to be active again');
   });
@@ -282,9 +282,9 @@ describe('console in the browser', function () {
     await page.getByRole('link', { name: 'Jobs', exact: true }).first().click();
     await page.getByRole('searchbox').fill('secret-job');
     await row('secret-job').getByText(other, { exact: true }).waitFor();
-    await page.getByLabel('Domain').fill(domain);
+    await page.getByLabel('Domain', { exact: true }).fill(domain);
     await page.getByText('No job matches these filters.').waitFor();
-    await page.getByLabel('Domain').fill(other);
+    await page.getByLabel('Domain', { exact: true }).fill(other);
     await row('secret-job').waitFor();
   });
 
