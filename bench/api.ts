@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +19,7 @@ import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient, connectWorker, targetFor, type TemporalTarget } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from '../worker/createWorker';
+import { workerProcess } from './lib/workerProcess';
 
 /**
  * npm run bench:api — with 1,000 jobs (each a live job workflow), the p50, p95 and p99 latency
@@ -113,7 +113,7 @@ async function main() {
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = `bench-api-${crypto.randomUUID()}`;
   const workerConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue };
-  const worker = IN_PROCESS ? await inProcessWorker(target, taskQueue, { orm, pool, temporal: client, config: workerConfig }) : workerProcess(dbUrl, temporal.address, taskQueue);
+  const worker = IN_PROCESS ? await inProcessWorker(target, taskQueue, { orm, pool, temporal: client, config: workerConfig }) : benchWorker(dbUrl, temporal.address, taskQueue);
   const api = await startApi({ orm, temporal: client, config: workerConfig }, '127.0.0.1', 0);
   try {
     let t = Date.now();
@@ -178,34 +178,9 @@ async function main() {
   }
 }
 
-/** The Temporal worker as deployed: `npm run worker` in a process of its own, on the bench's database and task queue. */
-function workerProcess(databaseUrl: string, temporalAddress: string, taskQueue: string) {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Its warnings (slow workflow tasks while a thousand jobs start on a busy machine) are kept, and shown only if it fails.
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 200) output.shift();
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let stopping = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      if (!stopping) console.error(`The worker process ended (${code ?? signal}):\n${output.join('')}`);
-      resolve();
-    }),
-  );
-  return {
-    async stop() {
-      stopping = true;
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+/** The Temporal worker as deployed, on the bench's database and task queue. */
+function benchWorker(databaseUrl: string, temporalAddress: string, taskQueue: string) {
+  return workerProcess({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue });
 }
 
 async function inProcessWorker(target: TemporalTarget, taskQueue: string, deps: Parameters<typeof createWorker>[0]['deps']) {

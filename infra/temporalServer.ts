@@ -33,6 +33,8 @@ export interface StartDevServerOptions {
   /** SQLite file that keeps workflows across restarts; in-memory when undefined. */
   dbFile?: string;
   namespace?: string;
+  /** Port of the server's Prometheus /metrics (its `action` counter), or none. */
+  metricsPort?: number;
   log?: Log;
 }
 
@@ -54,6 +56,7 @@ export async function startDevServer(opts: StartDevServerOptions): Promise<Tempo
   args.push('--namespace', opts.namespace ?? 'default');
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
+  if (opts.metricsPort) args.push('--metrics-port', String(opts.metricsPort));
   for (const [key, value] of Object.entries(SERVER_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
