@@ -154,6 +154,16 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
   const server = await startServer(serverName, config, postgresUrl);
   const client = await connectClient(server.target);
   await ensureSearchAttributes(client.connection, config.TEMPORAL_NAMESPACE);
+  // The real server's frontends see new search attributes when their namespace cache refreshes (about 10 s).
+  for (let waited = 0; ; waited += 1_000) {
+    try {
+      for await (const _ of client.workflow.list({ query: `Domain = 'none'`, pageSize: 1 })) break;
+      break;
+    } catch (e) {
+      if (waited > 60_000) throw e;
+      await sleep(1_000);
+    }
+  }
   const filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobflow-runcost-files-'));
   const jobConfig = { ...config, fileRoots: [filesDir], TEMPORAL_TASK_QUEUE: `runcost-${crypto.randomUUID()}` };
   const worker = workerProcess({
@@ -200,7 +210,7 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     const byType = await costByType(client, from, end);
 
     const per = (v: number) => (runs ? v / runs : NaN).toFixed(1);
-    console.log(`\n${server.name}: ${JOBS} jobs every minute for ${MINUTES} min: ${runs} runs (${rows[0].completed} completed) of ${JOBS * MINUTES} scheduled; load average ${loadBefore} before, ${loadAverage()} after`);
+    console.log(`\n${server.name}: ${JOBS} jobs every minute for ${MINUTES} min: ${runs} runs started in the window (${rows[0].completed} completed), ${JOBS * MINUTES} scheduled in it; load average ${loadBefore} before, ${loadAverage()} after`);
     console.log(`  ${'per run'.padEnd(22)} ${'events'.padStart(7)} ${'wf tasks'.padStart(9)} ${'act tasks'.padStart(10)} ${'actions'.padStart(8)}`);
     const total = emptyCost();
     for (const [type, c] of [...byType].sort()) {

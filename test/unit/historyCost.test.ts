@@ -6,8 +6,8 @@ const { EventType } = temporal.api.enums.v1;
 type Event = temporal.api.history.v1.IHistoryEvent;
 
 let nextId = 1;
-const event = (eventType: temporal.api.enums.v1.EventType, second: number, attributes: Partial<Event> = {}): Event =>
-  ({ eventId: nextId++, eventType, eventTime: { seconds: second, nanos: 0 }, ...attributes }) as Event;
+const event = (eventType: temporal.api.enums.v1.EventType, second: number, attributes: Record<string, unknown> = {}): Event =>
+  ({ eventId: nextId++, eventType, eventTime: { seconds: second, nanos: 0 }, ...attributes }) as unknown as Event;
 const searchAttributes = (...names: string[]) => ({ indexedFields: Object.fromEntries(names.map((n) => [n, { data: new Uint8Array() }])) });
 
 /** bench:runcost counts billable actions from histories by Temporal Cloud's published rules. */
