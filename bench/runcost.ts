@@ -218,7 +218,7 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
       console.log(`  ${type.padEnd(22)} ${per(c.events).padStart(7)} ${per(c.workflowTasks).padStart(9)} ${per(c.activityTasks).padStart(10)} ${per(c.actions).padStart(8)}`);
     }
     console.log(`  ${'all'.padEnd(22)} ${per(total.events).padStart(7)} ${per(total.workflowTasks).padStart(9)} ${per(total.activityTasks).padStart(10)} ${per(total.actions).padStart(8)}   (actions from the histories, Temporal Cloud's rules)`);
-    if (startActions !== undefined && endActions !== undefined) console.log(`  server's action metric: ${per(endActions - startActions)} per run (queries and heartbeats included; schedules' own actions not)`);
+    if (startActions !== undefined && endActions !== undefined) console.log(`  server's action metric: ${per(endActions - startActions)} per run (queries, heartbeats and the server's own bookkeeping included)`);
     const ms = (s: number) => (runs ? (s * 1000) / runs : NaN).toFixed(0);
     console.log(`  CPU per run: server ${ms(cpu.server)} ms, worker ${ms(cpu.worker)} ms, PostgreSQL ${ms(cpu.postgres)} ms (all postgres processes)`);
   } finally {
