@@ -14,9 +14,17 @@ const kept: string[] = [];
 const show = process.env.TEST_LOGS === 'show';
 const writeToStderr = process.stderr.write.bind(process.stderr);
 
-function keep(chunk: string | Uint8Array): boolean {
+type WriteCallback = (err?: Error | null) => void;
+
+/**
+ * Keeps a chunk as a write would take it, callback included: mocha --exit waits for an empty
+ * write's callback on stderr before it exits, so one never called back held the run open.
+ */
+function keep(chunk: string | Uint8Array, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
   kept.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
   if (kept.length > MAX_CHUNKS) kept.shift();
+  const done = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+  if (done) process.nextTick(done);
   return true;
 }
 

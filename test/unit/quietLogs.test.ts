@@ -24,6 +24,18 @@ describe('test output', () => {
     assert.match(out, /1 failing/);
   });
 
+  // mocha --exit waits for an empty write to stdout and to stderr to complete before it exits;
+  // a stderr that kept the chunk but never called back held every run with a handle left open
+  // (a leaked connection after a failed test) after its summary, until CI's time ran out.
+  it('ends a run with --exit though a test left a handle open', () => {
+    const res = spawnSync(path.join(ROOT, 'node_modules/.bin/mocha'),
+      ['--no-config', '--require', 'tsx/cjs', '--extension', 'ts', '--exit', '--file', 'test/setup/quietLogs.ts', 'test/fixtures/openHandle.fixture.ts'],
+      { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(res.signal, null, `still running after 30 s:\n${res.stdout}${res.stderr}`);
+    assert.equal(res.status, 0, res.stdout + res.stderr);
+    assert.match(res.stdout, /1 passing/);
+  });
+
   it('prints everything as it comes with TEST_LOGS=show', () => {
     const { out } = run({ TEST_LOGS: 'show' });
     for (const line of ['EXPECTED-PINO-LINE', 'EXPECTED-CONSOLE-LINE', 'EXPECTED-SDK-LINE', 'CLUE-PINO-LINE']) assert.ok(out.includes(line), line);
