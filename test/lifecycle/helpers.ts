@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { jobScheduleId } from '../../contracts/workflowIds';
@@ -70,8 +71,9 @@ export function jobsApi(sys: TestSystem, token: string, domain: string) {
     post: (id: string, action: string, body?: unknown) => sys.call(token, 'POST', `${base}/${id}/${action}`, body),
     /** Run records, oldest first. */
     async runs(id: string) {
-      const { json } = await sys.call(token, 'GET', `${base}/${id}/runs?limit=200`);
-      return [...json.items].reverse() as { number: number; trigger: string; attempt: number; status: string; reason: string | null; workflowId: string }[];
+      const res = await sys.call(token, 'GET', `${base}/${id}/runs?limit=200`);
+      assert.equal(res.status, 200, `GET ${base}/${id}/runs: ${res.status} ${res.text}`);
+      return [...res.json.items].reverse() as { number: number; trigger: string; attempt: number; status: string; reason: string | null; workflowId: string }[];
     },
     /** Waits until the job's state satisfies `ok`, and returns it. */
     waitFor: (id: string, ok: (job: any) => boolean, what: string, timeoutMs = 90_000) => // eslint-disable-line @typescript-eslint/no-explicit-any
