@@ -188,7 +188,7 @@ function SchedulingTab({ job, canWrite, refresh }) {
   return html`<form class="form" onSubmit=${submit}>
     ${job.mode === 'on-demand' ? html`<p>An on-demand job runs on events while it is active; it has no schedule.</p>` : html`
       <${ScheduleFields} form=${f} set=${setF} mode=${job.mode} direction=${job.direction} taskType=${job.taskType} error=${error} disabled=${!canWrite} />`}
-    <p>Next run: <strong>${job.nextRunAt ? when(job.nextRunAt) : 'none planned'}</strong></p>
+    <p>Next run as saved: <strong>${job.nextRunAt ? when(job.nextRunAt) : 'none planned'}</strong></p>
     <${FormErrors} error=${error} shown=${['scheduling']} />
     ${canWrite && job.mode !== 'on-demand' ? html`<div class="form-end"><button type="submit">Save schedule</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
   </form>`;
