@@ -179,6 +179,12 @@ describe('console in the browser', function () {
     assert.equal(header, 'line,column,reason,raw');
     assert.equal(rows.length, 1);
     assert.match(rows[0]!, /^3,/, 'the third line of the file was rejected');
+    // The runs filtered by outcome (on the server): none failed; the one run is listed under its own outcome.
+    const outcome = (await api(reader, 'GET', `/domains/${domain}/jobs/rejects/runs/1`)).status as string;
+    await page.getByLabel('Outcome').selectOption('failed');
+    await page.getByText('No run with this outcome.').waitFor();
+    await page.getByLabel('Outcome').selectOption(outcome);
+    await page.getByRole('button', { name: 'Log of run 1' }).waitFor();
   });
 
   it("edits a job's information: recipients and the term filter, saved as the API keeps them", async () => {
