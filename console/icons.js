@@ -7,10 +7,11 @@ export const STATUS_KINDS = [
   { kind: 'completed', label: 'Completed' },
   { kind: 'warnings', label: 'With warnings' },
   { kind: 'failed', label: 'Failed or halted' },
+  { kind: 'canceled', label: 'Canceled' },
   { kind: 'none', label: 'Not run yet' },
 ];
 
-/** Which icon a job shows: its run in progress, else a halt, else its last run's outcome. */
+/** Which icon a job shows: its run in progress, else a halt, else its last run's outcome (the server's jobIcon, api/queries/display.ts, filters by the same rule). */
 export function statusKind(status, lastOutcome) {
   if (status === 'running') return 'running';
   if (status === 'halted') return 'failed';

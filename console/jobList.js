@@ -1,18 +1,22 @@
 import { html, useEffect, useState } from './vendor/htm-preact.mjs';
-import { api, jobPath } from './api.js';
+import { api } from './api.js';
 import { when, words } from './format.js';
-import { LogIcon, OutcomeIcon, STATUS_KINDS, StatusIcon, statusKind } from './icons.js';
+import { LogIcon, OutcomeIcon, STATUS_KINDS, StatusIcon } from './icons.js';
 import { LogViewer } from './logViewer.js';
 import { usePoll, useTaskTypes } from './hooks.js';
 
-const PAGE = 200;
+const PAGE_SIZES = [20, 50, 200];
 const key = (j) => `${j.domain}/${j.id}`;
 
 /** What a run/pause/reactivate answer says, in words, per job. */
 const RESULT_WORDS = {
   started: 'Started', queued: 'Queued behind the current run', already_queued: 'Already queued', not_found: 'Not found',
   paused: 'Paused', already_paused: 'Already paused', reactivated: 'Reactivated', not_paused: 'Not paused',
+  unavailable: 'No worker answered in time; nothing changed',
 };
+
+/** The bulk route of each action on ticked rows: one request per domain, one result per job. */
+const BULK = { run: 'run', pause: 'pause', reactivate: 'reactivate' };
 
 function Filters({ me, filters, setFilters, taskTypes }) {
   const set = (patch) => setFilters({ ...filters, ...patch });
@@ -41,10 +45,12 @@ function Filters({ me, filters, setFilters, taskTypes }) {
 }
 
 function listUrl(me, f, offset) {
-  const q = new URLSearchParams({ limit: String(PAGE), offset: String(offset) });
+  const q = new URLSearchParams({ limit: String(f.pageSize), offset: String(offset) });
   if (f.q.trim()) q.set('q', f.q.trim());
   if (f.mode) q.set('mode', f.mode);
   if (f.taskType) q.set('taskType', f.taskType);
+  // The status icons are filtered by the server, so the filter covers every page.
+  if (f.hidden.size) q.set('icon', STATUS_KINDS.map((k) => k.kind).filter((k) => !f.hidden.has(k)).join(','));
   if (me.role === 'system_admin') {
     if (f.domain) q.set('domain', f.domain);
     return `/jobs?${q}`;
@@ -53,21 +59,23 @@ function listUrl(me, f, offset) {
 }
 
 /** The job list (seeds 000 and 003): status icons, filters, ticked rows and their actions. */
-export function JobList({ me }) {
+export function JobList({ me, query }) {
   const canWrite = me.role !== 'read_only';
   const taskTypes = useTaskTypes();
-  const [filters, setFilters] = useState({ hidden: new Set(), q: '', mode: '', taskType: '', domain: '' });
+  const [filters, setFilters] = useState({ hidden: new Set(), q: '', mode: '', taskType: '', domain: '', pageSize: 200 });
   const [offset, setOffset] = useState(0);
   const [ticked, setTicked] = useState(new Set());
   const [results, setResults] = useState({});
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   const [logsOf, setLogsOf] = useState(null);
-  const url = listUrl(me, filters, offset);
-  const { data, error, refresh } = usePoll(url, 5000);
-  const rows = (data?.items ?? []).filter((j) => !filters.hidden.has(statusKind(j.status, j.lastOutcome)));
+  // Every icon switched off: nothing to ask for.
+  const allHidden = filters.hidden.size === STATUS_KINDS.length;
+  const { data, error, refresh } = usePoll(allHidden ? null : listUrl(me, filters, offset), 5000);
+  const rows = allHidden ? [] : data?.items ?? [];
+  const deleted = query?.get('deleted');
 
-  useEffect(() => setOffset(0), [filters.q, filters.mode, filters.taskType, filters.domain]);
+  useEffect(() => setOffset(0), [filters.q, filters.mode, filters.taskType, filters.domain, filters.pageSize, [...filters.hidden].sort().join()]);
 
   const tick = (j, on) => {
     const next = new Set(ticked);
@@ -78,32 +86,25 @@ export function JobList({ me }) {
   const allTicked = rows.length > 0 && rows.every((j) => ticked.has(key(j)));
   const tickAll = (on) => setTicked(on ? new Set(rows.map(key)) : new Set());
 
-  const chosen = () => (data?.items ?? []).filter((j) => ticked.has(key(j)));
+  const chosen = () => rows.filter((j) => ticked.has(key(j)));
+  /** Run now, Pause (with the note) or Reactivate for the ticked rows: each row gets its own result. */
   const act = async (what) => {
     const jobs = chosen();
     if (!jobs.length) return;
     setBusy(true);
     const out = {};
-    if (what === 'run') {
-      const byDomain = groupBy(jobs);
-      await Promise.all([...byDomain].map(async ([domain, list]) => {
-        try {
-          const r = await api.post(`/domains/${encodeURIComponent(domain)}/jobs/run`, { jobs: list.map((j) => j.id) });
-          for (const x of r.results) out[`${domain}/${x.job}`] = { ok: x.result !== 'refused' && x.result !== 'not_found', text: x.reason ? `Refused: ${x.reason}` : RESULT_WORDS[x.result] };
-        } catch (e) {
-          for (const j of list) out[key(j)] = { ok: false, text: e.message };
+    await Promise.all([...groupBy(jobs)].map(async ([domain, list]) => {
+      const body = { jobs: list.map((j) => j.id), ...(what === 'pause' && note.trim() ? { note: note.trim() } : {}) };
+      try {
+        const r = await api.post(`/domains/${encodeURIComponent(domain)}/jobs/${BULK[what]}`, body);
+        for (const x of r.results) {
+          const ok = !['refused', 'not_found', 'unavailable'].includes(x.result);
+          out[`${domain}/${x.job}`] = { ok, text: x.result === 'refused' ? `Refused: ${x.reason}` : RESULT_WORDS[x.result] ?? x.result };
         }
-      }));
-    } else {
-      await Promise.all(jobs.map(async (j) => {
-        try {
-          const r = await api.post(`${jobPath(j.domain, j.id)}/${what}`, what === 'pause' && note.trim() ? { note: note.trim() } : undefined);
-          out[key(j)] = { ok: true, text: RESULT_WORDS[r.result] ?? r.result };
-        } catch (e) {
-          out[key(j)] = { ok: false, text: e.message };
-        }
-      }));
-    }
+      } catch (e) {
+        for (const j of list) out[key(j)] = { ok: false, text: e.message };
+      }
+    }));
     setResults(out);
     setBusy(false);
     refresh();
@@ -112,7 +113,7 @@ export function JobList({ me }) {
   return html`<section class="page">
     <div class="page-head">
       <h1>Jobs</h1>
-      <span class="count" aria-live="polite">${data ? `${rows.length} shown of ${data.total}` : ''}</span>
+      <span class="count" aria-live="polite">${allHidden ? 'every status hidden' : data ? `${rows.length} shown of ${data.total}` : ''}</span>
     </div>
     <${Filters} me=${me} filters=${filters} setFilters=${setFilters} taskTypes=${taskTypes} />
     ${canWrite ? html`<div class="actions" role="group" aria-label="Actions on ticked jobs">
@@ -123,6 +124,7 @@ export function JobList({ me }) {
       <span class="hint">${ticked.size ? `${ticked.size} ticked` : 'Tick jobs to act on them'}</span>
     </div>` : null}
     ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}
+    ${deleted ? html`<p class="notice" role="status">Deleted ${deleted}.</p>` : null}
     <div class="table-wrap" role="region" aria-label="Jobs" tabindex="0">
     <table class="jobs">
       <thead><tr>
@@ -149,15 +151,19 @@ export function JobList({ me }) {
           <td>${j.active ? 'yes' : 'no'}<div class="sub">${words(j.status)}</div></td>
           ${canWrite ? html`<td class=${`result ${results[key(j)]?.ok === false ? 'bad' : ''}`} aria-live="polite">${results[key(j)]?.text ?? ''}</td>` : null}
         </tr>`)}
-        ${data && !rows.length ? html`<tr><td colspan="13" class="empty">No job matches these filters.</td></tr>` : null}
+        ${(data || allHidden) && !rows.length ? html`<tr><td colspan="13" class="empty">No job matches these filters.</td></tr>` : null}
       </tbody>
     </table>
     </div>
-    ${data && data.total > PAGE ? html`<div class="pager">
-      <button type="button" class="secondary" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - PAGE))}>Previous</button>
-      <span>${offset + 1}–${Math.min(offset + PAGE, data.total)} of ${data.total}</span>
-      <button type="button" class="secondary" disabled=${offset + PAGE >= data.total} onClick=${() => setOffset(offset + PAGE)}>Next</button>
-    </div>` : null}
+    <div class="pager">
+      ${data && !allHidden && data.total > filters.pageSize ? html`
+        <button type="button" class="secondary" disabled=${offset === 0} onClick=${() => setOffset(Math.max(0, offset - filters.pageSize))}>Previous</button>
+        <span>${offset + 1}–${Math.min(offset + filters.pageSize, data.total)} of ${data.total}</span>
+        <button type="button" class="secondary" disabled=${offset + filters.pageSize >= data.total} onClick=${() => setOffset(offset + filters.pageSize)}>Next</button>` : null}
+      <label>Rows per page <select value=${filters.pageSize} onChange=${(e) => setFilters({ ...filters, pageSize: Number(e.target.value) })}>
+        ${PAGE_SIZES.map((n) => html`<option value=${n}>${n}</option>`)}
+      </select></label>
+    </div>
     ${logsOf ? html`<${LogViewer} job=${logsOf} onClose=${() => { setLogsOf(null); refresh(); }} />` : null}
   </section>`;
 }

@@ -70,6 +70,18 @@ function JobActions({ job, refresh }) {
     setBusy(false);
   };
   const paused = job.status === 'paused' || job.status === 'halted';
+  const [confirming, setConfirming] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await api.del(jobPath(job.domain, job.id));
+      location.hash = `#/?deleted=${encodeURIComponent(`${job.domain}/${job.id}`)}`;
+    } catch (e) {
+      setResult({ ok: false, text: e.message });
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
   return html`<div class="actions" role="group" aria-label="Job actions">
     ${job.mode !== 'realtime' ? html`<button type="button" disabled=${busy} onClick=${() => act('run')}>Run now</button>` : null}
     ${job.currentRun ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('cancel')}>Cancel run</button>` : null}
@@ -77,6 +89,14 @@ function JobActions({ job, refresh }) {
       ? html`<button type="button" disabled=${busy} onClick=${() => act('reactivate')}>Reactivate</button>`
       : html`<label class="note">Pause note <input value=${note} maxlength="500" placeholder="why (optional)" onInput=${(e) => setNote(e.target.value)} /></label>
         <button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause', note.trim() ? { note: note.trim() } : undefined)}>Pause</button>`}
+    <span class="spacer"></span>
+    ${confirming
+      ? html`<span class="confirm" role="group" aria-label="Confirm the deletion">
+          <span>Delete ${job.id} with its runs, logs and credentials? This cannot be undone.</span>
+          <button type="button" class="danger" disabled=${busy} onClick=${remove}>Delete for good</button>
+          <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming(false)}>Keep it</button>
+        </span>`
+      : html`<button type="button" class="danger" disabled=${busy} onClick=${() => setConfirming(true)}>Delete job</button>`}
     ${result ? html`<span class=${`result ${result.ok ? '' : 'bad'}`} role="status">${result.text}</span>` : null}
   </div>`;
 }
@@ -167,8 +187,8 @@ function SchedulingTab({ job, canWrite, refresh }) {
   };
   return html`<form class="form" onSubmit=${submit}>
     ${job.mode === 'on-demand' ? html`<p>An on-demand job runs on events while it is active; it has no schedule.</p>` : html`
-      <${ScheduleFields} form=${f} set=${setF} mode=${job.mode} direction=${job.direction} error=${error} disabled=${!canWrite} />`}
-    <p>Next run: <strong>${job.nextRunAt ? when(job.nextRunAt) : 'none planned'}</strong></p>
+      <${ScheduleFields} form=${f} set=${setF} mode=${job.mode} direction=${job.direction} taskType=${job.taskType} error=${error} disabled=${!canWrite} />`}
+    <p>Next run as saved: <strong>${job.nextRunAt ? when(job.nextRunAt) : 'none planned'}</strong></p>
     <${FormErrors} error=${error} shown=${['scheduling']} />
     ${canWrite && job.mode !== 'on-demand' ? html`<div class="form-end"><button type="submit">Save schedule</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
   </form>`;

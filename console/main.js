@@ -7,6 +7,7 @@ import { NewJob } from './newJob.js';
 import { SamplePage } from './samplePage.js';
 import { TokensPage } from './tokensPage.js';
 import { SchedulesPage } from './schedulesPage.js';
+import { AuditPage } from './auditPage.js';
 
 /** Routes are in the hash (#/jobs/demo/nightly), so the API serves one page and nothing else. */
 function parseRoute(hash) {
@@ -16,6 +17,7 @@ function parseRoute(hash) {
   if (parts[0] === 'new') return { page: 'new', query };
   if (parts[0] === 'tokens') return { page: 'tokens', query };
   if (parts[0] === 'schedules') return { page: 'schedules', query };
+  if (parts[0] === 'audit') return { page: 'audit', query };
   return { page: 'list', query };
 }
 
@@ -29,7 +31,7 @@ function useRoute() {
   return route;
 }
 
-const TITLES = { list: 'Jobs', job: 'Job', sample: 'Sample file', new: 'New job', tokens: 'Tokens', schedules: 'Schedules (OPML)' };
+const TITLES = { list: 'Jobs', job: 'Job', sample: 'Sample file', new: 'New job', tokens: 'Tokens', schedules: 'Schedules (OPML)', audit: 'Audit' };
 
 function Shell({ me, route }) {
   useEffect(() => {
@@ -43,7 +45,8 @@ function Shell({ me, route }) {
   else if (route.page === 'new' && canWrite) page = html`<${NewJob} me=${me} />`;
   else if (route.page === 'tokens' && me.role === 'system_admin') page = html`<${TokensPage} />`;
   else if (route.page === 'schedules') page = html`<${SchedulesPage} me=${me} />`;
-  else page = html`<${JobList} me=${me} />`;
+  else if (route.page === 'audit') page = html`<${AuditPage} me=${me} />`;
+  else page = html`<${JobList} me=${me} query=${route.query} />`;
   return html`
     <header class="top">
       <a class="brand" href="#/">jobflow</a>
@@ -51,6 +54,7 @@ function Shell({ me, route }) {
         ${link('#/', 'Jobs', 'list')}
         ${canWrite ? link('#/new', 'New job', 'new') : null}
         ${link('#/schedules', 'Schedules', 'schedules')}
+        ${link('#/audit', 'Audit', 'audit')}
         ${me.role === 'system_admin' ? link('#/tokens', 'Tokens', 'tokens') : null}
       </nav>
       <span class="who">${me.name} · ${me.role.replace('_', ' ')}${me.domain ? ` · ${me.domain}` : ''}</span>

@@ -68,7 +68,7 @@ export function NewJob({ me }) {
       <${Field} id="recipients" label="Report recipients (comma-separated emails)" error=${err('recipients')}>
         <input id="recipients" value=${f.recipients} onInput=${(e) => set({ recipients: e.target.value })} /><//>
       <label class="inline"><input type="checkbox" checked=${f.sendReport} onChange=${(e) => set({ sendReport: e.target.checked })} /> Send the report to them</label>
-      ${f.mode !== 'on-demand' ? html`<${ScheduleFields} form=${sched} set=${setSched} mode=${f.mode} direction=${f.direction} error=${error} />` : null}
+      ${f.mode !== 'on-demand' ? html`<${ScheduleFields} form=${sched} set=${setSched} mode=${f.mode} direction=${f.direction} taskType=${taskType} error=${error} />` : null}
       <div class="form-end"><button type="submit" disabled=${busy}>Create job</button> <a href="#/">Cancel</a></div>
     </form>
   </section>`;

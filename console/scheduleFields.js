@@ -1,7 +1,7 @@
-import { html } from './vendor/htm-preact.mjs';
+import { html, useEffect, useState } from './vendor/htm-preact.mjs';
+import { api } from './api.js';
 
 export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
-const MAX_BATCH_IMPORT_RUNS_PER_DAY = 4;
 
 /** The fields whose errors the scheduling inputs show (the others are shown above the form). */
 export const SCHEDULE_FIELDS = ['scheduling'];
@@ -29,37 +29,56 @@ export function schedulingOf(f) {
   return { type: 'scheduled', timing: { kind: 'cron', expression: f.expression.trim(), timezone } };
 }
 
-/** The schedule in words, and the four-a-day rule for batch imports (seed 000), before saving. */
-export function scheduleWords(f, mode, direction) {
-  if (mode === 'on-demand') return { text: 'Runs on events while active: no schedule.' };
-  if (f.type === 'automatic') return { text: "Runs on the task type's own default schedule." };
-  if (f.type === 'disabled') return { text: 'Runs only when someone clicks Run now.' };
+/** The schedule being edited, in words (the server's preview adds its next runs and its rules). */
+export function scheduleWords(f, mode) {
+  if (mode === 'on-demand') return 'Runs on events while active: no schedule.';
+  if (f.type === 'automatic') return "Runs on the task type's own default schedule.";
+  if (f.type === 'disabled') return 'Runs only when someone clicks Run now.';
   const tz = f.timezone ? ` (${f.timezone})` : '';
-  let text;
-  let perDay;
   if (f.kind === 'calendar') {
     const times = f.times.split(/[,\s]+/).filter(Boolean);
     const days = f.days.length === 7 ? 'every day' : f.days.length === 5 && !f.days.includes('SATURDAY') && !f.days.includes('SUNDAY') ? 'every weekday' : `on ${f.days.map((d) => d[0] + d.slice(1, 3).toLowerCase()).join(', ') || 'no day'}`;
-    text = `Runs ${days} at ${times.join(', ') || '—'}${tz}.`;
-    perDay = times.length;
-  } else if (f.kind === 'interval') {
-    const m = Number(f.everyMinutes);
-    text = `Runs every ${m} minute${m === 1 ? '' : 's'}${tz}.`;
-    perDay = m > 0 ? Math.floor(1440 / m) : 0;
-  } else {
-    text = `Runs on the cron expression "${f.expression}"${tz}.`;
+    return `Runs ${days} at ${times.join(', ') || '—'}${tz}.`;
   }
-  const warning = mode === 'batch' && direction === 'import' && perDay > MAX_BATCH_IMPORT_RUNS_PER_DAY
-    ? `A batch import runs at most ${MAX_BATCH_IMPORT_RUNS_PER_DAY} times a day; this runs it ${perDay} times. Use a realtime job for frequent imports.`
-    : undefined;
-  return { text, warning };
+  if (f.kind === 'interval') {
+    const m = Number(f.everyMinutes);
+    return `Runs every ${m} minute${m === 1 ? '' : 's'}${tz}.`;
+  }
+  return `Runs on the cron expression "${f.expression}"${tz}.`;
+}
+
+/**
+ * The server's preview of the schedule being edited (POST /schedule-preview): its next runs in
+ * words and whether saving it would be refused, by the server's own rules (the four-a-day
+ * rule among them). Asked once the edits settle; an older answer never replaces a newer one.
+ */
+export function useSchedulePreview(form, mode, direction, taskType) {
+  const [preview, setPreview] = useState(null);
+  const body = taskType ? JSON.stringify({ mode, direction, taskType, timezone: form.timezone.trim() || 'UTC', scheduling: mode === 'on-demand' ? { type: 'disabled' } : schedulingOf(form) }) : null;
+  useEffect(() => {
+    if (!body) return undefined;
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      api.post('/schedule-preview', JSON.parse(body), { signal: controller.signal }).then(setPreview, (e) => {
+        // A draft the API cannot even read (a time zone too long, a number out of range): said as its problem.
+        if (e.name !== 'AbortError') setPreview({ problems: e.errors?.map((x) => ({ field: x.field, message: x.message })) ?? [], refusal: e.message, nextRuns: [] });
+      });
+    }, 200);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [body]);
+  return preview;
 }
 
 /** The scheduling inputs (seed 003): automatic, scheduled (days and times, interval or cron, time zone) or disabled. */
-export function ScheduleFields({ form, set, mode, direction, error, disabled }) {
+export function ScheduleFields({ form, set, mode, direction, taskType, error, disabled }) {
   const on = (patch) => set({ ...form, ...patch });
-  const words = scheduleWords(form, mode, direction);
-  const err = (f) => error?.forField?.(f);
+  const preview = useSchedulePreview(form, mode, direction, taskType);
+  // The API's refusal of a save first; else what the preview says of the draft, at the same field.
+  const drafted = (f) => preview?.problems?.find((p) => p.field === f)?.message;
+  const err = (f) => error?.forField?.(f) ?? drafted(f);
   const schedErr = err('scheduling');
   return html`<fieldset class="schedule" disabled=${disabled}>
     <legend>Scheduling</legend>
@@ -85,10 +104,24 @@ export function ScheduleFields({ form, set, mode, direction, error, disabled }) 
           <input id="cron" class="mono" value=${form.expression} onInput=${(e) => on({ expression: e.target.value })} /><//>` : null}
       <${Field} id="tz" label="Time zone (IANA, e.g. Europe/Paris)" error=${err('scheduling.timing.timezone') ?? err('timezone')}>
         <input id="tz" value=${form.timezone} onInput=${(e) => on({ timezone: e.target.value })} /><//>` : null}
-    ${schedErr && !err('scheduling.timing.times') && !err('scheduling.timing.expression') && !err('scheduling.timing.timezone') ? html`<p class="field-error" role="alert">${schedErr}</p>` : null}
-    <p class="schedule-words" aria-live="polite">${words.text}</p>
-    ${words.warning ? html`<p class="warning" role="alert">${words.warning}</p>` : null}
+    <p class="schedule-words" aria-live="polite">${scheduleWords(form, mode)}</p>
+    ${schedErr && !err('scheduling.timing.times') && !err('scheduling.timing.expression') && !err('scheduling.timing.timezone') && !err('scheduling.timing')
+      ? html`<p class="warning" role="alert">${schedErr}</p>` : null}
+    <${NextRuns} preview=${preview} />
   </fieldset>`;
+}
+
+/** The next runs in words and the runs-a-day rule, as the server's preview says them. */
+function NextRuns({ preview }) {
+  if (!preview) return null;
+  const rule = preview.maxRunsPerDay !== null && preview.maxRunsPerDay !== undefined && preview.runsPerDay !== null && preview.runsPerDay !== undefined
+    ? html`<p class=${`rule ${preview.runsPerDay > preview.maxRunsPerDay ? 'bad' : ''}`}>Up to ${preview.runsPerDay} run${preview.runsPerDay === 1 ? '' : 's'} a day; a batch import may run at most ${preview.maxRunsPerDay} times a day.</p>`
+    : null;
+  return html`<div class="next-runs">
+    ${rule}
+    ${preview.nextRuns?.length ? html`<p class="label" id="next-runs-label">Next runs</p>
+      <ul aria-labelledby="next-runs-label">${preview.nextRuns.map((r) => html`<li key=${r.at}><time datetime=${r.at}>${r.words}</time></li>`)}</ul>` : null}
+  </div>`;
 }
 
 /** A labelled input with the API's error for it right below. */

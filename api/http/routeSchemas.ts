@@ -4,7 +4,8 @@ import { JOB_STATUSES } from '../../domain/jobLifecycle';
 import { RUN_OUTCOMES } from '../../domain/runStatus';
 import { ROLES } from '../../db/entities';
 import { JOB_SORTS } from '../queries/jobQueries';
-import { identifier, updateJobBody } from './schemas';
+import { JOB_ICONS } from '../queries/display';
+import { identifier, schedulingSchema, updateJobBody } from './schemas';
 
 /** Parameters, bodies and responses of the endpoints beyond the first slice (see api/http/schemas.ts). */
 
@@ -20,6 +21,8 @@ const commaList = <T extends readonly string[]>(values: T, what: string) =>
 export const jobListQuery = z
   .object({
     status: commaList(JOB_STATUSES, 'job statuses').optional(),
+    icon: commaList(JOB_ICONS, 'list icons').optional()
+      .describe("The list's status icon: running (a run in progress), completed, warnings, failed (or halted), canceled (the last run's outcome), none (never run)."),
     q: z.string().min(1).max(200).optional().describe('Text in the job name or identifier (case-insensitive).'),
     mode: z.enum(JOB_MODES).optional(),
     taskType: z.string().max(100).optional(),
@@ -182,3 +185,25 @@ export const auditList = z
     total: z.number().int(),
   })
   .meta({ id: 'AuditList' });
+
+export const schedulePreviewBody = z
+  .object({
+    mode: z.enum(JOB_MODES),
+    direction: z.enum(DIRECTIONS),
+    taskType: z.string().min(1).max(100),
+    scheduling: schedulingSchema,
+    timezone: z.string().max(64).default('UTC').describe("The job's time zone (a timing's own time zone comes first)."),
+    count: z.number().int().min(1).max(20).default(5).describe('How many next runs to list.'),
+  })
+  .strict();
+export const schedulePreview = z
+  .object({
+    summary: z.string(),
+    runsPerDay: z.number().int().nullable().describe('Runs on the busiest day; null without a valid schedule.'),
+    maxRunsPerDay: z.number().int().nullable().describe('The most runs a day this job may have (batch imports: 4), else null.'),
+    refusal: z.string().nullable().describe('Why creating or saving the job with this scheduling would be refused (422), in the same words; null when allowed.'),
+    problems: z.array(z.object({ field: z.string(), message: z.string() })).describe('Each problem with the field it names (scheduling.timing.times, timezone, scheduling).'),
+    timezone: z.string(),
+    nextRuns: z.array(z.object({ at: z.string(), words: z.string().describe('e.g. "Mon 7 Dec, 06:00 Europe/Paris"') })),
+  })
+  .meta({ id: 'SchedulePreview' });

@@ -8,7 +8,7 @@ import { JobStatusKey } from '../../contracts/searchAttributes';
 import { ScheduleTimes } from './scheduleTimes';
 import { StatusSnapshot, WORKFLOW_ONLY_STATUSES } from './statusSnapshot';
 import { mapBounded } from '../../infra/mapBounded';
-import { configSummary, currentPhase } from './display';
+import { configSummary, currentPhase, jobIcon, type JobIcon } from './display';
 import { hasSchedule } from '../../taskTypes/jobTiming';
 import { liveJobState } from './liveState';
 
@@ -43,6 +43,8 @@ export interface JobListFilter {
   /** Undefined: every domain (system administrators only). */
   domain?: string;
   status?: JobStatus[];
+  /** Only jobs showing one of these icons (jobIcon: live status and last outcome). */
+  icon?: JobIcon[];
   q?: string;
   mode?: string;
   taskType?: string;
@@ -226,8 +228,8 @@ export class JobQueries {
     if (f.mode) add('j.mode = ?', f.mode);
     if (f.taskType) add('j.task_type = ?', f.taskType);
     if (f.direction) add('j.direction = ?', f.direction);
-    const byStatus = !!f.status?.length;
-    // With a status filter, the page is cut after the live states are known.
+    // With a status or icon filter, the page is cut after the live states are known.
+    const byStatus = !!f.status?.length || !!f.icon?.length;
     const page = byStatus ? `limit ${STATUS_FILTER_MAX_CANDIDATES + 1}` : 'limit ? offset ?';
     if (!byStatus) params.push(f.limit, f.offset);
     const order = `${SORT_SQL[f.sort]} ${f.desc ? 'desc nulls last' : 'asc nulls first'}, j.domain, j.identifier`;
@@ -267,8 +269,10 @@ export class JobQueries {
     let states: Live[];
     if (byStatus) {
       const all = await this.statuses(rows);
-      const wanted = new Set<string>(f.status);
-      const keep = rows.map((row, i) => ({ row, state: all[i]! })).filter((x) => wanted.has(x.state.status));
+      const statuses = f.status?.length ? new Set<string>(f.status) : undefined;
+      const icons = f.icon?.length ? new Set<string>(f.icon) : undefined;
+      const keep = rows.map((row, i) => ({ row, state: all[i]! }))
+        .filter((x) => (!statuses || statuses.has(x.state.status)) && (!icons || icons.has(jobIcon(x.state.status, x.row.last_outcome))));
       total = keep.length;
       const cut = keep.slice(f.offset, f.offset + f.limit);
       shown = cut.map((x) => x.row);

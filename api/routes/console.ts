@@ -1,11 +1,12 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Response } from 'express';
+import { listRegularFiles, readHead, type FileArea } from '../../io/safeFiles';
 
 /**
  * The administrators' console: static ES modules and a stylesheet from `console/`, and the one
  * vendor module (htm + Preact) from node_modules, served at /console/. There is no build: the
- * files are read once when the API starts, so no request path ever reaches the file system.
+ * files are read once when the API starts, through io/safeFiles like every other file (regular
+ * files only, in these two folders only), so no request path ever reaches the file system.
  * The console calls the API like any client, with the token kept in the page's memory.
  */
 
@@ -33,22 +34,26 @@ export const CONSOLE_CSP = [
 
 interface Asset { body: Buffer; type: string }
 
-/** Every file of the console folder (one level of subfolders), by its URL path under /console/. */
-function loadAssets(): Map<string, Asset> {
+/** The two folders the console's files come from, as a file area: nothing else is read. */
+const CONSOLE_AREA: FileArea = { domain: 'console', folders: [CONSOLE_DIR, path.dirname(VENDOR_MODULE)] };
+/** Far above any console file (the largest is ~15 KB): a bigger one is a mistake, not served cut. */
+const MAX_ASSET_BYTES = 1024 * 1024;
+
+async function readAsset(file: string): Promise<Buffer> {
+  const { bytes, complete } = await readHead(file, MAX_ASSET_BYTES, { area: CONSOLE_AREA, stallMs: 10_000 });
+  if (!complete) throw new Error(`${file} is larger than ${MAX_ASSET_BYTES} bytes: not served`);
+  return bytes;
+}
+
+/** Every file of the console folder by its URL path under /console/, and the vendor module. */
+async function loadAssets(): Promise<Map<string, Asset>> {
   const assets = new Map<string, Asset>();
-  const add = (urlPath: string, file: string) => {
+  const add = async (urlPath: string, file: string) => {
     const type = TYPES[path.extname(file)];
-    if (type) assets.set(urlPath, { body: fs.readFileSync(file), type });
+    if (type) assets.set(urlPath, { body: await readAsset(file), type });
   };
-  for (const entry of fs.readdirSync(CONSOLE_DIR, { withFileTypes: true })) {
-    if (entry.isFile()) add(entry.name, path.join(CONSOLE_DIR, entry.name));
-    else if (entry.isDirectory()) {
-      for (const sub of fs.readdirSync(path.join(CONSOLE_DIR, entry.name), { withFileTypes: true })) {
-        if (sub.isFile()) add(`${entry.name}/${sub.name}`, path.join(CONSOLE_DIR, entry.name, sub.name));
-      }
-    }
-  }
-  add('vendor/htm-preact.mjs', VENDOR_MODULE);
+  for (const f of await listRegularFiles(CONSOLE_DIR, CONSOLE_AREA)) await add(f.name, f.path);
+  await add('vendor/htm-preact.mjs', VENDOR_MODULE);
   return assets;
 }
 
@@ -67,13 +72,15 @@ const send = (res: Response, asset: Asset) => {
 };
 
 export function consoleRouter(): Router {
-  const assets = loadAssets();
+  // Read once, from the start; the first requests wait for it (a failure answers 500, named in the log).
+  const loading = loadAssets();
+  loading.catch(() => undefined);
   // Strict: /console (redirected) and /console/ (the page) are two routes.
   const router = Router({ strict: true });
   router.get('/console', (_req, res) => res.redirect(301, '/console/'));
-  router.get('/console/', (_req, res) => send(res, assets.get('index.html')!));
-  router.get('/console/*rest', (req, res, next) => {
-    const asset = assets.get(req.path.slice('/console/'.length));
+  router.get('/console/', async (_req, res) => send(res, (await loading).get('index.html')!));
+  router.get('/console/*rest', async (req, res, next) => {
+    const asset = (await loading).get(req.path.slice('/console/'.length));
     if (!asset) return next();
     send(res, asset);
   });

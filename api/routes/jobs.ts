@@ -5,7 +5,7 @@ import { auditAs } from '../http/audit';
 import type { Principal } from '../http/auth';
 import { bulkPauseBody, bulkPauseResult, bulkReactivateBody, bulkReactivateResult, bulkRunBody, bulkRunResult, domainPauseBody, jobDetail, jobList, jobListQuery, allJobsQuery, pauseResult, reactivateResult, runRequestResult, updateJobContract } from '../http/routeSchemas';
 import { mapBounded } from '../../infra/mapBounded';
-import { currentPhase } from '../queries/display';
+import { currentPhase, type JobIcon } from '../queries/display';
 import { STATUS_FILTER_MAX_CANDIDATES, type JobQueries, type JobSort } from '../queries/jobQueries';
 import type { JobService } from '../commands/jobService';
 import { HttpError, notFound } from '../http/problem';
@@ -30,15 +30,16 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
     const r = await queries.list({
       domain, q: q.q, mode: q.mode, taskType: q.taskType, direction: q.direction,
       status: q.status?.split(',') as JobStatus[] | undefined,
+      icon: q.icon?.split(',') as JobIcon[] | undefined,
       sort: q.sort.replace(/^-/, '') as JobSort, desc, limit: q.limit, offset: q.offset,
     });
-    if (r.tooMany) throw new HttpError(422, 'Too many jobs to filter by status', `Narrow the list (domain, q, mode, taskType) to at most ${STATUS_FILTER_MAX_CANDIDATES} jobs before filtering by status.`);
+    if (r.tooMany) throw new HttpError(422, 'Too many jobs to filter by status', `Narrow the list (domain, q, mode, taskType) to at most ${STATUS_FILTER_MAX_CANDIDATES} jobs before filtering by status or icon.`);
     return { items: r.items, total: r.total, limit: q.limit, offset: q.offset };
   };
 
   kit.route(
     { method: 'get', path: '/domains/:domain/jobs', operationId: 'listJobs', tag, access: 'read', summary: "List a domain's jobs",
-      description: 'Filters: status (live, from the job workflows), q (text in name or identifier), mode, taskType, direction. Sorted and paginated; total counts every match.',
+      description: 'Filters: status (live, from the job workflows), icon (the status icon the list shows), q (text in name or identifier), mode, taskType, direction. Sorted and paginated; total counts every match.',
       params: domainParams, query: jobListQuery, responses: { 200: { description: 'A page of jobs.', schema: jobList } } },
     async ({ params, query }, _req, res) => {
       res.json(await list(query, params.domain));

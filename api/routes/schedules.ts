@@ -6,11 +6,27 @@ import { OpmlError, parseSchedulesOpml, schedulesToOpml } from '../commands/opml
 import { HttpError } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { domainParams } from '../http/schemas';
+import { schedulePreview, schedulePreviewBody } from '../http/routeSchemas';
+import { previewSchedule } from '../queries/schedulePreview';
+import { findTaskType, taskTypeNames } from '../../taskTypes/registry';
 
 const OPML_TYPES = ['text/x-opml', 'application/xml', 'text/xml', 'application/opml+xml'];
 
-/** A domain's schedules as OPML: export, and import back (seed 002). */
+/** A domain's schedules as OPML: export, and import back (seed 002); a draft schedule's next runs. */
 export function scheduleRoutes(kit: ApiKit, service: JobService): void {
+  kit.route(
+    { method: 'post', path: '/schedule-preview', operationId: 'previewSchedule', tag: 'Schedules', access: 'any', summary: 'What a schedule would do, before it is saved',
+      description: "The next runs of a draft scheduling in words, in its time zone, and whether creating or saving a job with it would be refused (the four-a-day rule for batch imports among the reasons), each problem naming its field. Changes nothing.",
+      body: schedulePreviewBody, responses: { 200: { description: 'The preview.', schema: schedulePreview }, 422: { description: 'Unknown task type, or a direction it does not support.' } } },
+    ({ body }, _req, res) => {
+      const taskType = findTaskType(body.taskType);
+      const refuse = (title: string, field: string, message: string) => new HttpError(422, title, message, { errors: [{ in: 'body', field, message }] });
+      if (!taskType) throw refuse('Unknown task type', 'taskType', `"${body.taskType}" is not a task type. Known: ${taskTypeNames().join(', ')}.`);
+      if (!taskType.directions.includes(body.direction)) throw refuse('Unsupported direction', 'direction', `${body.taskType} does not support ${body.direction}.`);
+      res.json(previewSchedule(body, taskType, new Date()));
+    },
+  );
+
   kit.route(
     { method: 'get', path: '/domains/:domain/schedules.opml', operationId: 'exportSchedules', tag: 'Schedules', access: 'read', summary: "The domain's job schedules as OPML",
       params: domainParams, responses: { 200: { description: 'One outline per job.', type: 'text/x-opml' } } },

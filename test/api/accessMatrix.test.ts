@@ -49,6 +49,7 @@ describe('API access matrix', () => {
     { op: 'listJobs', method: 'GET', path: () => J, access: 'read', ok: 200 },
     { op: 'whoAmI', method: 'GET', path: () => '/me', access: 'any', ok: 200 },
     { op: 'listTaskTypes', method: 'GET', path: () => '/task-types', access: 'any', ok: 200 },
+    { op: 'previewSchedule', method: 'POST', path: () => '/schedule-preview', access: 'any', ok: 200, body: () => ({ mode: 'batch', direction: 'import', taskType: 'sectionsCsv', scheduling: { type: 'automatic' } }) },
     { op: 'listAllJobs', method: 'GET', path: () => '/jobs?domain=acme', access: 'read', ok: 200 },
     { op: 'createJob', method: 'POST', path: () => J, access: 'write', ok: 201, body: (c) => batchJob(`new-${c.toLowerCase()}`) },
     { op: 'runJobs', method: 'POST', path: () => `${J}/run`, access: 'write', ok: 200, body: () => ({ jobs: ['base', 'missing'] }) },

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { jobScheduleId } from '../../contracts/workflowIds';
+import { mapBounded } from '../../infra/mapBounded';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { SECTIONS_HEADER, sectionLine, writeSectionsFile } from '../setup/sectionsFile';
 import { launchBrowser, openPage, screenshot, seriousViolations, signIn } from './browser';
@@ -177,6 +179,12 @@ describe('console in the browser', function () {
     assert.equal(header, 'line,column,reason,raw');
     assert.equal(rows.length, 1);
     assert.match(rows[0]!, /^3,/, 'the third line of the file was rejected');
+    // The runs filtered by outcome (on the server): none failed; the one run is listed under its own outcome.
+    const outcome = (await api(reader, 'GET', `/domains/${domain}/jobs/rejects/runs/1`)).status as string;
+    await page.getByLabel('Outcome').selectOption('failed');
+    await page.getByText('No run with this outcome.').waitFor();
+    await page.getByLabel('Outcome').selectOption(outcome);
+    await page.getByRole('button', { name: 'Log of run 1' }).waitFor();
   });
 
   it("edits a job's information: recipients and the term filter, saved as the API keeps them", async () => {
@@ -258,7 +266,7 @@ describe('console in the browser', function () {
     assert.equal(await page.getByRole('link', { name: 'New job' }).count(), 0);
     await page.getByRole('link', { name: 'Sections nightly-sections' }).click();
     await page.getByRole('heading', { name: 'Sections nightly-sections' }).waitFor();
-    for (const name of ['Run now', 'Pause', 'Reactivate', 'Save']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
+    for (const name of ['Run now', 'Pause', 'Reactivate', 'Save', 'Delete job']) assert.equal(await page.getByRole('button', { name }).count(), 0, name);
     assert.ok(await page.getByLabel('Name').isDisabled(), 'the fields are read-only');
     assert.equal(await page.getByRole('tab', { name: 'Credentials' }).count(), 0);
     await page.getByRole('tab', { name: 'Scheduling' }).click();
@@ -367,7 +375,6 @@ describe('console in the browser', function () {
     await page.goto('/console/#/jobs/console-acme/nightly-sections?tab=scheduling');
     await page.getByText('Runs every weekday at 06:00 (Europe/Paris).').waitFor();
     await expectNoSeriousViolations('the scheduling tab');
-    await screenshot(page, 'job-scheduling');
     await page.getByRole('tab', { name: 'Credentials' }).click();
     await page.getByLabel('Password').waitFor();
     await expectNoSeriousViolations('the credentials tab');
@@ -378,5 +385,163 @@ describe('console in the browser', function () {
     await page.getByRole('heading', { name: 'Tokens' }).waitFor();
     await page.getByRole('cell', { name: 'domain_admin@console-acme' }).first().waitFor();
     await expectNoSeriousViolations('the tokens page');
+  });
+  it('lists the next runs in words from the schedule being edited, with the server\'s four-a-day rule, before saving', async () => {
+    await createJob('plan-me', { scheduling: { type: 'scheduled', timing: { kind: 'calendar', days: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'], times: ['06:00'], timezone: 'Europe/Paris' } } });
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/plan-me?tab=scheduling');
+    const nextRuns = page.getByRole('list', { name: 'Next runs' }).getByRole('listitem');
+    await nextRuns.first().waitFor();
+    const shown = async () => nextRuns.allInnerTexts();
+    assert.equal((await shown()).length, 5);
+    for (const w of await shown()) assert.match(w, /^(Mon|Tue|Wed|Thu|Fri) \d{1,2} [A-Z][a-z]{2}, 06:00 Europe\/Paris$/, w);
+    await page.getByText('Up to 1 run a day; a batch import may run at most 4 times a day.').waitFor();
+    // Edited, not saved: Saturdays at 07:30. The list follows the draft.
+    for (const d of ['mon', 'tue', 'wed', 'thu', 'fri']) await page.getByRole('checkbox', { name: d, exact: true }).uncheck();
+    await page.getByRole('checkbox', { name: 'sat', exact: true }).check();
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('07:30');
+    await eventually(async () => ((await shown()).every((w) => /^Sat \d{1,2} [A-Z][a-z]{2}, 07:30 Europe\/Paris$/.test(w)) ? true : undefined), 'the next runs of the draft');
+    // Five a day: the server's rule, in the words a save would be refused with, before saving.
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('06:00, 09:00, 12:00, 15:00, 18:00');
+    await page.getByRole('alert').filter({ hasText: 'A batch import runs at most 4 times a day; this schedule runs it 5 times.' }).waitFor();
+    await page.getByText('Up to 5 runs a day; a batch import may run at most 4 times a day.').waitFor();
+    // A time that is no time: said at its field while editing.
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('25:00');
+    const timesError = page.locator('.field', { has: page.getByLabel('Times (HH:MM, comma-separated)') }).locator('.field-error');
+    await timesError.filter({ hasText: '"25:00" is not a time of day as HH:MM (24-hour)' }).waitFor();
+    assert.equal(await nextRuns.count(), 0, 'no runs listed for a schedule that cannot run');
+    const before = await api(admin, 'GET', `/domains/${domain}/jobs/plan-me`);
+    assert.deepEqual((before.scheduling as { timing: { times: string[] } }).timing.times, ['06:00'], 'nothing saved while editing');
+    await page.getByLabel('Times (HH:MM, comma-separated)').fill('07:30');
+    await eventually(async () => ((await shown()).length === 5 && (await shown()).every((w) => w.endsWith('07:30 Europe/Paris')) ? true : undefined), 'the runs listed again');
+    await expectNoSeriousViolations('the scheduling tab with its next runs');
+    await screenshot(page, 'job-scheduling');
+    const listed = await page.getByRole('list', { name: 'Next runs' }).locator('time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText('Saved.').waitFor();
+    // What the page listed is what Temporal's schedule then starts.
+    const desc = await sys.client.schedule.getHandle(jobScheduleId(domain, 'plan-me')).describe();
+    assert.deepEqual(desc.info.nextActionTimes.slice(0, listed.length).map((d) => d.toISOString()), listed);
+  });
+
+  it('filters by status icon on the server: a match on a later page is shown, counted with the others', async () => {
+    const ids = Array.from({ length: 23 }, (_, i) => `paged-${String(i).padStart(2, '0')}`);
+    await mapBounded(ids, 4, (id) => createJob(id));
+    // The last by identifier runs: on the list's second page of 20.
+    await api(admin, 'POST', `/domains/${domain}/jobs/paged-22/run`);
+    await eventually(async () => ((await api(admin, 'GET', `/domains/${domain}/jobs/paged-22/runs/1`)).endedAt ? true : undefined), 'the run to end');
+    await signIn(page, reader);
+    await page.getByLabel('Rows per page').selectOption('20');
+    await page.getByRole('searchbox').fill('paged-');
+    await page.getByText('20 shown of 23').waitFor();
+    assert.equal(await row('paged-22').count(), 0, 'paged-22 is on the second page');
+    await page.getByRole('button', { name: 'Not run yet', exact: true }).click();
+    await page.getByText('1 shown of 1').waitFor();
+    await row('paged-22').getByRole('img', { name: 'Completed', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Not run yet', exact: true }).click();
+    await page.getByRole('button', { name: 'Completed', exact: true }).click();
+    await page.getByText('20 shown of 22').waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('2 shown of 22').waitFor();
+    assert.equal(await row('paged-22').count(), 0);
+  });
+
+  it('pauses ticked jobs with a note and reactivates them through the bulk routes, each row reporting its own result', async () => {
+    for (const id of ['bulk-1', 'bulk-2', 'bulk-3']) await createJob(id);
+    await api(admin, 'POST', `/domains/${domain}/jobs/bulk-3/pause`, { note: 'already' });
+    await signIn(page, admin);
+    await page.getByRole('searchbox').fill('bulk-');
+    await row('bulk-3').waitFor();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST') asked.push(new URL(r.url()).pathname);
+    });
+    for (const id of ['bulk-1', 'bulk-2', 'bulk-3']) await page.getByRole('checkbox', { name: `Tick ${id}` }).check();
+    await page.getByLabel('Pause note').fill('Registrar closing the term');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await row('bulk-1').getByText('Paused', { exact: true }).waitFor();
+    await row('bulk-2').getByText('Paused', { exact: true }).waitFor();
+    await row('bulk-3').getByText('Already paused', { exact: true }).waitFor();
+    assert.deepEqual(asked, [`/domains/${domain}/jobs/pause`], 'one request to the bulk route');
+    const one = await api(admin, 'GET', `/domains/${domain}/jobs/bulk-1`);
+    assert.equal((one.paused as { note: string }).note, 'Registrar closing the term');
+    const three = await api(admin, 'GET', `/domains/${domain}/jobs/bulk-3`);
+    assert.equal((three.paused as { note: string }).note, 'already', 'who paused it first keeps the note');
+    await page.getByRole('checkbox', { name: 'Tick bulk-2' }).uncheck();
+    await page.getByRole('button', { name: 'Reactivate', exact: true }).click();
+    await row('bulk-1').getByText('Reactivated', { exact: true }).waitFor();
+    await row('bulk-3').getByText('Reactivated', { exact: true }).waitFor();
+    assert.deepEqual(asked, [`/domains/${domain}/jobs/pause`, `/domains/${domain}/jobs/reactivate`]);
+    assert.equal((await api(admin, 'GET', `/domains/${domain}/jobs/bulk-2`)).paused !== null, true, 'the unticked job stays paused');
+    assert.equal((await api(admin, 'GET', `/domains/${domain}/jobs/bulk-1`)).paused, null);
+  });
+
+  it('deletes a job from its page once the deletion is confirmed', async () => {
+    await createJob('delete-me');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/delete-me');
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    const confirm = page.getByRole('group', { name: 'Confirm the deletion' });
+    await confirm.getByText('Delete delete-me with its runs, logs and credentials? This cannot be undone.').waitFor();
+    await expectNoSeriousViolations('the job page asking to confirm a deletion');
+    await confirm.getByRole('button', { name: 'Keep it' }).click();
+    assert.equal((await sys.call(admin, 'GET', `/domains/${domain}/jobs/delete-me`)).status, 200, 'kept');
+    await page.getByRole('button', { name: 'Delete job' }).click();
+    await page.getByRole('button', { name: 'Delete for good' }).click();
+    await page.getByText('Deleted console-acme/delete-me.').waitFor();
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor();
+    assert.equal((await sys.call(admin, 'GET', `/domains/${domain}/jobs/delete-me`)).status, 404);
+    await page.getByRole('searchbox').fill('delete-me');
+    await page.getByText('No job matches these filters.').waitFor();
+  });
+
+  it("shows the audit trail: the domain's own to its users, every domain's to system administrators", async () => {
+    await createJob('audited');
+    await api(admin, 'POST', `/domains/${domain}/jobs/audited/run`);
+    await signIn(page, reader);
+    await page.getByRole('link', { name: 'Audit', exact: true }).click();
+    await page.getByRole('heading', { name: 'Audit' }).waitFor();
+    const entries = page.getByRole('region', { name: 'Audit entries' }).getByRole('row');
+    const entry = (action: string, target: string) => entries.filter({ has: page.getByText(action, { exact: true }) }).filter({ has: page.getByText(target, { exact: true }) });
+    await entry('runJob', 'jobs/audited/run').first().waitFor();
+    await entry('createJob', 'jobs/audited').first().waitFor();
+    assert.equal(await page.getByText(other, { exact: true }).count(), 0, "another domain's entries are not shown");
+    await expectNoSeriousViolations('the audit page');
+    await page.getByLabel('Action').selectOption('createJob');
+    await entry('runJob', 'jobs/audited/run').first().waitFor({ state: 'detached' });
+    await entry('createJob', 'jobs/audited').first().waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, system);
+    await page.goto('/console/#/audit');
+    // Every domain's entries at first; narrowed to one domain, the other's go.
+    await entry('runJob', 'jobs/audited/run').first().waitFor();
+    await page.getByLabel('Domain', { exact: true }).fill(other);
+    await entry('runJob', 'jobs/audited/run').first().waitFor({ state: 'detached' });
+    await entry('createJob', 'jobs/secret-job').waitFor();
+    await page.getByLabel('Domain', { exact: true }).fill(domain);
+    await entry('runJob', 'jobs/audited/run').first().waitFor();
+    await screenshot(page, 'audit');
+  });
+
+  it('sets a credential without ever showing it again, and links the job and its runs to Temporal Web', async () => {
+    await createJob('linked');
+    await api(admin, 'POST', `/domains/${domain}/jobs/linked/run`);
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/linked?tab=credentials');
+    await page.getByLabel('Password').fill('s3cret-ftp-password');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(await page.getByLabel('Password').inputValue(), '', 'the field is emptied');
+    await page.getByText(/^For ftp:\/ftps: destinations .* Set /).waitFor();
+    assert.ok(!(await page.content()).includes('s3cret-ftp-password'), 'the value is nowhere in the page');
+    const secrets = await api(admin, 'GET', `/domains/${domain}/jobs/linked/secrets`);
+    assert.deepEqual((secrets.items as { kind: string }[]).map((x) => x.kind), ['password']);
+    const ns = sys.client.options.namespace;
+    const jobLink = page.getByRole('link', { name: 'Open in Temporal Web' });
+    assert.equal(await jobLink.getAttribute('href'), `http://temporal-web.test/namespaces/${ns}/workflows/job-${domain}-linked`);
+    await page.getByRole('tab', { name: 'Latest executions' }).click();
+    const runLink = page.getByRole('link', { name: 'Temporal Web', exact: true }).first();
+    await runLink.waitFor();
+    assert.match((await runLink.getAttribute('href'))!, new RegExp(`^http://temporal-web\\.test/namespaces/${ns}/workflows/run-${domain}-linked-1$`));
   });
 });
