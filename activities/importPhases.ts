@@ -16,6 +16,7 @@ import { withHeartbeat } from './heartbeats';
 import { stagingTable } from '../io/import/staging';
 import { stageRun } from '../io/import/validate';
 import { inTransaction } from '../db/transaction';
+import { importProgressMetrics } from './progressMetrics';
 
 /**
  * The three phases of an import run (PRODUCT.md, Statuses): validating reads every row
@@ -69,7 +70,12 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
       run.status = 'validating';
       await em.flush();
       const reading = readingFor(job.domain);
-      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, (details) => heartbeat(details));
+      const metrics = importProgressMetrics(ref, 'validating');
+      // The metrics show the live figures; the run detail, the last committed chunk's.
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, (details) => {
+        heartbeat(details);
+        metrics.show({ ...details, read: details.rowsNow, at: Date.now() }, details.rowsNow);
+      }).finally(() => metrics.done());
       const read = result.files.filter((f) => f.status === 'read');
       // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
       let nothing: string | undefined;
@@ -100,6 +106,8 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         run.status = 'processing';
         await em.flush();
         const staging = stagingTable(run.id);
+        const metrics = importProgressMetrics(ref, 'processing');
+        metrics.show(run.stageCheckpoint, run.read);
         await withHeartbeat(() => ({ phase: 'processing' }), () => inTransaction(pool, async (db) => {
           // Idempotent as a whole: the marker, the counters and the changes commit together.
           const locked = await db.query('select processed_at from runs where id = $1 for update', [run.id]);
@@ -130,7 +138,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
             'update runs set processed_at = now(), rejected = rejected + $2, skipped = $3, warnings_by_kind = $4, warnings = $5 where id = $1',
             [run.id, duplicates, Number(skipRows.rows[0]!.n), JSON.stringify(byKind), sum(byKind)],
           );
-        }));
+        })).finally(() => metrics.done());
         await em.refresh(run);
         await appendLog(em, run.id, 'info', `Processed: ${run.skipped} rows skipped, warnings ${JSON.stringify(run.warningsByKind)}, ${run.rejected} rejected in all.`);
       }
@@ -174,6 +182,8 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         const cols = taskType.fields.map((f) => f.column);
         const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
         const t = taskType.table;
+        const metrics = importProgressMetrics(ref, 'importing');
+        metrics.show(run.stageCheckpoint, run.read);
         await withHeartbeat(() => ({ phase: 'importing' }), () => inTransaction(pool, async (db) => {
           // The run row is locked first: two attempts of one load cannot both commit.
           const locked = await db.query('select committed_at from runs where id = $1 for update', [run.id]);
@@ -217,7 +227,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
             `update runs set inserted = $2, updated = $3, unchanged = $4, deleted = $5, committed_at = now() where id = $1`,
             [run.id, inserted, updated, toImport - inserted - updated, del.rowCount ?? 0],
           );
-        }));
+        })).finally(() => metrics.done());
         await em.refresh(run);
         await appendLog(em, run.id, 'info', `Imported: ${run.inserted} inserted, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted.`);
       }
