@@ -7,6 +7,7 @@ import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
 import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
 import { getTaskType } from '../taskTypes/registry';
 import type { FilterRule } from '../taskTypes/taskType';
+import type { ReadMarks } from '../domain/importProgress';
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { appendLog, countersOf, findRun } from './runRecords';
@@ -17,6 +18,7 @@ import { stagingTable } from '../io/import/staging';
 import { stageRun } from '../io/import/validate';
 import { inTransaction } from '../db/transaction';
 import { importProgressMetrics } from './progressMetrics';
+import { directPathFits, loadDirect } from '../io/import/directLoad';
 
 /**
  * The three phases of an import run (PRODUCT.md, Statuses): validating reads every row
@@ -72,10 +74,35 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
       const reading = readingFor(job.domain);
       const metrics = importProgressMetrics(ref, 'validating');
       // The metrics show the live figures; the run detail, the last committed chunk's.
-      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, (details) => {
+      const progress = (details: ReadMarks & { rowsNow: number }) => {
         heartbeat(details);
         metrics.show({ ...details, read: details.rowsNow, at: Date.now() }, details.rowsNow);
-      }).finally(() => metrics.done());
+      };
+      try {
+        // A first load of one file goes straight into the table when it can (io/import/directLoad.ts):
+        // not when a staged attempt has begun (it resumes), nor with a row-count guard (it needs the count first).
+        const cp = run.stageCheckpoint as { direct?: boolean } | null | undefined;
+        if ((!cp || cp.direct) && !rules.rowCountGuard && directPathFits(taskType)) {
+          const listed = await listSourceFiles(job.sourceUrl ?? '', reading.area);
+          const file = listed.files[0];
+          if (!listed.directory && file && file.size > 0) {
+            const direct = await loadDirect(pool, {
+              runId: String(run.id), domain: job.domain, file, taskType, rules, read: reading,
+              monthlyRowLimit: config.MONTHLY_ROW_LIMIT, rowsPerChunk: config.IMPORT_CHUNK_ROWS, progress,
+            });
+            if (direct.loaded) {
+              await em.refresh(run);
+              await appendLog(em, run.id, 'info', `Validated ${direct.read} rows; ${direct.rejected} rejected. A first load: the rows went straight into the table (${direct.inserted} inserted, ${direct.skipped} skipped, warnings ${JSON.stringify(direct.warningsByKind)}).`);
+              return countersOf(run);
+            }
+            await appendLog(em, run.id, 'info', `Validating through the staging table (${direct.why}).`);
+          }
+        }
+      } finally {
+        metrics.done();
+      }
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, progress)
+        .finally(() => metrics.done());
       const read = result.files.filter((f) => f.status === 'read');
       // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
       let nothing: string | undefined;

@@ -163,7 +163,7 @@ async function main() {
       // The baselines read the first file, which the changed one replaced.
       generateSections(file, ROWS);
       const allText = SECTION_COLUMNS.map((c) => `${c} text`).join(', ');
-      execFileSync('psql', [url, '-qc', `drop table if exists bench_copy; create table bench_copy (${allText})`]);
+      execFileSync('psql', [url, '-qc', `set client_min_messages = warning; drop table if exists bench_copy; create table bench_copy (${allText})`]);
       t = Date.now();
       execFileSync('psql', [url, '-qc', `\\copy bench_copy from '${file}' with (format csv, header true)`]);
       baselines.push({ name: 'psql \\copy into a plain table', seconds: (Date.now() - t) / 1000 });
@@ -171,7 +171,7 @@ async function main() {
       // sections' own definition: columns, types, defaults, primary key; and its triggers, on the copy.
       const triggers = execFileSync('psql', [url, '-tAc', `select pg_get_triggerdef(oid) from pg_trigger where tgrelid = 'sections'::regclass and not tgisinternal`]).toString().trim().split('\n').filter(Boolean);
       const onCopy = triggers.map((d) => d.replace(/ ON (public\.)?sections /, ' ON public.bench_copy_indexed ')).join(';\n');
-      execFileSync('psql', [url, '-qc', `drop table if exists bench_copy_indexed; create table bench_copy_indexed (like sections including all);
+      execFileSync('psql', [url, '-qc', `set client_min_messages = warning; drop table if exists bench_copy_indexed; create table bench_copy_indexed (like sections including all);
         alter table bench_copy_indexed alter column domain set default 'bench'; ${onCopy}`]);
       t = Date.now();
       execFileSync('psql', [url, '-qc', `\\copy bench_copy_indexed (${SECTION_COLUMNS.join(', ')}) from '${file}' with (format csv, header true)`]);
