@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type pg from 'pg';
 import { guardClient } from '../../db/transaction';
 import type { ReadMarks } from '../../domain/importProgress';
@@ -5,7 +6,7 @@ import type { ImportRules } from '../../taskTypes/importRules';
 import { parseWithSchema, type FilterRule, type RowAction, type TaskType } from '../../taskTypes/taskType';
 import type { ReadOptions } from '../safeFiles';
 import { withTicks } from '../ticker';
-import type { SourceFile } from './fileSource';
+import { fileFailure, type SourceFile } from './fileSource';
 import { HeapBound } from './heapBound';
 import { readRecordBatches } from './records';
 import { CopyWriter, NEEDS_ESCAPE, copyValue } from './staging';
@@ -215,6 +216,7 @@ export async function loadDirect(pool: pg.Pool, input: DirectLoadInput): Promise
     if (e instanceof FallBack) return { loaded: false, why: e.message };
     // The table's primary key refused a repeated key the filter did not flag (it flags every one; this is the safety net).
     if ((e as { code?: string }).code === '23505') return { loaded: false, why: 'a duplicate key' };
-    throw e;
+    // As the staged path says it: the safe file module's refusals as the run's failure, naming the file.
+    throw fileFailure(e, path.basename(file.path));
   }
 }
