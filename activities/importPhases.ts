@@ -7,6 +7,7 @@ import { fileAreaOf, type ReadOptions } from '../io/safeFiles';
 import { importRulesSchema, type ImportRules } from '../taskTypes/importRules';
 import { getTaskType } from '../taskTypes/registry';
 import type { FilterRule } from '../taskTypes/taskType';
+import type { ReadMarks } from '../domain/importProgress';
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { appendLog, countersOf, findRun } from './runRecords';
@@ -16,6 +17,8 @@ import { withHeartbeat } from './heartbeats';
 import { stagingTable } from '../io/import/staging';
 import { stageRun } from '../io/import/validate';
 import { inTransaction } from '../db/transaction';
+import { importProgressMetrics } from './progressMetrics';
+import { directPathFits, loadDirect } from '../io/import/directLoad';
 
 /**
  * The three phases of an import run (PRODUCT.md, Statuses): validating reads every row
@@ -69,7 +72,37 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
       run.status = 'validating';
       await em.flush();
       const reading = readingFor(job.domain);
-      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, (details) => heartbeat(details));
+      const metrics = importProgressMetrics(ref, 'validating');
+      // The metrics show the live figures; the run detail, the last committed chunk's.
+      const progress = (details: ReadMarks & { rowsNow: number }) => {
+        heartbeat(details);
+        metrics.show({ ...details, read: details.rowsNow, at: Date.now() }, details.rowsNow);
+      };
+      try {
+        // A first load of one file goes straight into the table when it can (io/import/directLoad.ts):
+        // not when a staged attempt has begun (it resumes), nor with a row-count guard (it needs the count first).
+        const cp = run.stageCheckpoint as { direct?: boolean } | null | undefined;
+        if ((!cp || cp.direct) && !rules.rowCountGuard && directPathFits(taskType)) {
+          const listed = await listSourceFiles(job.sourceUrl ?? '', reading.area);
+          const file = listed.files[0];
+          if (!listed.directory && file && file.size > 0) {
+            const direct = await loadDirect(pool, {
+              runId: String(run.id), domain: job.domain, file, taskType, rules, read: reading,
+              monthlyRowLimit: config.MONTHLY_ROW_LIMIT, rowsPerChunk: config.IMPORT_CHUNK_ROWS, progress,
+            });
+            if (direct.loaded) {
+              await em.refresh(run);
+              await appendLog(em, run.id, 'info', `Validated ${direct.read} rows; ${direct.rejected} rejected. A first load: the rows went straight into the table (${direct.inserted} inserted, ${direct.skipped} skipped, warnings ${JSON.stringify(direct.warningsByKind)}).`);
+              return countersOf(run);
+            }
+            await appendLog(em, run.id, 'info', `Validating through the staging table (${direct.why}).`);
+          }
+        }
+      } finally {
+        metrics.done();
+      }
+      const result = await stageRun(pool, run, () => listSourceFiles(job.sourceUrl ?? '', reading.area), taskType, rules, reading, config.IMPORT_CHUNK_ROWS, progress)
+        .finally(() => metrics.done());
       const read = result.files.filter((f) => f.status === 'read');
       // Nothing to import is not an error, but the run says why (PRODUCT.md, Reference format).
       let nothing: string | undefined;
@@ -100,6 +133,8 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         run.status = 'processing';
         await em.flush();
         const staging = stagingTable(run.id);
+        const metrics = importProgressMetrics(ref, 'processing');
+        metrics.show(run.stageCheckpoint, run.read);
         await withHeartbeat(() => ({ phase: 'processing' }), () => inTransaction(pool, async (db) => {
           // Idempotent as a whole: the marker, the counters and the changes commit together.
           const locked = await db.query('select processed_at from runs where id = $1 for update', [run.id]);
@@ -130,7 +165,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
             'update runs set processed_at = now(), rejected = rejected + $2, skipped = $3, warnings_by_kind = $4, warnings = $5 where id = $1',
             [run.id, duplicates, Number(skipRows.rows[0]!.n), JSON.stringify(byKind), sum(byKind)],
           );
-        }));
+        })).finally(() => metrics.done());
         await em.refresh(run);
         await appendLog(em, run.id, 'info', `Processed: ${run.skipped} rows skipped, warnings ${JSON.stringify(run.warningsByKind)}, ${run.rejected} rejected in all.`);
       }
@@ -174,6 +209,8 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
         const cols = taskType.fields.map((f) => f.column);
         const key = taskType.fields.find((f) => f.name === taskType.key)!.column;
         const t = taskType.table;
+        const metrics = importProgressMetrics(ref, 'importing');
+        metrics.show(run.stageCheckpoint, run.read);
         await withHeartbeat(() => ({ phase: 'importing' }), () => inTransaction(pool, async (db) => {
           // The run row is locked first: two attempts of one load cannot both commit.
           const locked = await db.query('select committed_at from runs where id = $1 for update', [run.id]);
@@ -217,7 +254,7 @@ export function importActivities({ orm, pool, config }: ActivityDeps) {
             `update runs set inserted = $2, updated = $3, unchanged = $4, deleted = $5, committed_at = now() where id = $1`,
             [run.id, inserted, updated, toImport - inserted - updated, del.rowCount ?? 0],
           );
-        }));
+        })).finally(() => metrics.done());
         await em.refresh(run);
         await appendLog(em, run.id, 'info', `Imported: ${run.inserted} inserted, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted.`);
       }

@@ -44,3 +44,10 @@ export function serveMetrics(host: string, port: number): Promise<http.Server> {
     server.listen(port, host, () => resolve(server));
   });
 }
+
+/** A running import's progress, as its run detail shows it (domain/importProgress.ts); gone when the phase ends. */
+export const importProgressGauge = new Gauge({
+  name: 'jobflow_import_progress',
+  help: 'A running import: rows_read, bytes_read, bytes_total, rows_per_second, reading_ends_seconds (Unix time), and phase_<name> = 1',
+  labelNames: ['domain', 'job', 'run', 'measure'] as const, registers: [registry],
+});

@@ -127,6 +127,10 @@ export const sectionsCsv: TaskType = {
                 when coalesce(({rules} ->> 'deleteCanceled')::boolean, true) then 'delete'
                 else 'skip' end
             where s.status = 'canceled' and s.action = 'upsert'`,
+      firstLoad: (row, action, rules) => {
+        if (row.status !== 'canceled' || action !== 'upsert') return { action, warn: false };
+        return { action: rules.importCanceled ? 'upsert' : rules.deleteCanceled ? 'delete' : 'skip', warn: true };
+      },
     },
     {
       // A section that had a room and arrives without one.
@@ -135,6 +139,8 @@ export const sectionsCsv: TaskType = {
             from {target} t
             where t.domain = {domain} and t.section_id = s.section_id and t.room is not null
               and s.room is null and s.action = 'upsert'`,
+      // No section of the domain had a room before its first load.
+      firstLoad: (_row, action) => ({ action, warn: false }),
     },
   ],
   filters: { campuses: 'campus', terms: 'term' },

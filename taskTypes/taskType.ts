@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Direction } from '../domain/jobDefinition';
 import type { Timing } from '../domain/schedule';
+import type { ImportRules } from './importRules';
 
 /** One field of a task type's records: its header name, SQL column and header aliases. */
 export interface FieldSpec {
@@ -85,7 +86,16 @@ export interface TaskType {
 export interface ProcessRule {
   warning: string;
   sql: string;
+  /**
+   * The rule's effect on one row when the domain has no rows of the type yet (a first load,
+   * which goes straight into the table without staging: io/import/directLoad.ts), given the
+   * row's action so far: its action after the rule and whether it gets the warning. Absent:
+   * the rule needs the database even then, and the type's first loads are staged.
+   */
+  firstLoad?(row: Record<string, string | number | null>, action: RowAction, rules: ImportRules): { action: RowAction; warn: boolean };
 }
+
+export type RowAction = 'upsert' | 'delete' | 'skip';
 
 export type ParsedRow = { ok: true; row: Record<string, string | number | null> } | { ok: false; column: string; message: string };
 

@@ -137,11 +137,23 @@ export const logsQuery = z
   })
   .strict();
 
+export const importProgressView = z
+  .object({
+    phase: z.string().describe('validating (reading the files), processing or importing.'),
+    rowsRead: z.number().int(),
+    bytesRead: z.number().int().nullable().describe("Of bytesTotal; the files' total once reading is done."),
+    bytesTotal: z.number().int().nullable().describe("The run's files' sizes as listed."),
+    rowsPerSecond: z.number().nullable().describe('Reading rate since this reading attempt began.'),
+    readingEndsAt: z.string().nullable().describe('When reading should end at the rate so far (validating only).'),
+    updatedAt: z.string().nullable().describe('When these figures were committed (each chunk of IMPORT_CHUNK_ROWS rows).'),
+  })
+  .meta({ id: 'ImportProgress' });
 export const runView = z
   .object({
     number: z.number().int(), workflowId: z.string(), trigger: z.string(), attempt: z.number().int(), status: z.string(),
     counters: z.record(z.string(), z.number()), failedPct: z.number(), reason: z.string().nullable(),
     startedAt: z.string(), endedAt: z.string().nullable(),
+    progress: importProgressView.nullable().describe('How far a running import is; null for an export or once the run has ended.'),
   })
   .loose()
   .meta({ id: 'Run' });

@@ -3,6 +3,7 @@ import { redactUrl } from '../../domain/urlCredentials';
 import { pickCounters, reportedCounters } from '../../domain/runStatus';
 import type { Direction } from '../../domain/jobDefinition';
 import type { JobView } from '../../contracts/messages';
+import { importProgress } from '../../domain/importProgress';
 
 export { redactUrl };
 
@@ -46,8 +47,13 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
   };
 }
 
+/** The phases an import's progress is shown in: reading, then the steps that work on what it read. */
+const IMPORT_RUNNING = new Set(['validating', 'processing', 'importing']);
+
 /** A run as the API shows it; `direction` names its counters (an export's are extracted and delivered). */
 export function runView(run: Run, direction: Direction) {
+  const progress = direction === 'import' && !run.endedAt && IMPORT_RUNNING.has(run.status)
+    ? importProgress(run.status, run.stageCheckpoint, run.read) : null;
   return {
     number: run.number,
     workflowId: run.workflowId,
@@ -60,5 +66,6 @@ export function runView(run: Run, direction: Direction) {
     reason: run.reason ?? null,
     startedAt: run.startedAt,
     endedAt: run.endedAt ?? null,
+    progress,
   };
 }

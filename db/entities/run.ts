@@ -1,6 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { RunTrigger } from '../../domain/jobDefinition';
 import type { RunStatus } from '../../domain/runStatus';
+import type { ReadMarks } from '../../domain/importProgress';
 
 /** One run of a job, written by activities at its start, as it goes, and at its end. */
 export interface Run {
@@ -31,6 +32,8 @@ export interface Run {
   processedAt?: Date | null;
   /** Set in the load's own transaction: the data is in, and a retried load must not redo it. */
   committedAt?: Date | null;
+  /** An import's last committed reading checkpoint (io/import/validate.ts): where a retry resumes, and its progress. */
+  stageCheckpoint?: ReadMarks | null;
 }
 
 export interface RunLog {
@@ -74,6 +77,7 @@ export const RunSchema = new EntitySchema<Run>({
     sourceFiles: { type: 'json' },
     processedAt: { type: 'Date', nullable: true },
     committedAt: { type: 'Date', nullable: true },
+    stageCheckpoint: { type: 'json', nullable: true },
   },
 });
 

@@ -12,6 +12,7 @@ import { HeapBound } from './heapBound';
 import { KeyFilter } from './keyFilter';
 import { CopyWriter, NEEDS_ESCAPE, copyArray, copyValue, createStaging, stagingTable, upgradeStaging } from './staging';
 import { guardClient } from '../../db/transaction';
+import type { ReadMarks } from '../../domain/importProgress';
 
 /**
  * Validating: streams every file of a run into its staging table, rows that break a rule
@@ -27,7 +28,7 @@ const CHUNK_REJECT_CHARS = 8 * 1024 * 1024;
  * chunk's own transaction: a retry resumes from it. Heartbeat details carry it too, for
  * Temporal Web, but are throttled and can trail the database, so they are not resumed from.
  */
-export interface Checkpoint {
+export interface Checkpoint extends ReadMarks {
   runId: string;
   directory: boolean;
   /** The file being read, and the last line of it committed (0: none yet). */
@@ -101,8 +102,11 @@ export async function stageRun(
   read: ReadOptions,
   /** Rows per committed chunk (IMPORT_CHUNK_ROWS): the checkpoint a resumed run starts from. */
   rowsPerChunk: number,
-  /** Called with the last committed checkpoint and the bytes read, as reading progresses and every few seconds. */
-  progress: (details: Checkpoint & { bytesRead: number }) => void,
+  /**
+   * Called with the last committed checkpoint, the bytes read now (of all the run's files,
+   * ReadMarks) and the rows read now, as reading progresses and every few seconds.
+   */
+  progress: (details: Checkpoint & { bytesRead: number; rowsNow: number }) => void,
 ): Promise<StageResult> {
   // Bigint ids arrive as BigInt: one string form for SQL, COPY and heartbeat details.
   const run = { id: String(runRef.id) };
@@ -121,22 +125,32 @@ export async function stageRun(
     committed = { runId: run.id, directory, fileIndex: 0, line: 0, read: 0, rejected: 0, warningsByKind: {} };
   }
   const fileStatus: ('read' | 'refused' | 'pending')[] = files.map(() => 'pending');
+  // Progress (domain/importProgress.ts): bytes of the files before file i, and this attempt's start.
+  const bytesBefore = files.reduce((acc, f) => [...acc, acc[acc.length - 1]! + f.size], [0]);
+  Object.assign(committed, {
+    bytesTotal: bytesBefore[files.length], bytesRead: bytesBefore[committed.fileIndex], at: Date.now(),
+    attemptStartedAt: Date.now(), attemptStartRead: committed.read, attemptStartBytes: bytesBefore[committed.fileIndex],
+  } satisfies Omit<ReadMarks, 'read'>);
 
   // Heartbeats carry the bytes actually read (of the file being read), besides the checkpoint,
   // and are sent as reading progresses (at most a second apart), as well as from the timer
   // while a statement runs. A read that stalls fails by itself (ReadOptions.stallMs).
-  let bytesRead = 0;
+  let fileNow = committed.fileIndex;
+  let fileBytes = 0;
+  const bytesNow = () => bytesBefore[fileNow]! + Math.min(fileBytes, files[fileNow]?.size ?? 0);
   let beatAt = 0;
+  let live: Checkpoint | undefined;
+  const details = () => ({ ...committed, bytesRead: bytesNow(), rowsNow: live?.read ?? committed.read });
   const reading: ReadOptions = {
     ...read,
     onBytes: (n) => {
-      bytesRead = n;
+      fileBytes = n;
       if (Date.now() - beatAt < 1_000) return;
       beatAt = Date.now();
-      progress({ ...committed, bytesRead });
+      progress(details());
     },
   };
-  return withTicks(() => progress({ ...committed, bytesRead }), async () => {
+  return withTicks(() => progress(details()), async () => {
     // Start clean, or drop what the crashed attempt wrote after its last checkpoint.
     const first = await begin(pool);
     try {
@@ -171,6 +185,7 @@ export async function stageRun(
     const heap = new HeapBound();
     const parse = taskType.parseRow ?? ((values: Record<string, string>) => parseWithSchema(taskType, values));
     const cur: Checkpoint = { ...committed, warningsByKind: { ...committed.warningsByKind } };
+    live = cur;
     let db = await begin(pool);
     let staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
     let rejects: Reject[] = [];
@@ -182,11 +197,12 @@ export async function stageRun(
       await staged.end();
       await copyRejects(db, run.id, rejects);
       if (after) await db.query(...after);
+      Object.assign(cur, { bytesRead: cur.line === 0 ? bytesBefore[cur.fileIndex] : bytesNow(), at: Date.now() });
       await saveCheckpoint(db, cur);
       await db.query('commit');
       db.release();
       committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
-      progress({ ...committed, bytesRead });
+      progress(details());
       rejects = [];
       rejectChars = 0;
       chunkRows = 0;
@@ -206,6 +222,8 @@ export async function stageRun(
         if (fileStatus[i] !== 'pending') continue;
         const file = files[i]!;
         const skipTo = i === committed.fileIndex ? committed.line : 0;
+        fileNow = i;
+        fileBytes = 0;
         const atStart = { ...cur, warningsByKind: { ...cur.warningsByKind } };
         const prefix = files.length > 1 ? `${path.basename(file.path)}: ` : '';
         try {

@@ -28,6 +28,8 @@ describe('import: validation retried after it had finished', function () {
 
   it('keeps the staged rows and the counters, and the run imports every row once', async () => {
     const domain = `r${crypto.randomBytes(4).toString('hex')}`;
+    // A section from before: not a first load, so the rows go through the staging table.
+    await h.pool.query(`insert into sections (domain, section_id, course_code) values ($1, 'before', 'C1')`, [domain]);
     const file = path.join(h.areaOf(domain), `${domain}.csv`);
     const rows = 1_000;
     await writeSectionsFile(file, rows, `${domain}-`);
@@ -54,6 +56,32 @@ describe('import: validation retried after it had finished', function () {
     const loaded: RunCounters = await env(1).run(h.activities.loadImport, ref);
     assert.equal(loaded.inserted, rows);
     const inTable = await h.pool.query(`select count(*)::int as n, count(distinct section_id)::int as d from sections where domain = $1`, [domain]);
+    assert.deepEqual(inTable.rows[0], { n: rows + 1, d: rows + 1 });
+  });
+
+  it('a first load (straight into the table) retried after it had finished: the rows and the month\'s usage once', async () => {
+    const domain = `r${crypto.randomBytes(4).toString('hex')}`;
+    const file = path.join(h.areaOf(domain), `${domain}.csv`);
+    const rows = 1_000;
+    await writeSectionsFile(file, rows, `${domain}-`);
+    await h.pool.query(
+      `insert into jobs (id, domain, identifier, name, task_type, direction, mode, rules, source_url)
+       values ($1, $2, 'retried', 'Retried', 'sectionsCsv', 'import', 'batch', '{}', $3)`,
+      [crypto.randomUUID(), domain, `file://${file}`],
+    );
+    const ref: RunRef = { domain, jobId: 'retried', runNumber: 1 };
+    await h.activities.recordRunStart({ ...ref, trigger: 'manual', attempt: 1 });
+    const first: RunCounters = await env(1).run(h.activities.validateImport, ref);
+    assert.deepEqual([first.read, first.inserted], [rows, rows]);
+    const again: RunCounters = await env(2, { phase: 'validating', direct: true, read: 0 }).run(h.activities.validateImport, ref);
+    assert.deepEqual([again.read, again.inserted], [rows, rows]);
+    assert.equal(((await env(1).run(h.activities.processImport, ref)) as RunCounters).inserted, rows);
+    assert.equal(((await env(1).run(h.activities.loadImport, ref)) as RunCounters).inserted, rows);
+    const inTable = await h.pool.query(`select count(*)::int as n, count(distinct section_id)::int as d from sections where domain = $1`, [domain]);
     assert.deepEqual(inTable.rows[0], { n: rows, d: rows });
+    const usage = await h.pool.query(`select rows from monthly_usage where domain = $1`, [domain]);
+    assert.equal(Number(usage.rows[0].rows), rows);
+    const staging = await h.pool.query(`select to_regclass('staging.run_' || (select id from runs where domain = $1)) as t`, [domain]);
+    assert.equal(staging.rows[0].t, null, 'no staging table');
   });
 });
