@@ -44,7 +44,9 @@ export interface JobScheduleInput {
  * Every tick is started (overlap ALLOW_ALL): the job workflow, not the schedule, keeps runs
  * from overlapping (a tick during a run is queued once). With SKIP the schedule had to check
  * on its last tick before each new one, and a tick the server started late (under a burst of
- * a thousand schedules) made it skip the next minute's.
+ * a thousand schedules) made it skip the next minute's. The catch-up window is
+ * SCHEDULE_CATCHUP_WINDOW: a time Temporal could not start within it is skipped (and the
+ * missed-schedule reconciler records it).
  */
 const policiesOf = (catchupWindowMs: number) => ({ overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: catchupWindowMs });
 

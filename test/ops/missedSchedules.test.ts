@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { jobScheduleId, jobWorkflowId } from '../../contracts/workflowIds';
+import { jobScheduleId, jobWorkflowId, MISSED_SCHEDULES_SCHEDULE_ID } from '../../contracts/workflowIds';
+import { ensureMissedSchedulesSchedule } from '../../temporal/schedules';
 import { missedSchedulesTotal } from '../../infra/metrics';
 import { fileUrl, GOOD, holdValidating, jobsApi, sleep, writeFile } from '../lifecycle/helpers';
 import { recordHistory } from '../replay/histories';
@@ -208,6 +209,23 @@ describe('missed-schedule ledger', function () {
     } finally {
       if (!released) await gate.release();
       await remove(D, 'slow');
+    }
+  });
+
+  it('the reconciler is a Temporal Schedule every MISSED_SCHEDULES_CHECK_INTERVAL, made by every worker as it starts, once', async () => {
+    await ensureMissedSchedulesSchedule(sys.client, { everyMs: 300_000, taskQueue: sys.taskQueue });
+    await ensureMissedSchedulesSchedule(sys.client, { everyMs: 60_000, taskQueue: sys.taskQueue });
+    const handle = sys.client.schedule.getHandle(MISSED_SCHEDULES_SCHEDULE_ID);
+    try {
+      const desc = await handle.describe();
+      assert.equal(desc.action.type === 'startWorkflow' && desc.action.workflowType, 'missedSchedulesWorkflow');
+      assert.deepEqual(desc.spec.intervals?.map((i) => i.every), [60_000]);
+      await handle.trigger();
+      const taken = await eventually(async () => (await handle.describe()).info.recentActions[0], 'the reconciler started');
+      const result = await sys.client.workflow.getHandle(taken.action.workflow.workflowId).result();
+      assert.ok(result.jobs >= 0 && result.recorded >= 0, JSON.stringify(result));
+    } finally {
+      await handle.delete();
     }
   });
 });
