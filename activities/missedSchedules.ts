@@ -118,7 +118,11 @@ export function missedScheduleActivities({ pool, orm, temporal, config }: Activi
       const to = new Date(Date.now() - config.SCHEDULE_CATCHUP_WINDOW - MARGIN_MS);
       let recorded = 0;
       for (const j of jobs) {
-        recorded += await check(j, to);
+        // One job's trouble (its schedule being deleted meanwhile, say) never stops the look at the others.
+        recorded += await check(j, to).catch((e) => {
+          logger.warn({ domain: j.domain, jobId: j.identifier, error: String(e) }, 'missed schedules: the job could not be looked at; next time');
+          return 0;
+        });
         heartbeat({ jobId: j.id, recorded });
       }
       return { jobs: jobs.length, recorded, next: jobs.length === JOBS_PER_SLICE ? jobs[jobs.length - 1]!.id : undefined };

@@ -65,13 +65,13 @@ export interface JobToCheck {
   overlapSkipped: number;
 }
 
-/** The next `limit` jobs that can have a schedule (batch and realtime), by id after `after`. */
+/** The next `limit` jobs that can have a schedule (batch and realtime, scheduling not disabled), by id after `after`. */
 export async function jobsToCheck(pool: pg.Pool, after: string | undefined, limit: number): Promise<JobToCheck[]> {
   const { rows } = await pool.query<{ id: string; domain: string; identifier: string; from: Date; missed_catchup_window: string; overlap_skipped: string }>(
     `select j.id, j.domain, j.identifier, greatest(coalesce(c.checked_until, j.created_at), now() - interval '7 days') as "from",
             coalesce(c.missed_catchup_window, 0) as missed_catchup_window, coalesce(c.overlap_skipped, 0) as overlap_skipped
      from jobs j left join missed_schedule_checks c on c.job_id = j.id
-     where j.mode in ('batch', 'realtime') and ($1::uuid is null or j.id > $1::uuid)
+     where j.mode in ('batch', 'realtime') and j.scheduling->>'type' is distinct from 'disabled' and ($1::uuid is null or j.id > $1::uuid)
      order by j.id limit $2`,
     [after ?? null, limit],
   );
