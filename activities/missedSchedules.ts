@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import { alertsFor, reconcile, type MissedTime } from '../domain/missedSchedule';
 import { logger } from '../infra/logger';
 import { missedSchedulesTotal } from '../infra/metrics';
-import { accountedTimes, claimAlert, insertMissed, jobsToCheck, pausesBetween, releaseAlert, saveCheck, type JobToCheck } from '../io/missedSchedules';
+import { accountedTimes, claimAlert, insertMissed, jobsToCheck, pausesBetween, pruneLedger, releaseAlert, saveCheck, type JobToCheck } from '../io/missedSchedules';
 import { scheduleRecord, scheduleTimesBetween } from '../temporal/schedules';
 import type { ActivityDeps } from './deps';
 import { findJob } from './runRecords';
@@ -111,9 +111,11 @@ export function missedScheduleActivities({ pool, orm, temporal, config }: Activi
     /**
      * The reconciler: for the next jobs after `after`, the scheduled times since its last look
      * (up to now less the catch-up window, when Temporal has given up on a time) that got
-     * neither a run nor an entry. `next`: call again from there.
+     * neither a run nor an entry. `next`: call again from there. The first slice also prunes
+     * the ledger past RUN_RETENTION_DAYS.
      */
     async reconcileMissedSchedules(after?: string): Promise<{ jobs: number; recorded: number; next?: string }> {
+      if (!after) await pruneLedger(pool, config.RUN_RETENTION_DAYS, config.RETENTION_BATCH_ROWS);
       const jobs = await jobsToCheck(pool, after, JOBS_PER_SLICE);
       const to = new Date(Date.now() - config.SCHEDULE_CATCHUP_WINDOW - MARGIN_MS);
       let recorded = 0;

@@ -112,3 +112,18 @@ export async function saveCheck(pool: pg.Pool, jobUuid: string, checkedUntil: Da
     [jobUuid, checkedUntil, counters?.missedCatchupWindow ?? null, counters?.overlapSkipped ?? null],
   );
 }
+
+/**
+ * The ledger is kept as long as runs are (RUN_RETENTION_DAYS): entries, ended pauses and alert
+ * claims older than that go, at most `batch` rows of each per call (the reconciler's first slice
+ * calls this on every look, so a backlog goes in steps, each a short statement).
+ */
+export async function pruneLedger(pool: pg.Pool, days: number, batch: number): Promise<number> {
+  let deleted = 0;
+  for (const sql of [
+    `delete from missed_schedules where id in (select id from missed_schedules where scheduled_at < now() - make_interval(days => $1::int) limit $2)`,
+    `delete from schedule_pauses where id in (select id from schedule_pauses where resumed_at < now() - make_interval(days => $1::int) limit $2)`,
+    `delete from missed_schedule_alerts where (job_id, day) in (select job_id, day from missed_schedule_alerts where day < (now() - make_interval(days => $1::int))::date limit $2)`,
+  ]) deleted += (await pool.query(sql, [days, batch])).rowCount ?? 0;
+  return deleted;
+}

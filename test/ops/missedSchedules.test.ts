@@ -95,9 +95,13 @@ describe('missed-schedule ledger', function () {
     assert.deepEqual(page.json.items.map((e: Entry) => e.scheduledAt), inPause.slice(1, 3).map((e) => e.scheduledAt));
     assert.equal(page.json.total, inPause.length);
 
+    // Entries older than RUN_RETENTION_DAYS go with the next look, as old runs do.
+    const jobUuid = (await sys.db.query<{ id: string }>(`select id from jobs where domain = $1 and identifier = 'nightly'`, [D])).rows[0]!.id;
+    await sys.db.query(`insert into missed_schedules (job_id, domain, scheduled_at, reason, detail) values ($1, $2, now() - interval '400 days', 'paused', 'old')`, [jobUuid, D]);
+
     // A second look adds nothing: each look starts where the last ended.
     await reconcile();
-    assert.equal((await missed(D, 'nightly')).items.filter((e) => e.reason === 'paused').length, inPause.length);
+    assert.equal((await missed(D, 'nightly')).items.filter((e) => e.reason === 'paused').length, inPause.length, 'nothing added, and the 400-day-old entry pruned');
     assert.deepEqual(alertsTo(D), [], "a person's pause sends no alert");
 
     // Tenants are walls: another domain's token is told the job does not exist; a system administrator reads it.
