@@ -126,6 +126,6 @@ export function lateTick(scheduledAt: string, now: number, catchupWindowMs: numb
   if (lateMs <= catchupWindowMs) return undefined;
   return {
     scheduledAt, reason: 'outside_catchup_window',
-    detail: `The request reached a worker ${Math.round(lateMs / 1000)} s after its time, past the ${Math.round(catchupWindowMs / 1000)} s catch-up window (no worker was running meanwhile).`,
+    detail: `The request reached a worker ${(lateMs / 1000).toFixed(1)} s after its time, past the ${Math.round(catchupWindowMs / 1000)} s catch-up window (no worker was running meanwhile).`,
   };
 }

@@ -52,7 +52,7 @@ describe('missed-schedule rules', () => {
     assert.equal(lateTick(at(0).toISOString(), at(10).getTime(), 10_000), undefined);
     const m = lateTick(at(0).toISOString(), at(25).getTime(), 10_000);
     assert.equal(m?.reason, 'outside_catchup_window');
-    assert.equal(m?.detail, 'The request reached a worker 25 s after its time, past the 10 s catch-up window (no worker was running meanwhile).');
+    assert.equal(m?.detail, 'The request reached a worker 25.0 s after its time, past the 10 s catch-up window (no worker was running meanwhile).');
   });
 
   it("alerts for every reason but a person's pause; refusals and notes name who", () => {
