@@ -12,7 +12,8 @@ export type ActivityConfig = Pick<Config,
   | 'fileRoots' | 'fileAreas' | 'FILE_READ_STALL_TIMEOUT' | 'IMPORT_CHUNK_ROWS' | 'MONTHLY_ROW_LIMIT' | 'TEMPORAL_TASK_QUEUE'
   | 'exportWorkDir' | 'exportAllowedHosts' | 'EXPORT_CA_FILE' | 'EXPORT_HTTP_TIMEOUT_MS' | 'EXPORT_FTP_TIMEOUT_MS' | 'EXPORT_MAX_CHANGES_PER_RUN'
   | 'SECRETS_KEY' | 'SMTP_URL' | 'MAIL_FROM' | 'PUBLIC_API_URL' | 'TEMPORAL_WEB_URL'
-  | 'RUN_RETENTION_DAYS' | 'LOG_RETENTION_DAYS' | 'REJECTED_ROWS_RETENTION_DAYS' | 'RETENTION_KEEP_RUNS' | 'RETENTION_BATCH_ROWS'>;
+  | 'RUN_RETENTION_DAYS' | 'LOG_RETENTION_DAYS' | 'REJECTED_ROWS_RETENTION_DAYS' | 'RETENTION_KEEP_RUNS' | 'RETENTION_BATCH_ROWS'
+  | 'SCHEDULE_CATCHUP_WINDOW'>;
 
 /** What activities need from the outside world; the worker builds it once. */
 export interface ActivityDeps {

@@ -2,6 +2,7 @@ import type { ActivityDeps } from './deps';
 import { reportingJobFailures } from './failures';
 import { exportActivities } from './exportPhases';
 import { importActivities } from './importPhases';
+import { missedScheduleActivities } from './missedSchedules';
 import { notificationActivities } from './notifications';
 import { retentionActivities } from './retention';
 import { runRecordActivities } from './runRecords';
@@ -21,5 +22,6 @@ export function createActivities(deps: ActivityDeps) {
     ...sourceWatchActivities(deps),
     ...notificationActivities(deps),
     ...retentionActivities(deps),
+    ...missedScheduleActivities(deps),
   });
 }

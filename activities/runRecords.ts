@@ -53,6 +53,7 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
         trigger: ref.trigger, attempt: ref.attempt, status: 'queued',
         read: 0, inserted: 0, updated: 0, unchanged: 0, deleted: 0, skipped: 0, warnings: 0, rejected: 0,
         warningsByKind: {}, failedPct: 0, startedAt: new Date(), sourceFiles: [],
+        scheduledAt: ref.scheduledAt ? new Date(ref.scheduledAt) : null,
       } as unknown as Run);
       await em.persistAndFlush(run);
       await appendLog(em, run.id, 'info', `Run ${ref.runNumber} started (trigger: ${ref.trigger}, attempt ${ref.attempt}).`);

@@ -13,6 +13,7 @@ import { accessRoutes } from './routes/access';
 import { codecCors, codecRoutes } from './routes/codec';
 import { consoleRouter } from './routes/console';
 import { jobRoutes } from './routes/jobs';
+import { missedScheduleRoutes } from './routes/missedSchedules';
 import { runRoutes } from './routes/runs';
 import { samplingRoutes } from './routes/sampling';
 import { scheduleRoutes } from './routes/schedules';
@@ -45,6 +46,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   jobRoutes(kit, service, queries);
   taskTypeRoutes(kit);
   runRoutes(kit, deps.orm, service, queries);
+  missedScheduleRoutes(kit, deps.orm, service);
   scheduleRoutes(kit, service);
   samplingRoutes(kit, deps.orm, service, deps.config);
   secretRoutes(kit, deps.orm, service, deps.config);

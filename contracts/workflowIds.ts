@@ -12,6 +12,9 @@ export const jobScheduleId = (domain: string, jobId: string) => `${JOB_SCHEDULE_
 /** The system schedule that starts retentionWorkflow (README, Retention). */
 export const RETENTION_SCHEDULE_ID = 'system-retention';
 
+/** The system schedule that starts missedSchedulesWorkflow (README, Missed schedules). */
+export const MISSED_SCHEDULES_SCHEDULE_ID = 'system-missed-schedules';
+
 /** Identifies one run of one job, as workflows pass it to activities. */
 export interface RunRef {
   domain: string;

@@ -87,6 +87,11 @@ const schema = z.object({
     for (const p of cronProblems(v)) ctx.addIssue({ code: 'custom', message: p.message });
   }),
   RETENTION_BATCH_ROWS: z.coerce.number().int().min(10).default(5_000),
+  // How late a job's scheduled time may still start a run (Temporal's catch-up window, and the
+  // tick's wait for a worker); later, the time is recorded missed. Temporal's minimum is 10s.
+  SCHEDULE_CATCHUP_WINDOW: durationMs.prefault('10m').refine((ms) => ms >= 10_000, 'at least 10s (Temporal\'s minimum catch-up window)'),
+  // How often the missed-schedule reconciler (a system schedule) looks for scheduled times that got no run.
+  MISSED_SCHEDULES_CHECK_INTERVAL: durationMs.prefault('5m').refine((ms) => ms >= 10_000, 'at least 10s'),
   // How long the API waits for a job workflow to answer a person's run-now, pause or reactivate
   // (a worker must take the request); after it, 503, and the request expires unapplied.
   RUN_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(5_000),

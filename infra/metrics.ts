@@ -26,6 +26,9 @@ export const scheduleLag = new Histogram({
 export const retentionDeleted = new Counter({
   name: 'jobflow_retention_deleted_total', help: 'Rows deleted by retention, by kind (runs, run_logs, rejected_rows, outbox)', labelNames: ['kind'] as const, registers: [registry],
 });
+export const missedSchedulesTotal = new Counter({
+  name: 'jobflow_missed_schedules_total', help: 'Scheduled times that got no run of their own, by reason (README, Missed schedules)', labelNames: ['reason'] as const, registers: [registry],
+});
 export const activitiesInFlight = new Gauge({
   name: 'jobflow_activities_in_flight', help: 'Activities this worker is executing now (its share of the queue)', labelNames: ['activity'] as const, registers: [registry],
 });

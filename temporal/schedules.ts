@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
-import { jobScheduleId, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
+import { msToTs, optionalTsToDate } from '@temporalio/common/lib/time';
+import { jobScheduleId, MISSED_SCHEDULES_SCHEDULE_ID, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
 import { describeTiming, intervalSeconds, type Timing } from '../domain/schedule';
 import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
 
@@ -35,15 +36,19 @@ export interface JobScheduleInput {
   taskQueue: string;
   /** A note when the schedule should be paused (job paused or halted). */
   pausedNote?: string;
+  /** SCHEDULE_CATCHUP_WINDOW: how late a tick may still be taken, by Temporal and then by the tick workflow. */
+  catchupWindowMs: number;
 }
 
 /**
  * Every tick is started (overlap ALLOW_ALL): the job workflow, not the schedule, keeps runs
  * from overlapping (a tick during a run is queued once). With SKIP the schedule had to check
  * on its last tick before each new one, and a tick the server started late (under a burst of
- * a thousand schedules) made it skip the next minute's.
+ * a thousand schedules) made it skip the next minute's. The catch-up window is
+ * SCHEDULE_CATCHUP_WINDOW: a time Temporal could not start within it is skipped (and the
+ * missed-schedule reconciler records it).
  */
-const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '10 minutes' } as const;
+const policiesOf = (catchupWindowMs: number) => ({ overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: catchupWindowMs });
 
 /**
  * Temporal refused a schedule's spec (time zone, cron string). The SDK reports the server's
@@ -65,10 +70,12 @@ export async function upsertJobSchedule(client: Client, s: JobScheduleInput): Pr
 async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void> {
   const scheduleId = jobScheduleId(s.domain, s.jobId);
   const spec = toScheduleSpec(s.timing, s.timezone);
+  const policies = policiesOf(s.catchupWindowMs);
   const action = {
     type: 'startWorkflow' as const,
     workflowType: 'scheduledRunWorkflow',
-    args: [{ domain: s.domain, jobId: s.jobId }],
+    // The tick workflow applies the same window: a tick no worker took in time is recorded missed, not run late.
+    args: [{ domain: s.domain, jobId: s.jobId, catchupWindowMs: s.catchupWindowMs }],
     taskQueue: s.taskQueue,
     workflowId: `tick-${s.domain}-${s.jobId}`,
     staticSummary: `Scheduled run request for ${s.name} (${s.domain}/${s.jobId}): ${describeTiming(s.timing)}`,
@@ -153,5 +160,59 @@ export async function ensureRetentionSchedule(client: Client, input: { cron: str
     } catch (raced) {
       if (!(raced instanceof ScheduleAlreadyRunning)) throw raced; // another worker made it meanwhile
     }
+  }
+}
+
+/** The system schedule that starts missedSchedulesWorkflow (README, Missed schedules) every `everyMs`, one at a time. */
+export async function ensureMissedSchedulesSchedule(client: Client, input: { everyMs: number; taskQueue: string }): Promise<void> {
+  const spec: ScheduleSpec = { intervals: [{ every: input.everyMs }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'missedSchedulesWorkflow',
+    args: [],
+    taskQueue: input.taskQueue,
+    workflowId: 'system-missed-schedules-run',
+    staticSummary: "Missed schedules: record the jobs' scheduled times that got no run, with why",
+  };
+  const systemPolicies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' } as const;
+  const handle = client.schedule.getHandle(MISSED_SCHEDULES_SCHEDULE_ID);
+  try {
+    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...systemPolicies } }));
+  } catch (e) {
+    if (!(e instanceof ScheduleNotFoundError)) throw e;
+    try {
+      await client.schedule.create({ scheduleId: MISSED_SCHEDULES_SCHEDULE_ID, spec, action, policies: systemPolicies, state: { note: 'Created by a worker.' } });
+    } catch (raced) {
+      if (!(raced instanceof ScheduleAlreadyRunning)) throw raced;
+    }
+  }
+}
+
+const isNotFound = (e: unknown) => e instanceof ScheduleNotFoundError || (e as { code?: number })?.code === 5; // gRPC NOT_FOUND
+
+/** The times the job's schedule spec names in [from, to] (Temporal's own calendar), or undefined when it has no schedule. */
+export async function scheduleTimesBetween(client: Client, domain: string, jobId: string, from: Date, to: Date): Promise<Date[] | undefined> {
+  try {
+    const res = await client.workflowService.listScheduleMatchingTimes({
+      namespace: client.options.namespace, scheduleId: jobScheduleId(domain, jobId), startTime: msToTs(from.getTime()), endTime: msToTs(to.getTime()),
+    });
+    return (res.startTime ?? []).map((t) => optionalTsToDate(t)!).filter(Boolean);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** What the job's schedule says of its recent actions and skips (a describe), or undefined when it has none. */
+export async function scheduleRecord(client: Client, domain: string, jobId: string): Promise<{ taken: Date[]; missedCatchupWindow: number; overlapSkipped: number; since: Date } | undefined> {
+  try {
+    const d = await client.schedule.getHandle(jobScheduleId(domain, jobId)).describe();
+    return {
+      taken: d.info.recentActions.map((a) => a.scheduledAt), missedCatchupWindow: d.info.numActionsMissedCatchupWindow, overlapSkipped: d.info.numActionsSkippedOverlap,
+      since: d.info.lastUpdatedAt ?? d.info.createdAt,
+    };
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
   }
 }

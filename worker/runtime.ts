@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../activities';
 import { openOrm } from '../db/orm';
 import type { Config } from '../infra/config';
 import { connectClient, connectWorker, type TemporalTarget } from '../temporal/connection';
-import { ensureRetentionSchedule } from '../temporal/schedules';
+import { ensureMissedSchedulesSchedule, ensureRetentionSchedule } from '../temporal/schedules';
 import { checkTemporalSetup } from '../temporal/setup';
 import { serveMetrics } from '../infra/metrics';
 import { createWorker, workerBundle } from './createWorker';
@@ -19,6 +19,10 @@ export async function runWorker(config: Config, databaseUrl: string, target: Tem
   await ensureRetentionSchedule(temporal, { cron: config.RETENTION_CRON, taskQueue: config.TEMPORAL_TASK_QUEUE }).catch(async (e) => {
     await temporal.connection.close();
     throw new Error(`Could not create or update the retention schedule (RETENTION_CRON="${config.RETENTION_CRON}"): ${(e as Error).message}`);
+  });
+  await ensureMissedSchedulesSchedule(temporal, { everyMs: config.MISSED_SCHEDULES_CHECK_INTERVAL, taskQueue: config.TEMPORAL_TASK_QUEUE }).catch(async (e) => {
+    await temporal.connection.close();
+    throw new Error(`Could not create or update the missed-schedules schedule: ${(e as Error).message}`);
   });
   const orm = await openOrm(databaseUrl);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });

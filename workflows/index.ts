@@ -3,3 +3,4 @@ export { jobWorkflow } from './jobWorkflow';
 export { runWorkflow } from './runWorkflow';
 export { scheduledRunWorkflow } from './scheduledRunWorkflow';
 export { retentionWorkflow } from './retentionWorkflow';
+export { missedSchedulesWorkflow } from './missedSchedulesWorkflow';

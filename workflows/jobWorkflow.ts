@@ -63,6 +63,8 @@ import {
 } from '../contracts/messages';
 import { jobStatusInWords, timerSummary } from '../domain/jobWords';
 import { runWorkflow, type RunResult } from './runWorkflow';
+import { MISSED_SCHEDULE_LEDGER_PATCH } from './scheduledRunWorkflow';
+import { reasonOfRefusal, type MissedReason } from '../domain/missedSchedule';
 import { DomainKey, JobIdKey, JobModeKey, JobStatusKey, RunStatusKey, TaskTypeKey } from '../contracts/searchAttributes';
 
 export interface JobWorkflowInput {
@@ -98,6 +100,12 @@ const { watchSource } = proxyActivities<ReturnType<typeof createActivities>>({
 const { notifyRun } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+
+// A missed-schedule entry: beside the job's work, like an email; a few tries, then a warning.
+const { recordMissedSchedule } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: ['JobMissing'] },
 });
 
 // Closes the record of a run workflow that ended abnormally. A few quick tries: the record may
@@ -181,20 +189,43 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     pendingNotices.add(sent);
   };
 
+  // A scheduled time that gets no run of its own goes into the missed-schedule ledger (README, Missed schedules).
+  const recordMissed = (req: RunRequest | undefined, reason: MissedReason, detail: string, mergedInto?: string) => {
+    if (req?.trigger !== 'schedule' || !req.scheduledAt || !patched(MISSED_SCHEDULE_LEDGER_PATCH)) return;
+    const recorded: Promise<void> = recordMissedSchedule({ domain: input.domain, jobId: input.jobId, scheduledAt: req.scheduledAt, reason, detail, mergedInto })
+      .then(() => undefined, (err) => log.warn('Missed time not recorded', { scheduledAt: req.scheduledAt, error: String(err) }))
+      .finally(() => pendingNotices.delete(recorded));
+    pendingNotices.add(recorded);
+  };
+  const mergedDetail = (into: RunRequest | undefined) =>
+    `It came while a run was already queued behind the current one (${into?.scheduledAt ? `the one scheduled for ${into.scheduledAt}` : `a ${into?.trigger ?? 'queued'} run`}), and joined it.`;
+  // A pause drops the request queued behind the current run: a scheduled one is then missed.
+  const pauseDropped = (queued: RunRequest | undefined) => {
+    if (queued && !state.queued) recordMissed(queued, 'paused', 'It was queued behind the current run when the job was paused.');
+  };
+
   const refuse = (req: RunRequest, reason: string) => {
     refusals.unshift({ at: nowIso(), trigger: req.trigger, reason });
     refusals.splice(5);
     log.info('Run request refused', { trigger: req.trigger, reason });
   };
   const accept = (req: RunRequest) => {
+    const queued = state.queued;
     const r = requestRun(state, req);
-    if (r.result === 'refused') refuse(req, r.reason);
+    if (r.result === 'refused') {
+      refuse(req, r.reason);
+      recordMissed(req, reasonOfRefusal(state), r.reason);
+    } else if (r.result === 'already_queued') {
+      recordMissed(req, 'merged', mergedDetail(queued), queued?.scheduledAt);
+    }
   };
 
   setHandler(runNowSignal, accept);
   setHandler(eventSignal, (e) => accept({ trigger: 'event', requestedBy: e.source }));
   setHandler(pauseSignal, ({ by, note }) => {
+    const queued = state.queued;
     pause(state, by, note, nowIso());
+    pauseDropped(queued);
     scheduleStale = true;
   });
   setHandler(reactivateSignal, () => {
@@ -228,7 +259,9 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     return { result: decision.result };
   }, { validator: (r) => refuseIf(runRefusal(state, runRequestOf(r)), r.expiresAt) });
   setHandler(pauseUpdate, ({ by, note }) => {
+    const queued = state.queued;
     const result = requestPause(state, by, note, nowIso());
+    pauseDropped(queued);
     if (result === 'paused') scheduleStale = true;
     return { result };
   }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });

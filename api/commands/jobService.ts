@@ -37,7 +37,7 @@ import { scheduleTimingOf } from '../../taskTypes/jobTiming';
  * exports may reach, a caller does not compile (the path guard cannot be left off by omission).
  */
 export type ServiceConfig = Pick<Config,
-  'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL' | 'RUN_REQUEST_TIMEOUT_MS' | 'JOB_HISTORY_LIMIT' | 'fileRoots' | 'fileAreas' | 'exportAllowedHosts'>;
+  'TEMPORAL_TASK_QUEUE' | 'RUN_RETRY_LIMIT' | 'RUN_RETRY_INTERVAL' | 'RUN_REQUEST_TIMEOUT_MS' | 'JOB_HISTORY_LIMIT' | 'SCHEDULE_CATCHUP_WINDOW' | 'fileRoots' | 'fileAreas' | 'exportAllowedHosts'>;
 
 export interface ServiceDeps {
   orm: MikroORM;
@@ -209,7 +209,7 @@ export class JobService {
     }
     await upsertJobSchedule(this.deps.temporal, {
       domain: job.domain, jobId: job.identifier, name: job.name, timing, timezone: job.timezone,
-      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE,
+      taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE, catchupWindowMs: this.deps.config.SCHEDULE_CATCHUP_WINDOW,
     });
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DIRECTIONS, JOB_MODES } from '../../domain/jobDefinition';
 import { JOB_STATUSES } from '../../domain/jobLifecycle';
 import { RUN_OUTCOMES } from '../../domain/runStatus';
+import { MISSED_REASONS } from '../../domain/missedSchedule';
 import { ROLES } from '../../db/entities';
 import { JOB_SORTS } from '../queries/jobQueries';
 import { JOB_ICONS } from '../queries/display';
@@ -63,6 +64,8 @@ export const jobDetail = z
     direction: z.enum(DIRECTIONS), mode: z.enum(JOB_MODES), status: z.string(), active: z.boolean(),
     sourceUrl: z.string().nullable(), destinationUrl: z.string().nullable(), unreadLogs: z.boolean(),
     samplingProblems: z.array(z.string()).describe('What the last sample found wrong (see GET .../sample); empty unless the job is sampling_failed.'),
+    missedSchedules: z.object({ total: z.number().int(), byReason: z.record(z.enum(MISSED_REASONS), z.number().int()) })
+      .describe('How many scheduled times got no run of their own, in all and by reason (GET .../missed lists them).'),
   })
   .loose()
   .meta({ id: 'Job', description: 'The definition (credentials removed) and the live state from the job workflow.' });
@@ -157,6 +160,24 @@ export const runView = z
   })
   .loose()
   .meta({ id: 'Run' });
+export const missedListQuery = z
+  .object({
+    reason: commaList(MISSED_REASONS, 'reasons').optional().describe('Only these reasons (comma-separated).'),
+    limit: limit(500, 50),
+    offset,
+  })
+  .strict();
+
+export const missedEntry = z
+  .object({
+    scheduledAt: z.string().describe('The time the schedule named.'),
+    reason: z.enum(MISSED_REASONS).describe('merged: joined a run already queued; paused: a person had paused the job; halted: the system had halted it; outside_catchup_window: started too late (no worker or Temporal meanwhile); server_unavailable: Temporal never started it; overlap: skipped by the overlap policy; refused: the job could not run (not ready).'),
+    detail: z.string().nullable(),
+    mergedInto: z.string().nullable().describe('For merged: the scheduled time of the queued run it joined (null when that run was not a scheduled one).'),
+    recordedAt: z.string(),
+  })
+  .meta({ id: 'MissedSchedule' });
+
 export const logLine = z.object({ id: z.string(), at: z.string(), level: z.enum(['info', 'warn', 'error']), message: z.string() }).meta({ id: 'LogLine' });
 
 export const createTokenBody = z

@@ -11,6 +11,7 @@ import type { JobService } from '../commands/jobService';
 import { HttpError, notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../http/schemas';
+import { missedCounts } from '../queries/missedSchedules';
 import { jobView } from '../queries/views';
 
 /** A person's request answered by the job workflow itself, which a worker must take in time. */
@@ -135,7 +136,7 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
       if (!found) throw notFound(`Job ${params.jobId}`);
       const state = await live;
       const phase = currentPhase(state?.status ?? 'unknown', found.currentStatus, state);
-      res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }), unreadLogs: found.unreadLogs });
+      res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }), unreadLogs: found.unreadLogs, missedSchedules: missedCounts(found.missedByReason) });
     },
   );
 

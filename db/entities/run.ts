@@ -26,6 +26,8 @@ export interface Run {
   reason?: string | null;
   startedAt: Date;
   endedAt?: Date | null;
+  /** For a scheduled run: the time its schedule meant it for (the missed-schedule ledger tells a time that got its run). */
+  scheduledAt?: Date | null;
   /** The files this run read, kept so the load renames exactly those. */
   sourceFiles: string[];
   /** Set when processing committed, so a retried processing step does not run twice. */
@@ -74,6 +76,7 @@ export const RunSchema = new EntitySchema<Run>({
     reason: { type: 'text', nullable: true },
     startedAt: { type: 'Date' },
     endedAt: { type: 'Date', nullable: true },
+    scheduledAt: { type: 'Date', nullable: true },
     sourceFiles: { type: 'json' },
     processedAt: { type: 'Date', nullable: true },
     committedAt: { type: 'Date', nullable: true },

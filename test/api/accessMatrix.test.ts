@@ -66,6 +66,7 @@ describe('API access matrix', () => {
     { op: 'getRun', method: 'GET', path: () => `${J}/base/runs/1`, access: 'read', ok: 200 },
     { op: 'getRunLogs', method: 'GET', path: () => `${J}/base/runs/1/logs`, access: 'read', ok: 200 },
     { op: 'streamRunLogs', method: 'GET', path: () => `${J}/base/runs/1/logs/stream`, access: 'read', ok: 200 },
+    { op: 'listMissedSchedules', method: 'GET', path: () => `${J}/base/missed?reason=merged,paused`, access: 'read', ok: 200 },
     { op: 'getRejectedRows', method: 'GET', path: () => `${J}/base/runs/1/rejected.csv`, access: 'read', ok: 200 },
     { op: 'exportSchedules', method: 'GET', path: () => '/domains/acme/schedules.opml', access: 'read', ok: 200 },
     { op: 'importSchedules', method: 'POST', path: () => '/domains/acme/schedules.opml', access: 'write', ok: 200, body: () => opml, type: 'text/x-opml' },

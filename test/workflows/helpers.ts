@@ -27,7 +27,7 @@ type Activities = ReturnType<typeof createActivities>;
 /** The activities the three workflows call. */
 export type WorkflowActivities = Pick<Activities,
   'recordRunStart' | 'recordRunEnd' | 'validateImport' | 'processImport' | 'loadImport' | 'extractExport' | 'deliverExport' |
-  'syncSchedule' | 'watchSource' | 'notifyRun'>;
+  'syncSchedule' | 'watchSource' | 'notifyRun' | 'recordMissedSchedule'>;
 type Name = keyof WorkflowActivities;
 
 export interface Call<N extends Name = Name> {
@@ -61,6 +61,7 @@ export class MockActivities {
     syncSchedule: async () => ({ nextRunAt: '2030-01-01T06:00:00.000Z' }),
     watchSource: async () => ({ watched: false }),
     notifyRun: async () => ({ sent: true, to: ['ops@example.test'] }),
+    recordMissedSchedule: async () => ({ recorded: true }),
   };
 
   /** Replaces some implementations until reset(). */

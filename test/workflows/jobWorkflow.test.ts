@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { runWorkflowId } from '../../contracts/workflowIds';
 import type { RunResult } from '../../workflows/runWorkflow';
-import { deleteSignal } from '../../contracts/messages';
+import { deleteSignal, runNowSignal } from '../../contracts/messages';
 import { recordHistory } from '../replay/histories';
 import { eventually } from '../setup/system';
 import { act, GOOD_COUNTERS, Hold, runNow, startJob, startWorkflowTestEnv, waitForJob, within, type WorkflowTestEnv } from './helpers';
@@ -42,6 +42,31 @@ describe('workflows: the job workflow', function () {
     assert.deepEqual(after.lastRuns.map((r) => [r.number, r.trigger, r.outcome]), [[2, 'manual', 'completed'], [1, 'manual', 'completed']]);
     assert.deepEqual(runsStarted('queue-once'), [[1, 'manual', 1], [2, 'manual', 1]]);
     assert.equal(after.status, 'unscheduled');
+  });
+
+  it('scheduled ticks that get no run of their own are recorded missed: merged into the queued tick, or dropped by a pause', async () => {
+    const hold = new Hold();
+    t.mocks.set({ validateImport: hold.phase() });
+    const job = await startJob(t, 'ticks');
+    const tick = (at: string) => job.signal(runNowSignal, { trigger: 'schedule', requestedBy: 'schedule', scheduledAt: at });
+    await tick('2026-12-07T06:00:00.000Z');
+    await within(hold.reached, 'run 1 validating');
+    await tick('2026-12-07T06:01:00.000Z'); // queued: it will get its run
+    await tick('2026-12-07T06:02:00.000Z'); // merged into the 06:01 run
+    await waitForJob(job, (v) => v.queued?.scheduledAt === '2026-12-07T06:01:00.000Z', 'the 06:01 tick queued');
+    const merged = await eventually(async () => t.mocks.of('recordMissedSchedule', 'ticks')[0], 'the merged tick recorded');
+    assert.deepEqual([merged.scheduledAt, merged.reason, merged.mergedInto], ['2026-12-07T06:02:00.000Z', 'merged', '2026-12-07T06:01:00.000Z']);
+    assert.match(merged.detail, /already queued behind the current one \(the one scheduled for 2026-12-07T06:01:00.000Z\)/);
+
+    // A person's pause drops the queued 06:01 tick: it never gets its run either.
+    assert.deepEqual(await act(job, { action: 'pause', by: 'ada', note: 'maintenance' }), { result: 'paused' });
+    const dropped = await eventually(async () => t.mocks.of('recordMissedSchedule', 'ticks')[1], 'the dropped tick recorded');
+    assert.deepEqual([dropped.scheduledAt, dropped.reason], ['2026-12-07T06:01:00.000Z', 'paused']);
+    hold.release();
+    await waitForJob(job, (v) => v.lastRuns.length === 1 && !v.currentRun, 'run 1 ended');
+    assert.deepEqual(runsStarted('ticks'), [[1, 'schedule', 1]]);
+    assert.equal(t.mocks.of('recordMissedSchedule', 'ticks').length, 2);
+    await recordHistory(t.client, job.workflowId, 'job-schedule-ticks-missed');
   });
 
   it('a delete during a run cancels the run, which records that it was canceled; the queued request never runs and the job workflow ends', async () => {

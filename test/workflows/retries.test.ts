@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
-import { scheduleActivities } from '../../activities/schedules';
-import type { ActivityDeps } from '../../activities';
 import { FAILED_TYPES, HALTED_TYPES } from '../../domain/failures';
 import { jobScheduleId } from '../../contracts/workflowIds';
-import { deleteJobSchedule, upsertJobSchedule } from '../../temporal/schedules';
+import { deleteJobSchedule, setSchedulePaused, upsertJobSchedule } from '../../temporal/schedules';
 import { eventually } from '../setup/system';
 import { act, GOOD_COUNTERS, runNow, startJob, startWorkflowTestEnv, timersStarted, waitForJob, type WorkflowTestEnv } from './helpers';
 
@@ -82,11 +80,12 @@ describe('workflows: retries and halts', function () {
     const jobId = 'halts';
     // The job's real Schedule (ticks start scheduledRunWorkflow on this task queue), kept in step by the real syncSchedule.
     await upsertJobSchedule(t.client, {
-      domain: t.domain, jobId, name: 'Halts', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'UTC', taskQueue: t.taskQueue,
+      domain: t.domain, jobId, name: 'Halts', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'UTC', taskQueue: t.taskQueue, catchupWindowMs: 600_000,
     });
     const schedule = t.client.schedule.getHandle(jobScheduleId(t.domain, jobId));
     try {
-      t.mocks.set({ ...scheduleActivities({ temporal: t.client } as ActivityDeps), validateImport: overLimit });
+      // The schedule's pause itself (the ledger's note of it needs the database this suite does without).
+      t.mocks.set({ syncSchedule: (i: { domain: string; jobId: string; pausedNote?: string }) => setSchedulePaused(t.client, i.domain, i.jobId, i.pausedNote), validateImport: overLimit });
       const job = await startJob(t, jobId, { settings: { hasSchedule: true, retryLimit: 1, retryIntervalMs: 300 } });
       const ready = await waitForJob(job, (s) => !!s.nextRunAt, 'the next run time from the schedule');
       assert.equal(ready.status, 'scheduled');
@@ -103,6 +102,9 @@ describe('workflows: retries and halts', function () {
       await schedule.trigger();
       const refused = await waitForJob(job, (s) => s.refusals.some((r) => r.trigger === 'schedule'), 'the tick refused');
       assert.equal(refused.refusals[0]?.reason, `The job is halted (${LIMIT}); reactivate it first.`);
+      // The refused tick's time goes into the missed-schedule ledger, as missed for the halt.
+      const missed = await eventually(async () => t.mocks.of('recordMissedSchedule', jobId)[0], 'the refused tick recorded missed', 15_000);
+      assert.deepEqual([missed.reason, missed.detail], ['halted', `The job is halted (${LIMIT}); reactivate it first.`]);
       assert.deepEqual(await runNow(job), { result: 'refused', reason: `The job is halted (${LIMIT}); reactivate it first.` });
       assert.equal(t.mocks.of('recordRunStart', jobId).length, 2);
 
