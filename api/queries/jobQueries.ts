@@ -336,16 +336,6 @@ export class JobQueries {
     return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, missedByReason: r.missed_by_reason };
   }
 
-  /** Whether the job has log lines nobody has read. */
-  async unreadLogs(job: Pick<Job, 'domain' | 'identifier'>): Promise<boolean> {
-    const rows = await this.orm.em.getConnection().execute<{ unread: boolean }[]>(
-      'select exists (select 1 from jobs j join runs r on r.job_id = j.id join run_logs l on l.run_id = r.id where j.domain = ? and j.identifier = ? and l.id > j.logs_read_up_to) as unread',
-      [job.domain, job.identifier],
-      'all',
-    );
-    return !!rows[0]?.unread;
-  }
-
   /** Marks the job's logs as read up to a run-log id (never backwards). */
   async markLogsRead(jobId: string, upTo: string | number): Promise<void> {
     await this.orm.em.getConnection().execute('update jobs set logs_read_up_to = greatest(logs_read_up_to, cast(? as bigint)) where id = ?', [String(upTo), jobId]);

@@ -21,9 +21,10 @@ const noAnswer = { description: 'No worker took the request within RUN_REQUEST_T
 export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries): void {
   const tag = 'Jobs';
   // The live state and the unread flag at once: the workflow query is the long pole.
+  // What a create or an update answers: the same fields as GET (the unread flag and the missed-schedule counts from one query).
   const detail = async (job: Job) => {
-    const [live, unreadLogs] = await Promise.all([queries.live(job), queries.unreadLogs(job)]);
-    return { ...jobView(job, live), unreadLogs };
+    const [live, found] = await Promise.all([queries.live(job), queries.definitionWithUnread(job.domain, job.identifier)]);
+    return { ...jobView(job, live), unreadLogs: found?.unreadLogs ?? false, missedSchedules: missedCounts(found?.missedByReason ?? null) };
   };
 
   const list = async (q: z.output<typeof jobListQuery>, domain: string | undefined) => {
