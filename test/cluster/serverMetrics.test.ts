@@ -32,7 +32,15 @@ describe('cluster: the server\'s own metrics', function () {
     const before = await serverActions(namespace);
     await runNow(sys, token, 'clm', 'counted');
     assert.equal((await waitForEnd(sys, 'clm', 'counted')).status, 'completed');
-    const actions = (await serverActions(namespace)) - before;
+    // The server's counters reach its endpoint when its metrics scope reports (on an interval):
+    // read until they have moved and then held still for two seconds.
+    let actions = 0;
+    for (let settled = 0, waited = 0; settled < 2 && waited < 30; waited++) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = (await serverActions(namespace)) - before;
+      settled = now > 0 && now === actions ? settled + 1 : 0;
+      actions = now;
+    }
     // A run: the run-now signal, the run workflow started as a child, its activities, its
     // result taken in by the job workflow; a handful of actions, not none and not hundreds.
     assert.ok(actions >= 3 && actions <= 60, `actions for one run: ${actions}`);
