@@ -1,5 +1,4 @@
 import { heartbeat } from '@temporalio/activity';
-import nodemailer from 'nodemailer';
 import { alertsFor, reconcile, type MissedTime } from '../domain/missedSchedule';
 import { logger } from '../infra/logger';
 import { missedSchedulesTotal } from '../infra/metrics';
@@ -7,6 +6,7 @@ import { accountedTimes, claimAlert, insertMissed, jobsToCheck, pausesBetween, p
 import { scheduleRecord, scheduleTimesBetween } from '../temporal/schedules';
 import type { ActivityDeps } from './deps';
 import { findJob } from './runRecords';
+import { createMailer } from '../io/mailer';
 
 /**
  * The missed-schedule ledger (README, Missed schedules). Times are recorded where they are
@@ -29,11 +29,11 @@ const JOBS_PER_SLICE = 200;
 const MARGIN_MS = 1_000;
 
 export function missedScheduleActivities({ pool, orm, temporal, config }: ActivityDeps) {
-  const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const send = createMailer(config);
 
   const alert = async (job: { id: string; domain: string; identifier: string; name: string; recipients: string[] }, m: MissedTime) => {
     if (!job.recipients.length) return;
-    if (!transport) {
+    if (!send) {
       logger.warn({ domain: job.domain, jobId: job.identifier }, 'a scheduled time was missed but SMTP_URL is not set: no alert sent');
       return;
     }
@@ -48,8 +48,8 @@ export function missedScheduleActivities({ pool, orm, temporal, config }: Activi
       `${config.PUBLIC_API_URL}/domains/${job.domain}/jobs/${job.identifier}/missed`,
     ];
     try {
-      await transport.sendMail({
-        from: config.MAIL_FROM, to: job.recipients,
+      await send({
+        to: job.recipients,
         subject: `[jobflow] ${job.name}: a scheduled run was missed (${m.reason.replaceAll('_', ' ')})`,
         text: lines.join('\n') + '\n',
       });

@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import { RunSchema } from '../db/entities';
 import { logger } from '../infra/logger';
 import type { RunNotice } from '../domain/jobLifecycle';
@@ -7,6 +6,7 @@ import { countersPhrase } from '../domain/runStatus';
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { findJob } from './runRecords';
+import { createMailer } from '../io/mailer';
 
 /**
  * Report emails (seeds 002 and 003): to the job's recipients when "send report" is on, at a
@@ -30,13 +30,13 @@ const SUBJECT: Record<RunNotice, (job: string, run: number, outcome: string) => 
 };
 
 export function notificationActivities({ orm, config }: ActivityDeps) {
-  const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const send = createMailer(config);
   return {
     async notifyRun(input: NotifyInput): Promise<{ sent: boolean; to: string[] }> {
       const em = orm.em.fork();
       const job = await findJob(em, input.domain, input.jobId);
       if (!job.sendReport || job.recipients.length === 0) return { sent: false, to: [] };
-      if (!transport) {
+      if (!send) {
         logger.warn({ domain: input.domain, jobId: input.jobId, runNumber: input.runNumber }, 'send report is on but SMTP_URL is not set: no email sent');
         return { sent: false, to: [] };
       }
@@ -58,8 +58,7 @@ export function notificationActivities({ orm, config }: ActivityDeps) {
         if (run.reason) lines.push(`Reason: ${run.reason}`);
       }
       lines.push('', `In the API: ${apiUrl}`, `In Temporal Web: ${webUrl}`);
-      await transport.sendMail({
-        from: config.MAIL_FROM,
+      await send({
         to: job.recipients,
         subject: SUBJECT[input.notice](job.name, input.runNumber, outcome),
         text: lines.join('\n') + '\n',
