@@ -231,8 +231,11 @@ describe('missed-schedule ledger', function () {
       const desc = await handle.describe();
       assert.equal(desc.action.type === 'startWorkflow' && desc.action.workflowType, 'missedSchedulesWorkflow');
       assert.deepEqual(desc.spec.intervals?.map((i) => i.every), [60_000]);
+      // The schedule is the namespace's one: earlier systems' workers made it, on their task
+      // queues, and it may have fired for them. The action to follow is the one this trigger took.
+      const triggeredAt = Date.now() - 1_000;
       await handle.trigger();
-      const taken = await eventually(async () => (await handle.describe()).info.recentActions[0], 'the reconciler started');
+      const taken = await eventually(async () => (await handle.describe()).info.recentActions.find((a) => a.takenAt.getTime() >= triggeredAt), 'the reconciler started');
       const result = await sys.client.workflow.getHandle(taken.action.workflow.workflowId).result();
       assert.ok(result.jobs >= 0 && result.recorded >= 0, JSON.stringify(result));
     } finally {
