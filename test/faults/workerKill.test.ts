@@ -91,20 +91,21 @@ describe('fault: worker killed five times during an import', function () {
 
   it('a first load, straight into the table: killed anywhere in its one transaction, it ends with exactly the right rows', async () => {
     const domain = 'crashdirect';
-    const rows = 200_000;
+    // Three times the staged test's rows: on an idle machine 200,000 went in before the first kill.
+    const rows = 600_000;
     const token = await sys.token('domain_admin', domain);
     await jobOnGeneratedFile(sys, token, domain, 'big', rows);
     worker = sys.spawnWorker({ IMPORT_CHUNK_ROWS: '20000' });
     await runNow(sys, token, domain, 'big');
     // Each attempt reads the file from the start (its work dies with the connection): kills
-    // land 50 ms to 2.5 s into the attempt (the whole read takes a few seconds), or after
+    // land 50 ms to 1.5 s into the attempt (the whole read takes several seconds), or after
     // the commit, in the phases that then have nothing left to do.
     const killedIn: string[] = [];
     let killedAt = 0;
     for (let i = 0; i < 5; i++) {
       const started = await attemptStarted(domain, 0, killedAt);
       if (!started) break;
-      await sleep(started + 50 + Math.floor(Math.random() * 2_450) - Date.now());
+      await sleep(started + 50 + Math.floor(Math.random() * 1_450) - Date.now());
       const before = await runRecord(sys, domain, 'big');
       if (before?.ended_at) break;
       killedIn.push(before?.status ?? 'not started');
