@@ -140,50 +140,49 @@ export async function setSchedulePaused(client: Client, domain: string, jobId: s
  * last one started sets the time; an operator's pause (Temporal Web) is kept.
  */
 export async function ensureRetentionSchedule(client: Client, input: { cron: string; taskQueue: string }): Promise<void> {
-  const spec: ScheduleSpec = { cronExpressions: [input.cron], timezone: 'UTC' };
-  const action = {
-    type: 'startWorkflow' as const,
+  await ensureSystemSchedule(client, RETENTION_SCHEDULE_ID, {
+    spec: { cronExpressions: [input.cron], timezone: 'UTC' },
     workflowType: 'retentionWorkflow',
-    args: [],
-    taskQueue: input.taskQueue,
     workflowId: 'system-retention-run',
-    staticSummary: 'Retention: delete run history older than the retention settings',
-  };
-  const retentionPolicies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' } as const;
-  const handle = client.schedule.getHandle(RETENTION_SCHEDULE_ID);
-  try {
-    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...retentionPolicies } }));
-  } catch (e) {
-    if (!(e instanceof ScheduleNotFoundError)) throw e;
-    try {
-      await client.schedule.create({ scheduleId: RETENTION_SCHEDULE_ID, spec, action, policies: retentionPolicies, state: { note: 'Created by a worker.' } });
-    } catch (raced) {
-      if (!(raced instanceof ScheduleAlreadyRunning)) throw raced; // another worker made it meanwhile
-    }
-  }
+    summary: 'Retention: delete run history older than the retention settings',
+    taskQueue: input.taskQueue,
+    catchupWindow: '1 hour',
+  });
 }
 
 /** The system schedule that starts missedSchedulesWorkflow (README, Missed schedules) every `everyMs`, one at a time. */
 export async function ensureMissedSchedulesSchedule(client: Client, input: { everyMs: number; taskQueue: string }): Promise<void> {
-  const spec: ScheduleSpec = { intervals: [{ every: input.everyMs }] };
-  const action = {
-    type: 'startWorkflow' as const,
+  await ensureSystemSchedule(client, MISSED_SCHEDULES_SCHEDULE_ID, {
+    spec: { intervals: [{ every: input.everyMs }] },
     workflowType: 'missedSchedulesWorkflow',
-    args: [],
-    taskQueue: input.taskQueue,
     workflowId: 'system-missed-schedules-run',
-    staticSummary: "Missed schedules: record the jobs' scheduled times that got no run, with why",
-  };
-  const systemPolicies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' } as const;
-  const handle = client.schedule.getHandle(MISSED_SCHEDULES_SCHEDULE_ID);
+    summary: "Missed schedules: record the jobs' scheduled times that got no run, with why",
+    taskQueue: input.taskQueue,
+    catchupWindow: '1 minute',
+  });
+}
+
+/**
+ * A system schedule as every worker makes it at start: updated in place (an operator's pause
+ * is kept) or created, one run at a time; a worker that loses the race to create it is fine.
+ */
+async function ensureSystemSchedule(
+  client: Client,
+  scheduleId: string,
+  s: { spec: ScheduleSpec; workflowType: string; workflowId: string; summary: string; taskQueue: string; catchupWindow: string },
+): Promise<void> {
+  const spec = s.spec;
+  const action = { type: 'startWorkflow' as const, workflowType: s.workflowType, args: [], taskQueue: s.taskQueue, workflowId: s.workflowId, staticSummary: s.summary };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: s.catchupWindow } as const;
+  const handle = client.schedule.getHandle(scheduleId);
   try {
-    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...systemPolicies } }));
+    await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
   } catch (e) {
     if (!(e instanceof ScheduleNotFoundError)) throw e;
     try {
-      await client.schedule.create({ scheduleId: MISSED_SCHEDULES_SCHEDULE_ID, spec, action, policies: systemPolicies, state: { note: 'Created by a worker.' } });
+      await client.schedule.create({ scheduleId, spec, action, policies, state: { note: 'Created by a worker.' } });
     } catch (raced) {
-      if (!(raced instanceof ScheduleAlreadyRunning)) throw raced;
+      if (!(raced instanceof ScheduleAlreadyRunning)) throw raced; // another worker made it meanwhile
     }
   }
 }
