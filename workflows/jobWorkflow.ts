@@ -137,6 +137,17 @@ export const SCHEDULE_SYNC_ON_CHANGE_PATCH = 'schedule-sync-on-change';
  */
 export const CLOSE_ABNORMAL_RUN_PATCH = 'close-abnormal-run';
 
+/**
+ * Workflows recorded before this patch cost Temporal more per run than the run needed:
+ * they waited for the next request under a 365-day timer, started and canceled twice per
+ * run, and published JobStatus `running` at each run's start and the previous status at its
+ * end (together 6 history events and 4 billable actions a run). Now the job waits on a timer
+ * only when one is due (a retry), Temporal Web reads what it waits for in the workflow's
+ * current details, and JobStatus changes only with the job's own state (paused, halted,
+ * scheduled...): whether a run is in progress is in the run record, where the list reads it.
+ */
+export const LEAN_JOB_PATCH = 'lean-job';
+
 const ABNORMAL_END = 'The run ended abnormally; see its workflow in Temporal Web.';
 
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
@@ -273,9 +284,11 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   setHandler(runPhaseSignal, ({ runNumber, phase }) => markPhase(state, runNumber, phase));
   setHandler(statusQuery, () => ({ ...state, status: jobStatus(state), refusals }));
 
+  let lean: boolean | undefined;
+  const isLean = () => (lean ??= patched(LEAN_JOB_PATCH));
   let lastPublishedStatus: string | undefined;
   const publishStatus = () => {
-    const status = jobStatus(state);
+    const status = isLean() ? jobStatus({ ...state, currentRun: undefined }) : jobStatus(state);
     if (status === lastPublishedStatus) return;
     lastPublishedStatus = status;
     upsertSearchAttributes([{ key: JobStatusKey, value: status }]);
@@ -345,11 +358,10 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     syncWatch();
     // For operators in Temporal Web: the job's state in words, and what its timer waits for.
     setCurrentDetails(jobStatusInWords(state));
-    await condition(
-      () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep(),
-      msUntilRetry(state, nowIso()) ?? '365 days',
-      { summary: timerSummary(state) },
-    );
+    const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep();
+    const retryIn = msUntilRetry(state, nowIso());
+    if (retryIn === undefined && isLean()) await condition(wake);
+    else await condition(wake, retryIn ?? '365 days', { summary: timerSummary(state) });
     if (state.deleted) break;
     runEnded = false;
     if (scheduleStale && state.settings.hasSchedule) {

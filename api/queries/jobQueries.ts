@@ -16,10 +16,11 @@ import { liveJobState } from './liveState';
  * The job list: filters, sorting and pagination run in one SQL query that also reads each
  * row's last run, its run in progress (the phase) and the unread-logs flag, without entity
  * hydration. The live status comes from the job workflows without asking them one by one:
- * PostgreSQL knows the setup status and whether the job has a schedule; running, paused and
- * halted are what the job workflows published to Temporal visibility (the JobStatus search
- * attribute), read from a snapshot shared for a second (StatusSnapshot), or when it declines,
- * asked about the page's rows (which of them are running, paused or halted, and how many
+ * PostgreSQL knows the setup status, whether a run is in progress (its record is open) and
+ * whether the job has a schedule; paused and halted (and running, from job workflows recorded
+ * before LEAN_JOB_PATCH) are what the job workflows published to Temporal visibility (the
+ * JobStatus search attribute), read from a snapshot shared for a second (StatusSnapshot), or
+ * when it declines, asked about the page's rows (which of them are paused or halted, and how many
  * have a running workflow at all). The rare rows whose workflow visibility does not know
  * (just created, or gone) are asked directly. The next run time comes from the Temporal
  * Schedules (ScheduleTimes). Like visibility, the list trails a change by moments; the job
@@ -143,7 +144,7 @@ export class JobQueries {
   }
 
   /**
-   * The rows' statuses: the setup status and the schedule from PostgreSQL, running, paused
+   * The rows' statuses: the setup status, a run in progress and the schedule from PostgreSQL, paused
    * and halted from visibility (two small queries per 200 rows: those statuses, and a count
    * of the running job workflows). Rows visibility has no running workflow for (just created,
    * or gone) are asked directly, as is every row when visibility does not answer.
@@ -204,9 +205,11 @@ export class JobQueries {
     return out;
   }
 
-  /** What PostgreSQL alone says of the status: the setup status, else whether the job has a schedule. */
+  /** What PostgreSQL alone says of the status: the setup status, a run in progress, else whether the job has a schedule. */
   private derivedStatus(r: ListRow): JobStatus {
     if (r.setup_status !== 'ready') return r.setup_status;
+    // A run record open is a run in progress; job workflows no longer publish `running` (workflows/jobWorkflow.ts, LEAN_JOB_PATCH).
+    if (r.current_status) return 'running';
     return hasSchedule({ mode: r.mode, taskType: r.task_type, scheduling: r.scheduling }) ? 'scheduled' : 'unscheduled';
   }
 

@@ -10,9 +10,11 @@ import { GOOD, fileUrl, jobsApi, holdValidating, waitForGateWaiters, writeFile }
 describe('lifecycle: control of a living job', () => {
   let sys: TestSystem;
   let jobs: ReturnType<typeof jobsApi>;
+  let token: string;
   before(async () => {
     sys = await startSystem({ retryLimit: 0 });
-    jobs = jobsApi(sys, await sys.token('domain_admin', 'control'), 'control');
+    token = await sys.token('domain_admin', 'control');
+    jobs = jobsApi(sys, token, 'control');
   });
   after(async () => sys?.stop());
 
@@ -42,6 +44,25 @@ describe('lifecycle: control of a living job', () => {
     // The job workflow unpauses its schedule right after it reactivates.
     await eventually(async () => ((await jobs.schedule('pause-during').describe()).state.paused ? undefined : true), 'the schedule unpaused');
     assert.equal((await jobs.runs('pause-during')).length, 1);
+  });
+
+  it('the list shows a run in progress as running (status and icon filters too), then the job as it is; the job workflow publishes only its own state', async () => {
+    const gate = await holdValidating(sys);
+    await jobs.create({ id: 'listed-running', mode: 'batch', sourceUrl: fileUrl(writeFile(sys.areaOf('control'), 'listed.csv', GOOD)), scheduling: { type: 'automatic' } });
+    await jobs.post('listed-running', 'run');
+    await jobs.waitForPhase('listed-running', 'validating');
+    const listed = async (query: string) => (await sys.call(token, 'GET', `/domains/control/jobs?${query}`)).json.items
+      .filter((j: { id: string }) => j.id === 'listed-running').map((j: { status: string }) => j.status);
+    assert.deepEqual(await listed('q=listed-running'), ['running']);
+    assert.deepEqual(await listed('status=running'), ['running']);
+    assert.deepEqual(await listed('icon=running'), ['running']);
+    // Visibility's JobStatus is the job's own state: no upsert at a run's start and end.
+    const published = await sys.client.workflow.getHandle(jobWorkflowId('control', 'listed-running')).describe();
+    assert.equal(published.searchAttributes.JobStatus?.[0], 'scheduled');
+    await gate.release();
+    await jobs.waitForRuns('listed-running', 1);
+    assert.deepEqual(await listed('q=listed-running'), ['scheduled']);
+    assert.deepEqual(await listed('status=running'), []);
   });
 
   it('pause between runs: schedule ticks are refused while paused; after reactivating the schedule runs it again', async () => {
