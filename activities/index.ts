@@ -6,6 +6,7 @@ import { missedScheduleActivities } from './missedSchedules';
 import { notificationActivities } from './notifications';
 import { retentionActivities } from './retention';
 import { runRecordActivities } from './runRecords';
+import { runPhaseActivities } from './runPhases';
 import { scheduleActivities } from './schedules';
 import { sourceWatchActivities } from './sourceWatch';
 
@@ -14,10 +15,14 @@ export type { RunRef } from '../contracts/workflowIds';
 
 /** Every activity, bound to its dependencies (the worker passes the result to Temporal). */
 export function createActivities(deps: ActivityDeps) {
+  const records = runRecordActivities(deps);
+  const imports = importActivities(deps);
+  const exports = exportActivities(deps);
   return reportingJobFailures({
-    ...runRecordActivities(deps),
-    ...importActivities(deps),
-    ...exportActivities(deps),
+    ...records,
+    ...imports,
+    ...exports,
+    ...runPhaseActivities({ pool: deps.pool, records, imports, exports }),
     ...scheduleActivities(deps),
     ...sourceWatchActivities(deps),
     ...notificationActivities(deps),

@@ -27,11 +27,14 @@ export const HALTED_TYPES = {
   notRegularFile: 'NotRegularFile',
 } as const;
 
+/** A person's cancel, seen by a run's one activity between its phases: the run is canceled, not failed. */
+export const RUN_CANCELED_TYPE = 'RunCanceled';
+
 const failedSet = new Set<string>(Object.values(FAILED_TYPES));
 const haltedSet = new Set<string>(Object.values(HALTED_TYPES));
 
 /** Activity failure types that no activity-level retry can fix; the job's own retries take over. */
-export const NON_RETRYABLE_TYPES: string[] = [...failedSet, ...haltedSet];
+export const NON_RETRYABLE_TYPES: string[] = [...failedSet, ...haltedSet, RUN_CANCELED_TYPE];
 
 export function outcomeForFailureType(type: string | undefined | null): 'failed' | 'halted' {
   return type && haltedSet.has(type) ? 'halted' : 'failed';

@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString, type ActivityInbound
 import { logger, type Logger } from '../infra/logger';
 import { activitiesInFlight, phaseDuration, rowsTotal, runsTotal, scheduleLag } from '../infra/metrics';
 
-/** Which run phase each data activity is. */
+/** Which run phase each data activity of runs from before ONE_ACTIVITY_RUN_PATCH is (runPhases times its phases itself). */
 const PHASE_OF: Record<string, string> = {
   validateImport: 'validating', processImport: 'processing', loadImport: 'importing',
   extractExport: 'extracting', deliverExport: 'delivering',
@@ -23,14 +23,15 @@ export function observeActivity(ctx: ActivityContext, baseLogger: Logger = logge
         domain: ref.domain, jobId: ref.jobId, runNumber: ref.runNumber,
       });
       const phase = PHASE_OF[activityType];
+      if ((activityType === 'recordRunStart' || activityType === 'runPhases') && attempt === 1) recordScheduleLag(input.args[0] as { scheduledAt?: string });
       const started = performance.now();
       activitiesInFlight.inc({ activity: activityType });
       let result: 'ok' | 'error' = 'error';
       try {
         const value = await next(input);
         result = 'ok';
-        if (activityType === 'recordRunEnd') recordRunMetrics(value as RunEnd, log);
-        else if (activityType === 'recordRunStart' && attempt === 1) recordScheduleLag(input.args[0] as { scheduledAt?: string });
+        // A whole run (runPhases) starts and ends its record; earlier runs did so in activities of their own.
+        if (activityType === 'recordRunEnd' || activityType === 'runPhases') recordRunMetrics(value as RunEnd, log);
         else log.debug('activity completed');
         return value;
       } catch (err) {

@@ -14,7 +14,7 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { NON_RETRYABLE_TYPES, outcomeForFailureType } from '../domain/failures';
+import { NON_RETRYABLE_TYPES, outcomeForFailureType, RUN_CANCELED_TYPE } from '../domain/failures';
 import type { Direction, RunTrigger } from '../domain/jobDefinition';
 import { emptyCounters, outcomeOf, type RunCounters, type RunOutcome, type RunPhase, type RunStatus } from '../domain/runStatus';
 import { runPhaseSignal } from '../contracts/messages';
@@ -71,6 +71,14 @@ const localBookkeeping = proxyLocalActivities<Activities>({ startToCloseTimeout:
  */
 export const LEAN_RUN_PATCH = 'lean-run';
 
+/**
+ * Runs recorded before this patch ran each phase as an activity of its own, with the run
+ * record's start and end as local activities: now one activity does the record's start, the
+ * phases and the record's end (activities/runPhases.ts), and the workflow records the end
+ * itself only when that activity failed or was canceled.
+ */
+export const ONE_ACTIVITY_RUN_PATCH = 'one-activity-run';
+
 // Data phases stream whole files: long, heartbeating, and resumable from their heartbeats.
 // The last phase waits for the activity to confirm cancellation, so a run canceled as it
 // commits is recorded as what really happened.
@@ -105,12 +113,42 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
     await job.signal(runPhaseSignal, { runNumber: input.runNumber, phase });
   };
 
+  // Summaries name what each phase works on, for operators in Temporal Web.
+  const from = input.where ? ` from ${input.where}` : '';
+  const to = input.where ? ` to ${input.where}` : '';
+  const ended = (final: RunResult) => {
+    status = final.outcome;
+    counters = final.counters;
+    upsertSearchAttributes([{ key: RunStatusKey, value: final.outcome }]);
+    return final;
+  };
+  const whatFailed = (err: unknown): RunResult => {
+    if (isCancellation(err) || (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === RUN_CANCELED_TYPE)) return { outcome: 'canceled', reason: 'Canceled by a person.', counters };
+    return { ...describeFailure(err), counters };
+  };
+
+  if (lean && patched(ONE_ACTIVITY_RUN_PATCH)) {
+    status = input.direction === 'import' ? 'validating' : 'extracting';
+    const summary = input.direction === 'import'
+      ? `import ${input.taskType} rows${from}: validate, process, load`
+      : `export ${input.taskType} rows${to}: extract, deliver`;
+    let failure: RunResult | undefined;
+    const final = await dataPhases.runPhases.executeWithOptions({ summary }, [{
+      ...ref, trigger: input.trigger, attempt: input.attempt, scheduledAt: input.scheduledAt, direction: input.direction,
+    }]).catch((err: unknown) => {
+      failure = whatFailed(err);
+      return undefined;
+    });
+    // Whatever happened, the run's record and its outcome are written, even when canceled.
+    return CancellationScope.nonCancellable(async () => ended(final ?? await records.recordRunEnd.executeWithOptions(
+      { summary: `record run ${input.runNumber} as ${failure!.outcome}` },
+      [{ ...ref, outcome: failure!.outcome, reason: failure!.reason }],
+    )));
+  }
+
   let result: RunResult;
   try {
     await records.recordRunStart.executeWithOptions({ summary: `record the start of run ${input.runNumber}` }, [{ ...ref, trigger: input.trigger, attempt: input.attempt, scheduledAt: input.scheduledAt }]);
-    // Summaries name what each phase works on, for operators in Temporal Web.
-    const from = input.where ? ` from ${input.where}` : '';
-    const to = input.where ? ` to ${input.where}` : '';
     if (input.direction === 'import') {
       await enter('validating');
       counters = await dataPhases.validateImport.executeWithOptions({ summary: `validate ${input.taskType} rows${from}` }, [ref]);
@@ -126,19 +164,10 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
     }
     result = { outcome: outcomeOf(counters), counters };
   } catch (err) {
-    if (isCancellation(err)) {
-      result = { outcome: 'canceled', reason: 'Canceled by a person.', counters };
-    } else {
-      const { outcome, reason } = describeFailure(err);
-      result = { outcome, reason, counters };
-    }
+    result = whatFailed(err);
   }
 
   // Whatever happened, the run's record and its outcome are written, even when canceled.
-  return CancellationScope.nonCancellable(async () => {
-    const final = await records.recordRunEnd.executeWithOptions({ summary: `record run ${input.runNumber} as ${result.outcome}` }, [{ ...ref, outcome: result.outcome, reason: result.reason }]);
-    status = final.outcome;
-    upsertSearchAttributes([{ key: RunStatusKey, value: final.outcome }]);
-    return final;
-  });
+  return CancellationScope.nonCancellable(async () =>
+    ended(await records.recordRunEnd.executeWithOptions({ summary: `record run ${input.runNumber} as ${result.outcome}` }, [{ ...ref, outcome: result.outcome, reason: result.reason }])));
 }

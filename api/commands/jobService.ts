@@ -3,7 +3,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { JobSchema, type Job } from '../../db/entities';
+import { JobSchema, RunSchema, type Job } from '../../db/entities';
 import { type RunTrigger } from '../../domain/jobDefinition';
 import { jobWorkflowId } from '../../contracts/workflowIds';
 import type { JobSettings } from '../../domain/jobLifecycle';
@@ -281,6 +281,9 @@ export class JobService {
   async cancelRun(job: Job): Promise<number | undefined> {
     const state = await this.liveState(job);
     if (!state?.currentRun) return undefined;
+    // First the record, which the run's one activity reads between its phases (at once); then
+    // Temporal's cancel, which reaches a phase at work with its next heartbeat's answer.
+    await this.deps.orm.em.fork().nativeUpdate(RunSchema, { jobId: job.id, number: state.currentRun.number, endedAt: null }, { cancelRequestedAt: new Date() });
     await this.deps.temporal.workflow.getHandle(state.currentRun.workflowId).cancel();
     return state.currentRun.number;
   }

@@ -28,6 +28,8 @@ export interface Run {
   endedAt?: Date | null;
   /** For a scheduled run: the time its schedule meant it for (the missed-schedule ledger tells a time that got its run). */
   scheduledAt?: Date | null;
+  /** When a person asked to cancel it (activities/runPhases.ts stops before its next phase). */
+  cancelRequestedAt?: Date | null;
   /** The files this run read, kept so the load renames exactly those. */
   sourceFiles: string[];
   /** Set when processing committed, so a retried processing step does not run twice. */
@@ -77,6 +79,7 @@ export const RunSchema = new EntitySchema<Run>({
     startedAt: { type: 'Date' },
     endedAt: { type: 'Date', nullable: true },
     scheduledAt: { type: 'Date', nullable: true },
+    cancelRequestedAt: { type: 'Date', nullable: true },
     sourceFiles: { type: 'json' },
     processedAt: { type: 'Date', nullable: true },
     committedAt: { type: 'Date', nullable: true },

@@ -27,19 +27,21 @@ describe('fault: worker killed five times during an import', function () {
     await exited;
   };
 
-  const PHASES = ['validateImport', 'processImport', 'loadImport'];
+  /** The phases in run order, as the run record names them (one activity runs them all). */
+  const PHASES = ['validating', 'processing', 'importing'];
 
   /**
-   * When the run's current activity attempt started (ms), once an attempt of phase
-   * `atLeast` or a later one started after `since`; 0 if the run ended first.
+   * When the run's activity attempt started (ms), once an attempt started after `since` and the
+   * run record is in phase `atLeast` or a later one; 0 if the run ended first.
    */
   const attemptStarted = (domain: string, atLeast: number, since: number) =>
     eventually(async () => {
-      if ((await runRecord(sys, domain, 'big'))?.ended_at) return 0;
+      const record = await runRecord(sys, domain, 'big');
+      if (record?.ended_at) return 0;
       const desc = await sys.client.workflow.getHandle(`run-${domain}-big-1`).describe().catch(() => undefined);
       const pending = desc?.raw.pendingActivities?.[0];
       const ms = optionalTsToMs(pending?.lastStartedTime) ?? 0;
-      return ms > since && PHASES.indexOf(pending?.activityType?.name ?? '') >= atLeast ? ms : undefined;
+      return ms > since && PHASES.indexOf(record?.status ?? '') >= atLeast ? ms : undefined;
     }, 'the run to be at work again', 120_000);
 
   const usageOf = async (domain: string) => Number((await sys.db.query('select coalesce(sum(rows), 0) as n from monthly_usage where domain = $1', [domain])).rows[0].n);
