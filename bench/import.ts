@@ -13,6 +13,7 @@ import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient, targetFor } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { runWorkflowId } from '../contracts/workflowIds';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/nodeOptions';
 import { generateSections, sectionsRows, SECTION_COLUMNS, type SectionsVersion } from './lib/generate';
 import { activityTimeline, printTimeline, type ActivitySpan } from './lib/timeline';
 import { cpuSeconds, peakRssMb, resetPeakRss, rssMb } from './lib/rss';
@@ -97,10 +98,13 @@ async function main() {
   const taskQueue = `bench-import-${process.pid}`;
   const benchConfig = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, fileRoots: [dir] };
   const api = await startApi({ orm, temporal: client, config: benchConfig }, '127.0.0.1', 0);
-  // `node --import tsx` keeps the worker in one process, so /proc/<pid> is the worker's own.
-  const worker = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
+  // node itself with the worker's options (not the tsx launcher) keeps the worker in one process, so /proc/<pid> is its own.
+  // BENCH_WORKER_ARGS (JSON array) replaces the worker's node options, to compare settings.
+  const workerArgs = process.env.BENCH_WORKER_ARGS ? (JSON.parse(process.env.BENCH_WORKER_ARGS) as string[]) : WORKER_NODE_ARGS;
+  const worker = spawn(process.execPath, [...workerArgs, 'worker/main.ts'], {
     cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: dir, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0' },
+    // Three runs of ROWS must fit the domain's monthly limit (at 5,000,000 rows the default 10,000,000 halts run 3).
+    env: { ...WORKER_ENV, ...process.env, MONTHLY_ROW_LIMIT: String(Math.max(config.MONTHLY_ROW_LIMIT, 4 * ROWS)), DATABASE_URL: url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, FILE_ROOTS: dir, LOG_LEVEL: 'warn', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const measured: Measured[] = [];

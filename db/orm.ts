@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { MikroORM, type Configuration, type Options } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import type { Config } from '../infra/config';
 import { ALL_ENTITIES } from './entities';
 
@@ -9,7 +8,6 @@ export function ormOptions(databaseUrl: string): Options {
   return {
     clientUrl: databaseUrl,
     entities: ALL_ENTITIES,
-    extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     migrations: {
       path: path.join(__dirname, 'migrations'),
@@ -52,6 +50,10 @@ export function setMigrationSettings(orm: MikroORM, settings: MigrationSettings)
 /** Applies every pending migration with `settings`; returns the names applied. */
 export async function migrate(orm: MikroORM, settings: MigrationSettings): Promise<string[]> {
   setMigrationSettings(orm, settings);
+  // Loaded here, not with the ORM: the worker and the API never migrate, and the migrator's
+  // module graph (umzug, its CLI, lodash, ajv...) is a few hundred modules they would hold.
+  const { Migrator } = await import('@mikro-orm/migrations');
+  Migrator.register(orm);
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }

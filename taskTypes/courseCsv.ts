@@ -60,6 +60,7 @@ export const courseCsv: TaskType = {
       sql: `update {staging} s set warnings = array_append(s.warnings, 'inactive_course_with_sections')
             where s.status = 'inactive' and s.action = 'upsert'
               and exists (select 1 from sections x where x.domain = {domain} and x.course_code = s.course_code and x.status = 'active')`,
+      mayTouch: (row) => row.status === 'inactive',
     },
   ],
   filters: { campuses: 'campus', terms: 'term' },

@@ -127,6 +127,7 @@ export const sectionsCsv: TaskType = {
                 when coalesce(({rules} ->> 'deleteCanceled')::boolean, true) then 'delete'
                 else 'skip' end
             where s.status = 'canceled' and s.action = 'upsert'`,
+      mayTouch: (row) => row.status === 'canceled',
       firstLoad: (row, action, rules) => {
         if (row.status !== 'canceled' || action !== 'upsert') return { action, warn: false };
         return { action: rules.importCanceled ? 'upsert' : rules.deleteCanceled ? 'delete' : 'skip', warn: true };
@@ -139,6 +140,7 @@ export const sectionsCsv: TaskType = {
             from {target} t
             where t.domain = {domain} and t.section_id = s.section_id and t.room is not null
               and s.room is null and s.action = 'upsert'`,
+      mayTouch: (row) => row.room === null,
       // No section of the domain had a room before its first load.
       firstLoad: (_row, action) => ({ action, warn: false }),
     },

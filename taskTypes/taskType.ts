@@ -81,11 +81,17 @@ export interface TaskType {
  * A set-based processing rule over a run's staging table (columns: line, the fields,
  * warnings text[], action 'upsert' | 'delete' | 'skip'). `sql` may use {staging},
  * {target}, {domain} and {rules} (the job's rules, jsonb). It flags rows by
- * appending its warning kind to `warnings`, and may change their action.
+ * appending its warning kind to `warnings`, once to every row it updates (processing counts
+ * the warnings by the statement's row count), and may change their action.
  */
 export interface ProcessRule {
   warning: string;
   sql: string;
+  /**
+   * Whether the rule may touch a row, judged from the validated row alone (a superset: true
+   * when unsure). When no staged row may, processing skips the rule's SQL. Absent: always run.
+   */
+  mayTouch?(row: Record<string, string | number | null>): boolean;
   /**
    * The rule's effect on one row when the domain has no rows of the type yet (a first load,
    * which goes straight into the table without staging: io/import/directLoad.ts), given the

@@ -37,6 +37,14 @@ export interface Checkpoint extends ReadMarks {
   read: number;
   rejected: number;
   warningsByKind: Record<string, number>;
+  /**
+   * What validation saw, for processing to skip what cannot change anything (absent in a
+   * checkpoint from before they were kept: processing then runs every step): rows staged with
+   * maybe_dup true, and for each of the task type's processSql rules whether any staged row
+   * may be one it touches (ProcessRule.mayTouch; true for a rule without it).
+   */
+  maybeDup?: number;
+  ruleMayTouch?: boolean[];
 }
 
 export interface StageResult {
@@ -122,7 +130,7 @@ export async function stageRun(
     const listed = await listFiles();
     directory = listed.directory;
     files = listed.files;
-    committed = { runId: run.id, directory, fileIndex: 0, line: 0, read: 0, rejected: 0, warningsByKind: {} };
+    committed = { runId: run.id, directory, fileIndex: 0, line: 0, read: 0, rejected: 0, warningsByKind: {}, maybeDup: 0, ruleMayTouch: rules0(taskType) };
   }
   const fileStatus: ('read' | 'refused' | 'pending')[] = files.map(() => 'pending');
   // Progress (domain/importProgress.ts): bytes of the files before file i, and this attempt's start.
@@ -184,7 +192,8 @@ export async function stageRun(
     const keys = resume ? undefined : new KeyFilter(files.reduce((n, f) => n + f.size, 0));
     const heap = new HeapBound();
     const parse = taskType.parseRow ?? ((values: Record<string, string>) => parseWithSchema(taskType, values));
-    const cur: Checkpoint = { ...committed, warningsByKind: { ...committed.warningsByKind } };
+    const cur: Checkpoint = copyCheckpoint(committed);
+    const processRules = taskType.processSql ?? [];
     live = cur;
     let db = await begin(pool);
     let staged = new CopyWriter(db, stagingTable(run.id), stagedColumns);
@@ -201,7 +210,7 @@ export async function stageRun(
       await saveCheckpoint(db, cur);
       await db.query('commit');
       db.release();
-      committed = { ...cur, warningsByKind: { ...cur.warningsByKind } };
+      committed = copyCheckpoint(cur);
       progress(details());
       rejects = [];
       rejectChars = 0;
@@ -224,7 +233,7 @@ export async function stageRun(
         const skipTo = i === committed.fileIndex ? committed.line : 0;
         fileNow = i;
         fileBytes = 0;
-        const atStart = { ...cur, warningsByKind: { ...cur.warningsByKind } };
+        const atStart = copyCheckpoint(cur);
         const prefix = files.length > 1 ? `${path.basename(file.path)}: ` : '';
         try {
           // The hot loop: a chunk of records at a time, each valid row straight into COPY's text
@@ -254,6 +263,9 @@ export async function stageRun(
                     line += v === null || v === undefined ? '\t\\N' : plain || typeof v === 'number' ? `\t${v}` : `\t${copyValue(v)}`;
                   }
                   const maybeDup = keys ? keys.add(String(row[taskType.key])) : true;
+                  if (maybeDup && cur.maybeDup !== undefined) cur.maybeDup++;
+                  const touch = cur.ruleMayTouch;
+                  if (touch) for (let r = 0; r < touch.length; r++) if (!touch[r] && processRules[r]!.mayTouch!(row)) touch[r] = true;
                   if (staged.push(`${line}\t${copyArray(warnings)}\t${maybeDup ? 't' : 'f'}\n`)) {
                     await staged.flush();
                     heap.check();
@@ -274,7 +286,7 @@ export async function stageRun(
           db = await begin(pool);
           await db.query(`delete from ${stagingTable(run.id)} where file_index = $1`, [i]);
           await dropRejectsAfter(db, run.id, atStart.rejected);
-          Object.assign(cur, atStart, { warningsByKind: atStart.warningsByKind });
+          Object.assign(cur, copyCheckpoint(atStart));
           rejects = [{ line: 0, reason: `${prefix}the file was not imported and stays in the directory: ${(e as Error).message}`, raw: '' }];
           rejectChars = 0;
           cur.read++;
@@ -300,6 +312,11 @@ export async function stageRun(
     };
   });
 }
+
+/** Per processSql rule: false while no staged row may be one it touches (a rule that cannot say: true). */
+const rules0 = (taskType: TaskType) => (taskType.processSql ?? []).map((r) => !r.mayTouch);
+
+const copyCheckpoint = (cp: Checkpoint): Checkpoint => ({ ...cp, warningsByKind: { ...cp.warningsByKind }, ruleMayTouch: cp.ruleMayTouch && [...cp.ruleMayTouch] });
 
 async function saveCheckpoint(db: pg.ClientBase, cp: Checkpoint): Promise<void> {
   await db.query('update runs set stage_checkpoint = $2 where id = $1', [cp.runId, JSON.stringify(cp)]);

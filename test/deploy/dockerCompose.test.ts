@@ -6,6 +6,7 @@ import path from 'node:path';
 import { DYNAMIC_CONFIG_FILE } from '../../infra/temporalCluster';
 import { SERVER_DYNAMIC_CONFIG } from '../../infra/temporalServer';
 import { SCHEMA_DIRS, SERVER_VERSION, SQL_PLUGIN } from '../../infra/temporalServerBuild';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/nodeOptions';
 
 /**
  * No Docker engine runs here, so this checks what can be checked of docker-compose.yml:
@@ -112,6 +113,16 @@ describe('docker-compose.yml', () => {
       const file = services[name].command.at(-1);
       assert.ok(fs.existsSync(file), `${name} runs ${file}, which does not exist`);
     }
+  });
+
+  it('starts the worker with the node options and environment of worker/nodeOptions.ts, as npm run worker does', () => {
+    const command = ['node', ...WORKER_NODE_ARGS, 'worker/main.ts'];
+    assert.deepEqual(services.worker.command, command);
+    const dockerfile = fs.readFileSync('Dockerfile', 'utf8');
+    assert.ok(dockerfile.includes(`CMD ${JSON.stringify(command).replaceAll(',', ', ')}`), 'the Dockerfile\'s CMD');
+    const script = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts.worker as string;
+    assert.equal(script, `${Object.entries(WORKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} ${command.join(' ')}`);
+    for (const [k, v] of Object.entries(WORKER_ENV)) assert.ok(dockerfile.includes(`ENV ${k}=${v}`), `the Dockerfile sets ${k}`);
   });
 
   it('gives the Temporal server the dynamic config the dev server gets', () => {

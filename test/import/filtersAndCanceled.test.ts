@@ -52,6 +52,31 @@ describe('import: filters and canceled sections', function () {
     assert.deepEqual(await sections('K'), [{ section_id: 'K2', status: 'active' }]);
   });
 
+  it('warns of a section that loses its room, counts new, changed and unchanged rows, and warns of nothing when every row has a room', async () => {
+    const file = write('rooms.csv', 'M1,C,2026FA,MAIN,active,R1\nM2,C,2026FA,MAIN,active,R2\nM3,C,2026FA,MAIN,active,R3\n');
+    const id = await createJob(sys, admin, domain, file);
+    await runNow(sys, admin, domain, id);
+    assert.equal((await waitForRun(sys, admin, domain, id, 1)).run.status, 'completed');
+
+    // M1 loses its room, M2 moves, M3 stays, M4 is new.
+    fs.writeFileSync(file, H + 'M1,C,2026FA,MAIN,active,\nM2,C,2026FA,MAIN,active,R9\nM3,C,2026FA,MAIN,active,R3\nM4,C,2026FA,MAIN,active,\n');
+    await runNow(sys, admin, domain, id);
+    let { run } = await waitForRun(sys, admin, domain, id, 2);
+    assert.equal(run.status, 'completed_with_warnings', run.reason);
+    assert.deepEqual(run.warningsByKind, { dropped_room: 1 });
+    assert.deepEqual([run.counters.inserted, run.counters.updated, run.counters.unchanged, run.counters.skipped], [1, 2, 1, 0]);
+    const rooms = async () => (await sys.db.query(`select section_id, room from sections where domain = $1 and section_id like 'M%' order by section_id`, [domain])).rows;
+    assert.deepEqual(await rooms(), [{ section_id: 'M1', room: null }, { section_id: 'M2', room: 'R9' }, { section_id: 'M3', room: 'R3' }, { section_id: 'M4', room: null }]);
+
+    // Every row has a room: validation saw no row the room rule could touch, and none is warned of.
+    fs.writeFileSync(file, H + 'M1,C,2026FA,MAIN,active,R1\nM2,C,2026FA,MAIN,active,R9\nM3,C,2026FA,MAIN,active,R3\nM4,C,2026FA,MAIN,active,R4\n');
+    await runNow(sys, admin, domain, id);
+    ({ run } = await waitForRun(sys, admin, domain, id, 3));
+    assert.equal(run.status, 'completed', run.reason);
+    assert.deepEqual([run.counters.inserted, run.counters.updated, run.counters.unchanged, run.counters.warnings], [0, 2, 2, 0]);
+    assert.deepEqual((await rooms()).map((r: { room: string }) => r.room), ['R1', 'R9', 'R3', 'R4']);
+  });
+
   it('keeps canceled sections when the job says so', async () => {
     const file = write('cancel-keep.csv', 'Q1,C,2026FA,MAIN,canceled,R1\n');
     const id = await createJob(sys, admin, domain, file, { rules: { importCanceled: true } });

@@ -16,6 +16,7 @@ import { createWorker } from '../../worker/createWorker';
 import { apiClient, type ApiResponse } from './apiClient';
 import type { Config } from '../../infra/config';
 import { testConfig, testEnv } from './globalHooks';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/nodeOptions';
 
 /**
  * The real system for one suite: a worker on its own task queue, the API on a free port,
@@ -133,9 +134,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<TestSystem>
     stopWorker,
     spawnWorker(settings = {}) {
       // node itself with the tsx loader, not the tsx launcher: a SIGKILL must hit the worker.
-      const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', 'worker/main.ts'], {
+      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, 'worker/main.ts'], {
         cwd: path.resolve(__dirname, '../..'),
         env: {
+          ...WORKER_ENV,
           ...suite.settings,
           ...opts.settings,
           DATABASE_URL: env.databaseUrl, TEMPORAL_ADDRESS: env.temporalAddress, TEMPORAL_NAMESPACE: env.namespace,
