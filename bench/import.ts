@@ -15,7 +15,8 @@ import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { runWorkflowId } from '../contracts/workflowIds';
 import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/nodeOptions';
 import { generateSections, sectionsRows, SECTION_COLUMNS, type SectionsVersion } from './lib/generate';
-import { activityTimeline, printTimeline, type ActivitySpan } from './lib/timeline';
+import { activityTimeline, printTimeline } from './lib/timeline';
+import { runPhaseSeconds } from './lib/runPhaseTimes';
 import { cpuSeconds, peakRssMb, resetPeakRss, rssMb } from './lib/rss';
 
 /**
@@ -65,13 +66,6 @@ interface Measured {
   load: string;
   goal: number;
   status: string;
-}
-
-/** Seconds each activity ran (last attempt), summed by activity name. */
-function phaseSeconds(spans: ActivitySpan[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of spans) if (s.started && s.ended) out[s.activity] = (out[s.activity] ?? 0) + (s.ended - s.started) / 1000;
-  return out;
 }
 
 async function main() {
@@ -150,14 +144,14 @@ async function main() {
       const cpu1 = cpuSeconds(worker.pid!);
       const spans = await activityTimeline(client, runWorkflowId('bench', 'sections', number));
       const m: Measured = {
-        name: scenario.name, rows: sectionsRows(ROWS, scenario.version), seconds, phases: phaseSeconds(spans),
+        name: scenario.name, rows: sectionsRows(ROWS, scenario.version), seconds, phases: await runPhaseSeconds(url, 'bench', 'sections', number),
         cpu: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
         peakMb: resetOk ? peakRssMb(worker.pid!) : undefined, load: load(), goal: scenario.goal, status: view.status,
       };
       measured.push(m);
       console.log(`\nRun ${number}, ${scenario.name}: ${view.status} in ${seconds.toFixed(1)} s; counters ${JSON.stringify(view.counters)}; warnings ${JSON.stringify(view.warningsByKind)}`);
       console.log(`  worker CPU ${m.cpu?.toFixed(1) ?? '?'} s, peak RSS ${m.peakMb?.toFixed(0) ?? '(could not reset the peak)'} MB, load average ${m.load}`);
-      // Where the time went: each activity of the run (from its workflow history) and the gaps between them.
+      // Where the time went: the run's activity (from its workflow history), the gaps around it, and its phases (from its record).
       printTimeline(spans, t);
       if (view.status !== 'completed' && view.status !== 'completed_with_warnings') throw new Error(`run ${number} ended ${view.status}: ${view.reason}`);
     }
@@ -228,7 +222,7 @@ WITH skip header = 1, fields optionally enclosed by '"', fields escaped by doubl
   for (const m of measured) {
     const r = m.rows / m.seconds;
     const p = (a: string) => (m.phases[a] ?? NaN).toFixed(1).padStart(7);
-    console.log(`  ${m.name.padEnd(46)} ${m.seconds.toFixed(1).padStart(6)} ${fmt(r).padStart(9)}  ${ratio(r, bare).padStart(5)}  ${ratio(r, indexed).padStart(5)} (${m.goal.toFixed(2)})     ${ratio(r, loader).padStart(6)}   ${p('validateImport')} ${p('processImport')} ${p('loadImport')} ${(m.cpu ?? NaN).toFixed(1).padStart(7)} ${(m.peakMb ?? NaN).toFixed(0).padStart(8)}`);
+    console.log(`  ${m.name.padEnd(46)} ${m.seconds.toFixed(1).padStart(6)} ${fmt(r).padStart(9)}  ${ratio(r, bare).padStart(5)}  ${ratio(r, indexed).padStart(5)} (${m.goal.toFixed(2)})     ${ratio(r, loader).padStart(6)}   ${p('validating')} ${p('processing')} ${p('importing')} ${(m.cpu ?? NaN).toFixed(1).padStart(7)} ${(m.peakMb ?? NaN).toFixed(0).padStart(8)}`);
   }
   console.log(`  goals: ×indexed as shown, ≥ ${PGLOADER_GOAL}× pgloader in every scenario; worker peak RSS ≤ 250 MB`);
   console.log(`  worker start-up: peak RSS ${startup.peak.toFixed(0)} MB, RSS at rest ${startup.rest.toFixed(0)} MB`);
