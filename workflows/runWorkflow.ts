@@ -96,7 +96,7 @@ function describeFailure(err: unknown): { outcome: 'failed' | 'halted'; reason: 
   return { outcome: 'failed', reason: cause instanceof Error ? cause.message : String(cause) };
 }
 
-/** One execution of a job: its phases, each an activity, then its outcome. */
+/** One execution of a job: its phases (one activity, runPhases; each its own before ONE_ACTIVITY_RUN_PATCH), then its outcome. */
 export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
   const ref = { domain: input.domain, jobId: input.jobId, runNumber: input.runNumber };
   let status: RunStatus = 'queued';
