@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startSystem, type TestSystem } from '../setup/system';
-import { jobOnGeneratedFile, rowsOf, runCount, runNow, sleep, waitForEnd, waitForStatus } from './helpers';
+import { jobOnGeneratedFile, rowsOf, runCount, runNow, runRecord, sleep, waitForEnd, waitForStatus } from './helpers';
 
 /**
  * Scenario 3: every PostgreSQL connection of the system is cut (pg_terminate_backend) while
@@ -23,19 +23,33 @@ describe('fault: PostgreSQL connections cut in the middle of a run', function ()
   };
 
   it('retries and completes with exactly the right rows', async () => {
-    const rows = 100_000;
+    const rows = 300_000;
     const token = await sys.token('domain_admin', 'cut');
+    // A section from before: not a first load, so the run validates, processes and loads in turn.
+    await sys.db.query(`insert into sections (domain, section_id, course_code) values ('cut', 'before', 'C1')`);
     await jobOnGeneratedFile(sys, token, 'cut', 'loaded', rows);
     await runNow(sys, token, 'cut', 'loaded');
 
     await waitForStatus(sys, 'cut', 'loaded', ['validating']);
-    await sleep(500);
+    await sleep(200);
+    // The test holds the month's usage table, which loading locks first: the second cut finds
+    // the run loading however fast this machine validates (the cut ends the hold too).
+    const hold = await sys.db.connect();
+    hold.on('error', () => undefined);
+    await hold.query('begin');
+    await hold.query('lock table monthly_usage in exclusive mode');
     const first = await cutEveryConnection();
-    await waitForStatus(sys, 'cut', 'loaded', ['importing', 'completed']);
+    const cutWhile = [(await runRecord(sys, 'cut', 'loaded'))?.status];
+    await waitForStatus(sys, 'cut', 'loaded', ['importing']);
+    await sleep(300);
+    cutWhile.push((await runRecord(sys, 'cut', 'loaded'))?.status);
     const second = await cutEveryConnection();
+    hold.release(true);
     const run = await waitForEnd(sys, 'cut', 'loaded');
 
     assert.ok(first > 0 && second > 0, `connections cut: ${first}, ${second}`);
+    assert.equal(cutWhile[1], 'importing', `cut while: ${cutWhile.join(', ')}`);
+    assert.notEqual(cutWhile[0], 'completed', `cut while: ${cutWhile.join(', ')}`);
     assert.equal(run.status, 'completed', run.reason ?? '');
     assert.equal(run.inserted, rows);
     assert.deepEqual(await rowsOf(sys, 'cut', 'loaded'), { total: rows, distinct: rows });
