@@ -63,7 +63,11 @@ describe('cluster: jobflow on the real Temporal server (mTLS, encrypted payloads
     assert.equal(run.status, 'completed', run.reason ?? '');
     assert.equal(run.inserted, 5_000);
     assert.deepEqual(await rowsOf(sys, 'clu', 'ledger'), { total: 5_000, distinct: 5_000 });
-    const job = (await sys.call(token, 'GET', '/domains/clu/jobs/ledger')).json;
+    // The job's view follows once its workflow has taken the run's result (a moment after the record).
+    const job = await eventually(async () => {
+      const j = (await sys.call(token, 'GET', '/domains/clu/jobs/ledger')).json;
+      return j.lastOutcome ? j : undefined;
+    }, 'the job to show its run');
     assert.equal(job.lastOutcome, 'completed');
     assert.equal(job.lastRuns[0].counters.inserted, 5_000);
 
