@@ -24,9 +24,12 @@ export const importRulesSchema = z
     /** Flags (or halts) a run reading far fewer rows than the job's usual; unset: off (README, Row-count guard). */
     rowCountGuard: z
       .object({
-        belowPercent: z.number().int().min(1).max(100),
-        lastRuns: z.number().int().min(MIN_HISTORY).max(100).default(10),
-        action: z.enum(['warn', 'halt']).default('warn'),
+        belowPercent: z.number().int().min(1).max(100)
+          .describe("A run reading fewer rows than this percentage of the median of the job's last completed runs is unusual."),
+        lastRuns: z.number().int().min(MIN_HISTORY).max(100).default(10)
+          .describe(`How many of the last completed runs the median is taken over; the guard says nothing before the job has ${MIN_HISTORY}.`),
+        action: z.enum(['warn', 'halt']).default('warn')
+          .describe('warn: the run ends completed_with_warnings (unusual_row_count); halt: it halts before loading, the file kept for a rerun.'),
       })
       .strict()
       .optional(),

@@ -154,7 +154,11 @@ export const importProgressView = z
 export const runView = z
   .object({
     number: z.number().int(), workflowId: z.string(), trigger: z.string(), attempt: z.number().int(), status: z.string(),
-    counters: z.record(z.string(), z.number()), failedPct: z.number(), reason: z.string().nullable(),
+    counters: z.record(z.string(), z.number()),
+    warningsByKind: z.record(z.string(), z.number().int()).describe(
+      "Rows warned about, by kind: the task type's rules (canceled_section, dropped_room, inactive_course_with_sections) and "
+      + "unusual_row_count, set to 1 when the row-count guard found the run's rows far below the job's usual."),
+    failedPct: z.number(), reason: z.string().nullable(),
     startedAt: z.string(), endedAt: z.string().nullable(),
     progress: importProgressView.nullable().describe('How far a running import is; null for an export or once the run has ended.'),
   })

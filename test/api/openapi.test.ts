@@ -58,6 +58,25 @@ describe('API contract: OpenAPI document and docs page', () => {
     assert.equal(doc.paths['/domains/{domain}/jobs/{jobId}/sample']!.get!.operationId, 'getSampling');
   });
 
+  it('documents the operations added since: missed schedules, bulk and domain pause, the row-count guard and its warning', async () => {
+    const doc = (await (await fetch(`${sys.api}/openapi.json`)).json()) as Doc;
+    const op = (path: string, method: string) => doc.paths[path]?.[method] as { operationId?: string; requestBody?: unknown } | undefined;
+    assert.equal(op('/domains/{domain}/jobs/{jobId}/missed', 'get')?.operationId, 'listMissedSchedules');
+    assert.equal(op('/domains/{domain}/jobs/pause', 'post')?.operationId, 'pauseJobs');
+    assert.equal(op('/domains/{domain}/jobs/reactivate', 'post')?.operationId, 'reactivateJobs');
+    assert.equal(op('/domains/{domain}/pause', 'post')?.operationId, 'pauseDomain');
+    assert.equal(op('/domains/{domain}/reactivate', 'post')?.operationId, 'reactivateDomain');
+    const schema = (id: string) => doc.components.schemas[id] as { properties: Record<string, { description?: string }> };
+    assert.ok(schema('Job').properties.missedSchedules, 'the job detail counts its missed schedules');
+    assert.match(schema('Run').properties.warningsByKind?.description ?? '', /unusual_row_count/);
+    // The guard's settings, with what each means, in the bodies that create and change a job.
+    for (const method of ['post', 'patch']) {
+      const path = method === 'post' ? '/domains/{domain}/jobs' : '/domains/{domain}/jobs/{jobId}';
+      const body = JSON.stringify(op(path, method)?.requestBody);
+      assert.match(body, /"rowCountGuard".*"belowPercent":\{[^}]*"description":"A run reading fewer rows/, `${method} ${path} documents the row-count guard`);
+    }
+  });
+
   it('lists every route registered in Express, and nothing else', async () => {
     const doc = (await (await fetch(`${sys.api}/openapi.json`)).json()) as Doc;
     const documented = new Set<string>();

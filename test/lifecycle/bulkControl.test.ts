@@ -53,15 +53,26 @@ describe('lifecycle: bulk pause and reactivate', function () {
     assert.equal((await job(domain, 'one')).paused.note, 'term break');
   });
 
-  it('reactivates the ticked jobs: reactivated, or not_paused for a job that was not', async () => {
-    const res = await sys.call(admin, 'POST', `/domains/${domain}/jobs/reactivate`, { jobs: ['one', 'nightly', 'two'] });
+  it("reactivates the ticked jobs: reactivated, or not_paused for a job that was not, and leaves other domains' jobs alone", async () => {
+    // Another domain's job, paused by its own administrator: a reactivate from here must not reach it.
+    const other = await sys.token('domain_admin', 'elsewhere');
+    assert.deepEqual((await sys.call(other, 'POST', '/domains/elsewhere/jobs/pause', { jobs: ['theirs'], note: 'theirs to lift' })).json.results,
+      [{ job: 'theirs', result: 'paused' }]);
+    const res = await sys.call(admin, 'POST', `/domains/${domain}/jobs/reactivate`, { jobs: ['one', 'nightly', 'two', 'theirs', 'ghost'] });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json.results, [
       { job: 'one', result: 'reactivated' },
       { job: 'nightly', result: 'reactivated' },
       { job: 'two', result: 'not_paused' },
+      { job: 'theirs', result: 'not_found' },
+      { job: 'ghost', result: 'not_found' },
     ]);
     await eventually(async () => !(await sys.client.schedule.getHandle(`schedule-${domain}-nightly`).describe()).state.paused || undefined, 'the schedule resumed');
+    const theirs = await job('elsewhere', 'theirs', other);
+    assert.equal(theirs.status, 'paused');
+    assert.equal(theirs.paused.note, 'theirs to lift');
+    assert.deepEqual((await sys.call(other, 'POST', '/domains/elsewhere/jobs/reactivate', { jobs: ['theirs'] })).json.results,
+      [{ job: 'theirs', result: 'reactivated' }]);
   });
 
   it("lets a system administrator pause and reactivate every job of a domain, and only them", async () => {

@@ -8,7 +8,7 @@ import { ensureRetentionSchedule } from '../../temporal/schedules';
 import { createWorker } from '../../worker/createWorker';
 import { testEnv } from '../setup/globalHooks';
 import { createJob } from '../setup/jobs';
-import { startSystem, type TestSystem } from '../setup/system';
+import { eventually, startSystem, type TestSystem } from '../setup/system';
 
 /**
  * Retention (README, Retention): the system workflow deletes exactly what is old (runs past
@@ -101,14 +101,32 @@ describe('retention', function () {
   it('never deletes the last runs while new runs keep starting', async () => {
     const d = await job('busy', 'delta');
     for (let n = 1; n <= 40; n++) await run(d, 'busy', n, 100);
-    const retention = retain();
-    // Runs that start and end while retention deletes: the last three are always these.
-    for (let n = 41; n <= 46; n++) await run(d, 'busy', n, 0);
-    await retention;
+    // Run 20 is held (as a run being written would be), so retention's delete of the batch
+    // that holds it waits; the new runs below start and end while that delete is in flight.
+    const holder = await sys.db.connect();
+    let retention: Promise<Record<string, number>> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query(`select id from runs where job_id = $1 and number = 20 for update`, [d]);
+      retention = retain();
+      await eventually(async () => {
+        const { rowCount } = await sys.db.query(
+          `select 1 from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'delete from runs%'`);
+        return rowCount ? true : undefined;
+      }, 'retention\'s delete of runs waiting on the held run');
+      for (let n = 41; n <= 46; n++) await run(d, 'busy', n, 0);
+      await holder.query('commit');
+    } finally {
+      holder.release();
+    }
+    const deleted = (await retention)!;
     const numbers = [...(await left(d)).keys()];
     for (const n of [44, 45, 46]) assert.ok(numbers.includes(n), `run ${n} of the last three is kept (left: ${numbers.join(', ')})`);
     for (const n of [41, 42, 43]) assert.ok(numbers.includes(n), `run ${n}, which ended today, is kept`);
-    assert.ok(numbers.every((n) => n >= 38), `nothing older than the last three at any moment is left but what was then among them (left: ${numbers.join(', ')})`);
+    // Every run of the 40 went, 38-40 too: they were the last three when retention began, and
+    // were no longer once the new runs came.
+    assert.deepEqual(numbers, [41, 42, 43, 44, 45, 46]);
+    assert.equal(deleted.runs, 40);
   });
 
   it('prunes changes recorded for a domain that has no realtime export job, and only those', async () => {
