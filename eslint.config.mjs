@@ -5,6 +5,8 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+/** The SDKs of the worker process, which the API process must not load. */
+const workerSdk = ['@temporalio/worker', '@temporalio/worker/*', '@temporalio/activity', '@temporalio/activity/*'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'eslint.config.mjs'] },
@@ -75,9 +77,20 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
+          { group: workerSdk, message: 'The API process does not load the worker or activity SDK (worker/connection.ts holds connectWorker).' },
           { group: layer('activities', 'worker'), message: 'The API does not import activity or worker code.' },
           { group: layer('workflows'), allowTypeImports: true, message: 'The API refers to workflows by type only (contracts/ holds their messages).' },
         ],
+      }],
+    },
+  },
+  {
+    // The shared modules the API process loads (through api/): client-side Temporal, configuration
+    // and infrastructure, the ORM, task types. The worker SDK stays in worker/ and activities/.
+    files: ['temporal/**/*.ts', 'infra/**/*.ts', 'db/**/*.ts', 'taskTypes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: workerSdk, message: 'The API loads this module: the worker and activity SDKs belong in worker/ and activities/ (worker/connection.ts holds connectWorker).' }],
       }],
     },
   },

@@ -17,7 +17,8 @@ import { ensurePostgres, recreateDatabase, withDatabase } from '../infra/postgre
 import { freePort } from '../infra/ports';
 import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
-import { connectClient, connectWorker, targetFor } from '../temporal/connection';
+import { connectClient, targetFor } from '../temporal/connection';
+import { connectWorker } from '../worker/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { createWorker } from '../worker/createWorker';
 

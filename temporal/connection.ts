@@ -1,5 +1,4 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { TemporalSettings } from '../infra/config';
 import { connectionError } from './connectionError';
 import { dataConverter } from './dataConverter';
@@ -17,7 +16,8 @@ export function targetFor(settings: TemporalSettings, server: { address: string;
     : { ...settings, address: server.address };
 }
 
-const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.tls, apiKey: t.apiKey, metadata: t.metadata });
+/** The connection settings a client and a worker share (worker/connection.ts builds the worker's from these). */
+export const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.tls, apiKey: t.apiKey, metadata: t.metadata });
 
 /**
  * A Temporal client for the API, the worker's activities and the scripts: the one way in,
@@ -26,9 +26,4 @@ const connectionOptions = (t: TemporalTarget) => ({ address: t.address, tls: t.t
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
   return new Client({ connection, namespace: target.namespace, dataConverter: dataConverter(target.payloadCodecKeys) });
-}
-
-/** The worker's connection to the same target (the worker adds the data converter itself: createWorker's payloadCodecKeys). */
-export function connectWorker(target: TemporalTarget): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(target)).catch(async (e) => Promise.reject(await connectionError(target, e)));
 }

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Worker } from '@temporalio/worker';
 import { RETENTION_SCHEDULE_ID } from '../../contracts/workflowIds';
 import { retentionDeleted } from '../../infra/metrics';
-import { connectWorker } from '../../temporal/connection';
+import { connectWorker } from '../../worker/connection';
 import { ensureRetentionSchedule } from '../../temporal/schedules';
 import { createWorker } from '../../worker/createWorker';
 import { testEnv } from '../setup/globalHooks';

@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { loadConfig, temporalSettings } from '../../infra/config';
-import { connectClient, connectWorker, type TemporalTarget } from '../../temporal/connection';
+import { connectClient, type TemporalTarget } from '../../temporal/connection';
+import { connectWorker } from '../../worker/connection';
 
 /**
  * The Temporal client settings are Temporal's own (envconfig): a TOML profile file, overridden

@@ -22,6 +22,32 @@ function runtimeImports(file: string): string[] {
   return [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
 }
 
+/** The project file a relative import names (`x.ts` or `x/index.ts`), or undefined for a package. */
+function resolveLocal(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.relative(ROOT, path.resolve(ROOT, path.dirname(file), spec));
+  return [`${base}.ts`, path.join(base, 'index.ts'), base].find((f) => f.endsWith('.ts') && fs.existsSync(path.join(ROOT, f)));
+}
+
+/** Every package a file loads at run time, through the project files it imports, with the chain that reaches it. */
+function packagesReached(start: string[]): Map<string, string> {
+  const reached = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string, via: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const reExports = [...text.matchAll(/^export\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+    for (const spec of [...runtimeImports(file), ...reExports]) {
+      const local = resolveLocal(file, spec);
+      if (local) visit(local, `${via} -> ${local}`);
+      else if (!spec.startsWith('.') && !reached.has(spec)) reached.set(spec, via);
+    }
+  };
+  for (const f of start) visit(f, f);
+  return reached;
+}
+
 /** The top-level folder an import resolves to, or the package name. */
 function target(file: string, spec: string): string {
   if (!spec.startsWith('.')) return spec;
@@ -37,6 +63,12 @@ describe('architecture: one direction of dependencies', () => {
 
   it('the API imports nothing from activities/ or worker/', () => {
     const bad = sourceFiles('api').flatMap((f) => runtimeImports(f).filter((s) => ['activities', 'worker'].includes(target(f, s))).map((s) => `${f}: ${s}`));
+    assert.deepEqual(bad, []);
+  });
+
+  it('the API process loads no worker or activity SDK, directly or through the modules it imports', () => {
+    const reached = packagesReached(sourceFiles('api'));
+    const bad = [...reached].filter(([spec]) => /^@temporalio\/(worker|activity)(\/|$)/.test(spec)).map(([spec, via]) => `${via}: ${spec}`);
     assert.deepEqual(bad, []);
   });
 
@@ -90,6 +122,15 @@ describe('architecture: one direction of dependencies', () => {
     it('the I/O library importing Temporal, and the API importing activities', async () => {
       assert.equal((await refusals(`import { heartbeat } from '@temporalio/activity';\nexport const h = heartbeat;\n`, 'io/ticker.ts')).length, 1);
       assert.equal((await refusals(`import { createActivities } from '../../activities';\nexport const a = createActivities;\n`, 'api/routes/jobs.ts')).length, 1);
+    });
+
+    it('the API, and the shared modules it loads, importing the worker or activity SDK', async () => {
+      const sdkRefusals = async (code: string, as: string) => (await refusals(code, as)).filter((m) => m.includes('worker or activity SDK') || m.includes('the worker and activity SDKs'));
+      const worker = `import { NativeConnection } from '@temporalio/worker';\nexport const c = NativeConnection;\n`;
+      assert.equal((await sdkRefusals(worker, 'api/main.ts')).length, 1);
+      assert.equal((await sdkRefusals(`import { Context } from '@temporalio/activity';\nexport const c = Context;\n`, 'api/routes/jobs.ts')).length, 1);
+      assert.equal((await sdkRefusals(worker, 'temporal/connection.ts')).length, 1);
+      assert.deepEqual(await refusals(worker, 'worker/connection.ts'), []);
     });
   });
 });
