@@ -48,6 +48,10 @@ export interface RunLog {
   message: string;
 }
 
+/**
+ * A row an import refused (table rejected_rows). Not an ORM entity: imports write these rows with
+ * COPY and the API reads them with a cursor (api/routes/runs.ts), so only the shape is shared.
+ */
 export interface RejectedRow {
   id: string;
   runId: string;
@@ -96,18 +100,5 @@ export const RunLogSchema = new EntitySchema<RunLog>({
     at: { type: 'Date' },
     level: { type: 'text' },
     message: { type: 'text' },
-  },
-});
-
-export const RejectedRowSchema = new EntitySchema<RejectedRow>({
-  name: 'RejectedRow',
-  tableName: 'rejected_rows',
-  properties: {
-    id: { type: 'bigint', primary: true, autoincrement: true },
-    runId: { type: 'bigint' },
-    line: { type: 'integer' },
-    column: { type: 'text', fieldName: 'column_name', nullable: true },
-    reason: { type: 'text' },
-    raw: { type: 'text' },
   },
 });
