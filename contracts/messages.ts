@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { JobSettings, JobState, JobStatus, RunRequest } from '../domain/jobLifecycle';
-import type { RunPhase } from '../domain/runStatus';
+import type { RunCounters, RunPhase, RunStatus } from '../domain/runStatus';
 
 /**
  * Signals, updates and queries of the job workflow: the contract the API and schedules use.
@@ -25,6 +25,9 @@ export interface JobView extends JobState {
   refusals: { at: string; trigger: string; reason: string }[];
 }
 export const statusQuery = defineQuery<JobView>('status');
+
+/** A run workflow's own query: its status and counters as it goes. */
+export const runStatusQuery = defineQuery<{ status: RunStatus; counters: RunCounters }>('runStatus');
 
 /**
  * A request from a person, through the API. The API waits for the answer until a little after

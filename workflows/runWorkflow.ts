@@ -9,7 +9,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  defineQuery,
   upsertSearchAttributes,
   type RetryPolicy,
 } from '@temporalio/workflow';
@@ -17,7 +16,7 @@ import type { createActivities } from '../activities';
 import { NON_RETRYABLE_TYPES, outcomeForFailureType, RUN_CANCELED_TYPE } from '../domain/failures';
 import type { Direction, RunTrigger } from '../domain/jobDefinition';
 import { emptyCounters, outcomeOf, type RunCounters, type RunOutcome, type RunPhase, type RunStatus } from '../domain/runStatus';
-import { runPhaseSignal } from '../contracts/messages';
+import { runPhaseSignal, runStatusQuery } from '../contracts/messages';
 import { RunStatusKey } from '../contracts/searchAttributes';
 
 export interface RunWorkflowInput {
@@ -41,8 +40,6 @@ export interface RunResult {
   reason?: string;
   counters: RunCounters;
 }
-
-export const runStatusQuery = defineQuery<{ status: RunStatus; counters: RunCounters }>('runStatus');
 
 type Activities = ReturnType<typeof createActivities>;
 
