@@ -40,7 +40,8 @@ export function runPhaseActivities(parts: {
      where j.domain = $1 and j.identifier = $2 and r.number = $3 and r.cancel_requested_at is not null`,
     [ref.domain, ref.jobId, ref.runNumber],
   )).rowCount! > 0;
-  const phasesOf = (direction: Direction): [RunPhase, Phase][] => (direction === 'import'
+  /** The phases a run of this direction goes through, in order, each with the activity code that does it. */
+  const phaseStepsFor = (direction: Direction): [RunPhase, Phase][] => (direction === 'import'
     ? [['validating', imports.validateImport], ['processing', imports.processImport], ['importing', imports.loadImport]]
     : [['extracting', exports.extractExport], ['delivering', exports.deliverExport]]);
 
@@ -49,7 +50,7 @@ export function runPhaseActivities(parts: {
       const ref: RunRef = { domain: input.domain, jobId: input.jobId, runNumber: input.runNumber };
       await records.recordRunStart(input);
       let counters: RunCounters | undefined;
-      for (const [phase, run] of phasesOf(input.direction)) {
+      for (const [phase, run] of phaseStepsFor(input.direction)) {
         // A cancel stops the run before its next phase, as the workflow did when the phases were
         // activities of their own: a person's from the record, an operator's (Temporal Web) once
         // a heartbeat's answer brought it.
