@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../infra/config';
@@ -10,7 +10,7 @@ import { JobService, type ServiceDeps } from './commands/jobService';
 import { notFoundHandler, problemHandler } from './http/problem';
 import { ApiKit } from './http/routeKit';
 import { accessRoutes } from './routes/access';
-import { codecCors, codecRoutes } from './routes/codec';
+import { codecCors, codecRoutes, codecSessionAuth, codecSessionRouter } from './routes/codec';
 import { consoleRouter } from './routes/console';
 import { jobRoutes } from './routes/jobs';
 import { missedScheduleRoutes } from './routes/missedSchedules';
@@ -36,8 +36,9 @@ export interface ApiDeps {
 }
 
 /** Every route of the API, declared once; the OpenAPI document comes from the same declarations. */
-export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
-  const kit = new ApiKit(authenticate(deps.orm, new AuthFailureLimiter(deps.authFailureLimit)));
+export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail; authenticate: RequestHandler } {
+  const auth = authenticate(deps.orm, new AuthFailureLimiter(deps.authFailureLimit));
+  const kit = new ApiKit(auth);
   const service = new JobService(deps);
   const queries = new JobQueries(deps.orm, deps.temporal);
   const audit = new AuditTrail(deps.orm);
@@ -51,7 +52,7 @@ export function declareApi(deps: ApiDeps): { kit: ApiKit; audit: AuditTrail } {
   samplingRoutes(kit, deps.orm, service, deps.config);
   secretRoutes(kit, deps.orm, service, deps.config);
   codecRoutes(kit, deps.temporal);
-  return { kit, audit };
+  return { kit, audit, authenticate: auth };
 }
 
 /** The admin API as an Express app (api/main.ts and the tests serve it). */
@@ -62,12 +63,16 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('trust proxy', trustProxyValue(deps.config.TRUST_PROXY));
   // Before the body parser and the routes: preflights carry no token and no body.
   app.use('/codec', codecCors(deps.config.TEMPORAL_WEB_URL));
+  // Temporal Web's browser sends a codec session cookie, not a token (before the routes check access).
+  app.use('/codec', codecSessionAuth({ orm: deps.orm, temporalWebUrl: deps.config.TEMPORAL_WEB_URL }));
   // The console's static files: no token (the page signs in by calling the API), no body.
   app.use(consoleRouter());
   app.use(express.json({ limit: '1mb', verify: refuseDeepJson }));
-  const { kit, audit } = declareApi(deps);
+  const { kit, audit, authenticate: auth } = declareApi(deps);
   app.use(audit.middleware());
   app.use(kit.router);
+  // The codec sign-in (a browser's, beside the JSON API: not in the OpenAPI document).
+  app.use(codecSessionRouter({ orm: deps.orm, temporalWebUrl: deps.config.TEMPORAL_WEB_URL, authenticate: auth }));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

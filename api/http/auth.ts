@@ -125,6 +125,8 @@ export class AuthFailureLimiter {
 
 export function authenticate(orm: MikroORM, limiter = new AuthFailureLimiter()): RequestHandler {
   return async (req, res, next) => {
+    // Already authenticated by a codec session (api/routes/codec.ts, before the codec routes only).
+    if (req.principal) return next();
     // req.ip: the socket's address, or with TRUST_PROXY set, the client the trusted proxies name.
     const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const token = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];

@@ -62,9 +62,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('points Temporal Web at the API\'s codec server, which allows its origin', () => {
+  it('points Temporal Web at the API\'s codec server, sending its session cookie, and the API allows its origin', () => {
     const ui = services['temporal-ui'].environment;
     assert.equal(ui.TEMPORAL_CODEC_ENDPOINT, '${PUBLIC_API_URL:-http://localhost:3000}/codec');
+    // The browser sends cookies (credentials: 'include'): the codec session of /codec/signin.
+    assert.equal(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS, 'true');
+    assert.equal(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN, undefined);
     assert.equal(services.api.environment.PUBLIC_API_URL, '${PUBLIC_API_URL:-http://localhost:3000}');
     // The UI is published on 8233: that is the origin the API's CORS answers.
     assert.equal(services.api.environment.TEMPORAL_WEB_URL, '${TEMPORAL_WEB_URL:-http://localhost:8233}');
@@ -81,9 +84,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the API, Temporal and Temporal Web ports', () => {
+  it('publishes the API and Temporal Web ports, and Temporal\'s unauthenticated frontend on the host\'s loopback only', () => {
     assert.deepEqual(services.api.ports, ['3000:3000']);
-    assert.deepEqual(services.temporal.ports, ['7233:7233']);
+    assert.deepEqual(services.temporal.ports, ['127.0.0.1:7233:7233']);
     assert.deepEqual(services['temporal-ui'].ports, ['8233:8080']);
   });
 
