@@ -1,4 +1,5 @@
-import type { JobState } from './jobLifecycle';
+import type { Direction } from './jobDefinition';
+import type { JobSettings, JobState } from './jobLifecycle';
 
 /**
  * What Temporal Web shows operators about a job in words (README, Operating it): the job
@@ -8,6 +9,28 @@ import type { JobState } from './jobLifecycle';
 
 /** `2026-12-03 06:00 UTC`: minutes are what people schedule by. */
 const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/** An interval in words: `15 min`, `2 h`, `1 h 30 min`. */
+function interval(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  if (min < 60) return min >= 1 ? `${min} min` : `${Math.round(ms / 1000)} s`;
+  return `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
+}
+
+/**
+ * The job itself, the first lines of its current details: its summary as the job workflow's
+ * static summary gives it, then its configuration. Temporal Web shows a workflow's static summary
+ * and details from its first execution only: the server (1.29.1) does not carry them across a
+ * continue-as-new, and a long-lived job continues as new every few thousand events. Current
+ * details are answered by each execution, so they restate the job. Where it reads or delivers
+ * in the same words as run summaries (a file's name, a remote peer's scheme and host).
+ */
+export function jobInWords(job: { name: string; domain: string; jobId: string; direction: Direction; taskType: string }, s: JobSettings): string {
+  const where = s.where ? ` ${job.direction === 'import' ? 'from' : 'to'} ${s.where}` : '';
+  const when = s.mode === 'on-demand' ? 'runs on events' : s.hasSchedule ? 'runs on its schedule and on request' : 'runs on request';
+  const retries = s.retryLimit > 0 ? `a failed run is retried up to ${s.retryLimit} times, ${interval(s.retryIntervalMs)} apart` : 'a failed run is not retried';
+  return `Job ${job.name} (${job.domain}/${job.jobId})\n${job.direction} ${job.taskType}${where}; ${s.mode} job, ${when}; ${retries}`;
+}
 
 /** What the job is doing or waiting for, e.g. "running run 12 (manual), validating". */
 export function jobStatusInWords(s: JobState): string {

@@ -61,7 +61,7 @@ import {
   type JobView,
   type RunNowRequest,
 } from '../contracts/messages';
-import { jobStatusInWords, timerSummary } from '../domain/jobWords';
+import { jobInWords, jobStatusInWords, timerSummary } from '../domain/jobWords';
 import { runWorkflow, type RunResult } from './runWorkflow';
 import { MISSED_SCHEDULE_LEDGER_PATCH } from './scheduledRunWorkflow';
 import { reasonOfRefusal, type MissedReason } from '../domain/missedSchedule';
@@ -356,8 +356,9 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   for (;;) {
     publishStatus();
     syncWatch();
-    // For operators in Temporal Web: the job's state in words, and what its timer waits for.
-    setCurrentDetails(jobStatusInWords(state));
+    // For operators in Temporal Web: the job and its state in words, and what its timer waits for.
+    // The job first: its static summary and details are gone after a continue-as-new (jobWords.ts).
+    setCurrentDetails(`${jobInWords({ ...input, name }, state.settings)}\n${jobStatusInWords(state)}`);
     const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep();
     const retryIn = msUntilRetry(state, nowIso());
     if (retryIn === undefined && isLean()) await condition(wake);
