@@ -79,6 +79,7 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
     taskQueue: s.taskQueue,
     workflowId: `tick-${s.domain}-${s.jobId}`,
     staticSummary: `Scheduled run request for ${s.name} (${s.domain}/${s.jobId}): ${describeTiming(s.timing)}`,
+    staticDetails: tickDetails(s),
     typedSearchAttributes: [
       { key: DomainKey, value: s.domain },
       { key: JobIdKey, value: s.jobId },
@@ -97,6 +98,21 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
       state: s.pausedNote ? { paused: true, note: s.pausedNote } : { note: 'Created with the job.' },
     });
   }
+}
+
+/**
+ * What a tick workflow is, for Temporal Web (the schedule's action carries it to every tick):
+ * the job, its schedule in words and what the tick does with it. Ids, times and words only: no
+ * source, destination or credential.
+ */
+export function tickDetails(s: Pick<JobScheduleInput, 'domain' | 'jobId' | 'name' | 'timing' | 'timezone' | 'catchupWindowMs'>): string {
+  const zone = s.timing.timezone ? '' : ` (${s.timezone})`;
+  const late = s.catchupWindowMs % 60_000 === 0 ? `${s.catchupWindowMs / 60_000} min` : `${Math.round(s.catchupWindowMs / 1000)} s`;
+  return [
+    `Job ${s.name} (${s.domain}/${s.jobId}), schedule ${jobScheduleId(s.domain, s.jobId)}: ${describeTiming(s.timing)}${zone}`,
+    `Asks the job workflow for a run at this scheduled time; the job decides (a tick during a run is queued once, a paused job refuses it).`,
+    `A tick no worker takes within ${late} of its time is recorded as missed, not run late.`,
+  ].join('\n');
 }
 
 export async function deleteJobSchedule(client: Client, domain: string, jobId: string): Promise<void> {
