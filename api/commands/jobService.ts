@@ -191,7 +191,7 @@ export class JobService {
       memo: { jobName: job.name },
       // Shown by Temporal Web: the job as it was created (its current state is in its current details).
       staticSummary: `Job ${job.name} (${domain}/${job.identifier})`,
-      staticDetails: configSummary(job),
+      staticDetails: configSummary({ ...job, sourceUrl: placeInWords(job.sourceUrl) ?? null, destinationUrl: placeInWords(job.destinationUrl) ?? null }),
       typedSearchAttributes: [
         { key: DomainKey, value: domain },
         { key: JobIdKey, value: job.identifier },
