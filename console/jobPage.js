@@ -2,7 +2,7 @@ import { html, useEffect, useState } from './vendor/htm-preact.mjs';
 import { api, jobPath } from './api.js';
 import { when, words } from './format.js';
 import { StatusIcon } from './icons.js';
-import { FormErrors, usePoll } from './hooks.js';
+import { FormErrors, usePoll, useTaskTypes } from './hooks.js';
 import { Field, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
 import { RunsTab } from './runsTab.js';
 import { CredentialsTab } from './credentialsTab.js';
@@ -119,12 +119,32 @@ function useSave(job, refresh) {
   return { error, saved, save };
 }
 
+/**
+ * Which rules a task type's jobs have, from the task type's facts (GET /task-types): the campus
+ * and term filters apply to types with a campus or term field (imports skip, exports leave out
+ * the other rows; taskTypes/taskType.ts, filters); the canceled-section settings are the
+ * sections' own (taskTypes/sectionsCsv.ts) and apply to imports only.
+ */
+const CANCELED_SECTION_TYPES = new Set(['sectionsCsv']);
+function rulesOf(job, taskType) {
+  const fields = taskType?.fields ?? [];
+  return {
+    campuses: fields.includes('campus'),
+    terms: fields.includes('term'),
+    canceled: job.direction === 'import' && CANCELED_SECTION_TYPES.has(job.taskType),
+    maxRejected: job.direction === 'import',
+  };
+}
+
 function InformationTab({ job, canWrite, refresh }) {
   const urlField = job.direction === 'import' ? 'sourceUrl' : 'destinationUrl';
+  const taskType = useTaskTypes().find((t) => t.name === job.taskType);
+  const has = rulesOf(job, taskType);
   const list = (xs) => (xs ?? []).join(', ');
   const initial = () => ({
     name: job.name, url: job[urlField] ?? '', sendReport: job.sendReport, recipients: list(job.recipients), active: job.active,
     campuses: list(job.rules?.campuses), terms: list(job.rules?.terms), maxRejected: job.rules?.maxRejected ?? '',
+    importCanceled: job.rules?.importCanceled ?? false, deleteCanceled: job.rules?.deleteCanceled ?? true,
   });
   const [f, setF] = useState(initial);
   useEffect(() => setF(initial()), [job.id]);
@@ -134,18 +154,25 @@ function InformationTab({ job, canWrite, refresh }) {
     e.preventDefault();
     const items = (text) => text.split(',').map((x) => x.trim()).filter(Boolean);
     const changes = { name: f.name, [urlField]: f.url, sendReport: f.sendReport, recipients: f.recipients.split(/[,\s]+/).filter(Boolean), active: f.active };
-    if (job.direction === 'import') {
-      // The rules are replaced as a whole: the filters change, the reading rules (Sample file page) stay.
-      const { campuses: _c, terms: _t, maxRejected: _m, ...rules } = job.rules;
-      changes.rules = {
-        ...rules,
-        ...(items(f.campuses).length ? { campuses: items(f.campuses) } : {}),
-        ...(items(f.terms).length ? { terms: items(f.terms) } : {}),
-        ...(String(f.maxRejected).trim() !== '' ? { maxRejected: Number(f.maxRejected) } : {}),
+    if (has.campuses || has.terms || has.maxRejected || has.canceled) {
+      // The rules are replaced as a whole: the rules shown here change, the others (the reading rules of the Sample file page) stay.
+      const rules = { ...job.rules };
+      const setList = (k) => {
+        if (items(f[k]).length) rules[k] = items(f[k]);
+        else delete rules[k];
       };
+      if (has.campuses) setList('campuses');
+      if (has.terms) setList('terms');
+      if (has.maxRejected) {
+        if (String(f.maxRejected).trim() !== '') rules.maxRejected = Number(f.maxRejected);
+        else delete rules.maxRejected;
+      }
+      if (has.canceled) Object.assign(rules, { importCanceled: f.importCanceled, deleteCanceled: f.deleteCanceled });
+      changes.rules = rules;
     }
     save(changes);
   };
+  const filterWhat = job.direction === 'import' ? 'only rows of these are imported' : 'only rows of these are exported';
   return html`<form class="form" onSubmit=${submit}>
     <fieldset disabled=${!canWrite}>
       <legend class="sr-only">Information</legend>
@@ -160,18 +187,28 @@ function InformationTab({ job, canWrite, refresh }) {
       <label class="inline"><input type="checkbox" checked=${f.sendReport} onChange=${(e) => setF({ ...f, sendReport: e.target.checked })} /> Send report</label>
       <${Field} id="recipients" label="Report recipients (comma-separated emails)" error=${err('recipients')}>
         <input id="recipients" value=${f.recipients} onInput=${(e) => setF({ ...f, recipients: e.target.value })} /><//>
+      ${job.direction === 'import' || has.campuses || has.terms ? html`<h3>Rules</h3>` : null}
       ${job.direction === 'import' ? html`
-        <h3>Rules</h3>
-        <div class="readonly-pair"><span class="label">Reading</span><span>${readingWords(job.rules)} · <a href=${`#/jobs/${encodeURIComponent(job.domain)}/${encodeURIComponent(job.id)}/sample`}>change on the Sample file page</a></span></div>
-        <div class="row">
-          <${Field} id="campuses" label="Campuses (comma-separated; none: all)" error=${err('rules.campuses')}>
-            <input id="campuses" value=${f.campuses} onInput=${(e) => setF({ ...f, campuses: e.target.value })} /><//>
-          <${Field} id="terms" label="Terms (comma-separated; none: all)" error=${err('rules.terms')}>
-            <input id="terms" value=${f.terms} onInput=${(e) => setF({ ...f, terms: e.target.value })} /><//>
-          <${Field} id="maxRejected" label="Most rejected rows before the run halts" error=${err('rules.maxRejected')}>
-            <input id="maxRejected" type="number" min="0" value=${f.maxRejected} onInput=${(e) => setF({ ...f, maxRejected: e.target.value })} /><//>
-        </div>` : null}
-      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients', 'rules.campuses', 'rules.terms', 'rules.maxRejected']} />
+        <div class="readonly-pair"><span class="label">Reading</span><span>${readingWords(job.rules)} · <a href=${`#/jobs/${encodeURIComponent(job.domain)}/${encodeURIComponent(job.id)}/sample`}>change on the Sample file page</a></span></div>` : null}
+      <div class="row">
+        ${has.campuses ? html`<${Field} id="campuses" label="Campuses (comma-separated; none: all)" error=${err('rules.campuses')} hint=${filterWhat}>
+          <input id="campuses" value=${f.campuses} onInput=${(e) => setF({ ...f, campuses: e.target.value })} /><//>` : null}
+        ${has.terms ? html`<${Field} id="terms" label="Terms (comma-separated; none: all)" error=${err('rules.terms')} hint=${filterWhat}>
+          <input id="terms" value=${f.terms} onInput=${(e) => setF({ ...f, terms: e.target.value })} /><//>` : null}
+        ${has.maxRejected ? html`<${Field} id="maxRejected" label="Most rejected rows before the run halts" error=${err('rules.maxRejected')}>
+          <input id="maxRejected" type="number" min="0" value=${f.maxRejected} onInput=${(e) => setF({ ...f, maxRejected: e.target.value })} /><//>` : null}
+      </div>
+      ${has.canceled ? html`<fieldset class="canceled">
+        <legend>Canceled sections (status “canceled” in the file)</legend>
+        <label class="inline"><input type="checkbox" checked=${f.importCanceled} onChange=${(e) => setF({ ...f, importCanceled: e.target.checked })} /> Import canceled sections</label>
+        <label class="inline"><input type="checkbox" checked=${f.deleteCanceled} disabled=${f.importCanceled} aria-describedby="deleteCanceled-hint"
+          onChange=${(e) => setF({ ...f, deleteCanceled: e.target.checked })} /> Delete existing sections that become canceled</label>
+        <p class="hint" id="deleteCanceled-hint">${f.importCanceled ? 'Canceled sections are imported like the others, so none is deleted.'
+          : f.deleteCanceled ? 'A canceled section is not imported; one already imported is deleted. Each is counted as a warning.'
+          : 'A canceled section is not imported; one already imported is kept as it was. Each is counted as a warning.'}</p>
+        ${err('rules.importCanceled') || err('rules.deleteCanceled') ? html`<p class="field-error" role="alert">${err('rules.importCanceled') ?? err('rules.deleteCanceled')}</p>` : null}
+      </fieldset>` : null}
+      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients', 'rules.campuses', 'rules.terms', 'rules.maxRejected', ...(has.canceled ? ['rules.importCanceled', 'rules.deleteCanceled'] : [])]} />
       ${canWrite ? html`<div class="form-end"><button type="submit">Save</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
     </fieldset>
   </form>`;
@@ -201,6 +238,7 @@ const DELIMITER_WORDS = { ',': 'commas', ';': 'semicolons', '\t': 'tabs', '|': '
 function readingWords(rules) {
   if (!rules) return '—';
   const renamed = Object.keys(rules.mapping ?? {}).length;
-  return [ENCODING_WORDS[rules.encoding] ?? rules.encoding, DELIMITER_WORDS[rules.delimiter] ?? `"${rules.delimiter}"`, rules.header === false ? 'no header line' : null,
+  return [ENCODING_WORDS[rules.encoding] ?? rules.encoding, DELIMITER_WORDS[rules.delimiter] ?? `"${rules.delimiter}"`,
+    rules.quote && rules.quote !== '"' ? `quoted with ${rules.quote}` : null, rules.header === false ? 'no header line' : null,
     renamed ? `${renamed} column${renamed === 1 ? '' : 's'} mapped by name` : null].filter(Boolean).join(', ');
 }

@@ -5,6 +5,8 @@ import { Field } from './scheduleFields.js';
 
 const ENCODINGS = [['utf-8', 'UTF-8'], ['latin1', 'Latin-1 (ISO-8859-1)'], ['windows-1252', 'Windows-1252'], ['utf-16le', 'UTF-16 LE'], ['utf-16be', 'UTF-16 BE']];
 const DELIMITERS = [[',', 'comma ,'], [';', 'semicolon ;'], ['\t', 'tab'], ['|', 'pipe |']];
+const OTHER = 'other';
+const listed = (d) => DELIMITERS.some(([v]) => v === d);
 
 /**
  * Seed 001's Provide Sample File: upload a sample (or read the job's own source), see the
@@ -25,18 +27,22 @@ export function SamplePage({ me, domain, id }) {
   const [accepted, setAccepted] = useState(false);
   const [busy, setBusy] = useState(false);
 
+  const [otherDelimiter, setOtherDelimiter] = useState(false); // "other…" chosen: the delimiter is typed
   const [from, setFrom] = useState(null); // what the proposal was made from: 'file' or 'source'
   /** Samples the file (or the source); with `choices`, the sample is read again with the edited rules. */
   const sample = async (fromSource, choices) => {
     setBusy(true);
     setError(null);
     setAccepted(false);
-    const q = choices ? `?${new URLSearchParams({ encoding: choices.encoding, delimiter: choices.delimiter, mapping: JSON.stringify(choices.mapping ?? {}) })}` : '';
+    const q = choices ? `?${new URLSearchParams({
+      encoding: choices.encoding, delimiter: choices.delimiter, quote: choices.quote, header: String(choices.header !== false), mapping: JSON.stringify(choices.mapping ?? {}),
+    })}` : '';
     try {
       const r = fromSource ? await api.post(`${path}${q}`, { fromSource: true }) : await api.post(`${path}${q}`, file, { type: 'application/octet-stream' });
       setFrom(fromSource ? 'source' : 'file');
       setProposal(r);
       setRules(r.proposedRules);
+      setOtherDelimiter(!listed(r.proposedRules.delimiter));
       refresh();
     } catch (e) {
       setError(e);
@@ -61,6 +67,8 @@ export function SamplePage({ me, domain, id }) {
     else delete mapping[header];
     setRules({ ...rules, mapping });
   };
+  /** An error the API gave for a reading rule: "check again" names the query's field (quote), accepting names the rules' (rules.quote). */
+  const fieldError = (k) => error?.forField?.(`rules.${k}`) ?? error?.errors?.find((x) => x.in === 'query' && x.field === k)?.message;
   const base = `#/jobs/${encodeURIComponent(domain)}/${encodeURIComponent(id)}`;
   const previewFields = proposal ? [...new Set(proposal.preview.flatMap((r) => Object.keys(r.values ?? {})))] : [];
 
@@ -80,13 +88,23 @@ export function SamplePage({ me, domain, id }) {
       ${proposal.problems.length ? html`<div class="notice bad" role="status"><p>Problems:</p><ul>${proposal.problems.map((p) => html`<li>${p}</li>`)}</ul></div>`
         : html`<p class="notice" role="status">No problems: the proposal validates.</p>`}
       <div class="form row">
-        <${Field} id="encoding" label="Encoding" error=${error?.forField?.('rules.encoding')}>
+        <${Field} id="encoding" label="Encoding" error=${fieldError('encoding')}>
           <select id="encoding" value=${rules.encoding} onChange=${(e) => setRules({ ...rules, encoding: e.target.value })}>
             ${ENCODINGS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select><//>
-        <${Field} id="delimiter" label="Delimiter" error=${error?.forField?.('rules.delimiter')}>
-          <select id="delimiter" value=${rules.delimiter} onChange=${(e) => setRules({ ...rules, delimiter: e.target.value })}>
-            ${DELIMITERS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select><//>
+        <${Field} id="delimiter" label="Delimiter" error=${otherDelimiter ? null : fieldError('delimiter')}>
+          <select id="delimiter" value=${otherDelimiter ? OTHER : rules.delimiter} onChange=${(e) => {
+            const other = e.target.value === OTHER;
+            setOtherDelimiter(other);
+            if (!other) setRules({ ...rules, delimiter: e.target.value });
+          }}>
+            ${DELIMITERS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}<option value=${OTHER}>other…</option></select><//>
+        ${otherDelimiter ? html`<${Field} id="otherDelimiter" label="Other delimiter (1 to 4 characters)" error=${fieldError('delimiter')}>
+          <input id="otherDelimiter" class="mono" size="6" maxlength="4" value=${rules.delimiter} onInput=${(e) => setRules({ ...rules, delimiter: e.target.value })} /><//>` : null}
+        <${Field} id="quote" label="Quote character" error=${fieldError('quote')}>
+          <input id="quote" class="mono" size="3" maxlength="1" value=${rules.quote} onInput=${(e) => setRules({ ...rules, quote: e.target.value })} /><//>
+        <label class="inline header-line"><input type="checkbox" checked=${rules.header !== false} onChange=${(e) => setRules({ ...rules, header: e.target.checked })} /> First line is a header</label>
       </div>
+      ${rules.header === false ? html`<p class="hint block">Without a header line, the columns are read in the order of the task type's fields: ${fields.join(', ')}.</p>` : null}
       <h3>Mapping</h3>
       <div class="table-wrap narrow"><table class="mapping"><thead><tr><th scope="col">Column in the file</th><th scope="col">Field</th></tr></thead><tbody>
         ${proposal.headers.map((h) => html`<tr key=${h}><td class="mono">${h}</td><td>
@@ -100,9 +118,14 @@ export function SamplePage({ me, domain, id }) {
             <button type="button" class="secondary" disabled=${busy} onClick=${() => sample(from === 'source', rules)}>Check again with my changes</button></div>` : null}
       <div class="table-wrap" role="region" aria-label="Preview" tabindex="0"><table class="preview"><thead><tr><th scope="col">Line</th>${previewFields.map((f) => html`<th scope="col">${f}</th>`)}<th scope="col">Problem</th></tr></thead><tbody>
         ${proposal.preview.map((r) => html`<tr key=${r.line} class=${r.rejected ? 'rejected' : ''}><td>${r.line}</td>
-          ${previewFields.map((f) => html`<td>${r.values?.[f] ?? ''}</td>`)}<td>${r.rejected ? `${r.rejected.column ? `${r.rejected.column}: ` : ''}${r.rejected.reason}` : ''}</td></tr>`)}
+          ${previewFields.map((f) => html`<td>${r.values?.[f] ?? ''}</td>`)}<td>${r.rejected ? problemWords(r.rejected) : ''}</td></tr>`)}
       </tbody></table></div>
       ${canWrite ? html`<div class="form-end"><button type="button" onClick=${accept}>Accept these rules</button>
         ${accepted ? html`<span class="result" role="status">Rules saved with the job.</span>` : null}</div>` : null}` : null}
   </section>`;
+}
+
+/** A preview row's problem: the reason, with its column in front unless it already says it. */
+function problemWords({ column, reason }) {
+  return column && !reason.startsWith(`${column}:`) ? `${column}: ${reason}` : reason;
 }

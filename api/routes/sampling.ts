@@ -1,18 +1,20 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
+import iconv from 'iconv-lite';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { IMPORTED_SUFFIX } from '../../io/import/fileSource';
-import { sampleFile } from '../../io/import/sampling';
+import { detectDelimiter, detectEncoding, sampleFile, type SamplingResult } from '../../io/import/sampling';
 import type { Config } from '../../infra/config';
 import {
-  NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
+  NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, readHead, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
 } from '../../io/safeFiles';
 import { JobSchema, type Job } from '../../db/entities';
 import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
-import { ENCODINGS, importRulesSchema, type ImportRules } from '../../taskTypes/importRules';
+import { ENCODINGS, importRulesSchema, rulesProblems, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType } from '../../taskTypes/registry';
+import type { TaskType } from '../../taskTypes/taskType';
 import { definitionChangedSignal } from '../../contracts/messages';
 import { auditAs } from '../http/audit';
 import { allowedPathOr422, refuseBadRules, type JobService } from '../commands/jobService';
@@ -39,7 +41,13 @@ const fromSourceBody = z.object({ fromSource: z.literal(true) }).strict();
 const sampleQuery = z
   .object({
     encoding: z.enum(ENCODINGS).optional().describe('Read the sample in this encoding instead of detecting it.'),
-    delimiter: z.string().min(1).max(4).optional().describe('Split on this delimiter instead of detecting it.'),
+    delimiter: z.string().min(1).max(4).optional().describe('Split on this delimiter (1 to 4 characters) instead of detecting it.'),
+    quote: z.string().length(1).optional().describe('The character that quotes a value (default ").'),
+    header: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe("false: the sample has no header line; its columns are the task type's fields in order, as the import reads them (default true)."),
     mapping: z
       .string()
       .max(20_000)
@@ -88,6 +96,58 @@ const samplingState = z
     problems: z.array(z.string()).describe('What the last sample found wrong, kept with the job until a sample passes or rules are accepted; empty otherwise.'),
   })
   .meta({ id: 'SamplingState' });
+
+/** The first bytes of a sample the sampler reads (io/import/sampling.ts reads as many). */
+const SAMPLE_HEAD = 256 * 1024;
+
+/**
+ * A delimiter and quote chosen in the query that cannot work together (a line break, the quote
+ * inside the delimiter), as a 422 naming the query's field, before anything is read.
+ */
+function refuseBadReading(query: { delimiter?: string; quote?: string }): void {
+  if (query.delimiter === undefined && query.quote === undefined) return;
+  // What is not chosen is not judged: a placeholder delimiter that holds no quote, the default quote.
+  const problems = rulesProblems({ delimiter: query.delimiter ?? '\u0001', quote: query.quote ?? '"', mapping: {} }, [])
+    .map((p) => ({ in: 'query' as const, field: p.field.replace(/^rules\./, ''), message: p.message }))
+    .filter((p) => (p.field === 'delimiter' ? query.delimiter !== undefined : true));
+  if (problems.length) throw new HttpError(422, 'Reading rules refused', problems.map((p) => `${p.field}: ${p.message}`).join('; ') + '.', { errors: problems });
+}
+
+/**
+ * A sample without a header line, read as the import reads it (io/import/csvRecords.ts: the
+ * columns are the task type's fields, in order). The sampler takes the first line for the
+ * header, so it reads a copy with the fields' names as a first line, in the sample's encoding
+ * and delimiter; its answer is given back with the sample's own line numbers.
+ */
+async function sampleWithoutHeader(
+  bytes: Buffer, complete: boolean, name: string, taskType: TaskType, read: ReadOptions, chosen: Partial<ImportRules>,
+): Promise<SamplingResult> {
+  const encoding = chosen.encoding ?? detectEncoding(bytes, complete);
+  let text = iconv.decode(bytes, encoding, { stripBOM: true });
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (!complete) text = text.slice(0, Math.max(text.lastIndexOf('\n') + 1, 0)); // the cut-off last line goes, as the sampler drops it
+  const quote = chosen.quote ?? '"';
+  const delimiter = chosen.delimiter ?? detectDelimiter(text, quote) ?? ',';
+  const dir = await makeTempFolder('jobflow-sample-');
+  try {
+    const area = { domain: read.area.domain, folders: [dir] };
+    const file = path.join(dir, name);
+    const withHeader = iconv.encode(`${taskType.fields.map((f) => f.name).join(delimiter)}\n${text}`, encoding);
+    await writePrivateFile(file, (h) => h.writeFile(withHeader), area);
+    const result = await sampleFile(file, taskType, { ...read, area }, { ...chosen, encoding, delimiter, quote, header: false }, { sampleBytes: withHeader.length });
+    const ownLine = (n: number) => n - 1;
+    return {
+      ...result,
+      headers: [],
+      preview: result.preview.map((p) => ({ ...p, line: ownLine(p.line) })),
+      problems: result.problems.map((p) => p
+        .replace(/^Line (\d+) would be rejected/, (_m, n: string) => `Line ${ownLine(Number(n))} would be rejected`)
+        .replace(/ has a header and no rows;/, ' has no rows;')),
+    };
+  } finally {
+    await removeFolder(dir);
+  }
+}
 
 /** Said when the sampler itself failed (not the sample): the administrator can only try again. */
 const SAMPLING_ERROR_PROBLEM = 'The sample could not be analysed because of an error on the server; send it again, and if it fails again, report it.';
@@ -161,10 +221,11 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
       description: `Send a sample file as the body (text/csv or application/octet-stream, at most ${SAMPLE_LIMIT}; larger is 413), or the JSON {"fromSource": true} to sample the job's own file: source. ` +
         'The job shows `sampling` while it works, then `ready` when the proposal has no problems, or `sampling_failed` (the problems say what to change). ' +
         "The proposal is not saved: accept it (or an edited copy) with POST .../sample/accept, which replaces the job's rules. " +
-        'To see an edited proposal\'s preview and problems, send the sample again with the edits as encoding, delimiter and mapping (query): they are kept as given.',
+        'To see an edited proposal\'s preview and problems, send the sample again with the edits as encoding, delimiter, quote, header and mapping (query): they are kept as given; ' +
+        'a delimiter and quote that cannot work together (a line break, the quote inside the delimiter) are a 422 naming the field.',
       params: jobParams, query: sampleQuery,
       textBody: { types: [...SAMPLE_TYPES, 'application/json'], limit: SAMPLE_LIMIT, description: 'The sample file, or application/json {"fromSource": true}.' },
-      responses: { 200: { description: 'The proposal, preview and problems.', schema: samplingResult }, 413: { description: `The sample is larger than ${SAMPLE_LIMIT}.` }, 415: { description: 'Another media type.' }, 422: { description: 'The job cannot be sampled (an export, or a source that is not a readable file: URL).' } } },
+      responses: { 200: { description: 'The proposal, preview and problems.', schema: samplingResult }, 413: { description: `The sample is larger than ${SAMPLE_LIMIT}.` }, 415: { description: 'Another media type.' }, 422: { description: 'The job cannot be sampled (an export, or a source that is not a readable file: URL), or the chosen delimiter and quote cannot work together (errors[].field names which).' } } },
     async ({ params, query }, _req, res) => {
       const job = await service.find(params.domain, params.jobId);
       const taskType = findTaskType(job.taskType);
@@ -173,6 +234,7 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
       const json = res.locals.sampleJson as unknown;
       if (json !== undefined) parseOr400(fromSourceBody, json, 'body');
       else if (!bytes) throw new HttpError(415, 'Unsupported Media Type', `Send the sample as ${SAMPLE_TYPES.join(' or ')}, or {"fromSource": true} as application/json.`);
+      refuseBadReading(query);
 
       let dir: string | undefined;
       let file: string;
@@ -195,7 +257,12 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
         let result;
         try {
           const chosen = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Partial<ImportRules>;
-          result = await sampleFile(file, taskType, read, chosen);
+          if (chosen.header === false && taskType.format === 'csv') {
+            const head = bytes ? { bytes: bytes.subarray(0, SAMPLE_HEAD), complete: bytes.length <= SAMPLE_HEAD } : await readHead(file, SAMPLE_HEAD, read);
+            result = await sampleWithoutHeader(head.bytes, head.complete, path.basename(file), taskType, read, chosen);
+          } else {
+            result = await sampleFile(file, taskType, read, chosen);
+          }
         } catch (e) {
           if (e instanceof OutsideAreaError || e instanceof NotRegularFileError) {
             await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [e.message] });

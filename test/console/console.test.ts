@@ -90,6 +90,24 @@ describe('console in the browser', function () {
     }
   });
 
+  it('gives a cross-site request nothing: no CORS grant, and without the bearer token (there is no cookie session) a 401 that changes nothing', async () => {
+    const evil = 'https://evil.example';
+    const url = `${sys.api}/domains/${domain}/jobs/nightly-sections/pause`;
+    // A page on another site may not even ask: the preflight grants no origin.
+    const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'preflight');
+    // What a forged request can carry: its Origin, the browser's cookies, a form or JSON body; never the token in the console's memory.
+    const forged: [string, string][] = [['application/json', JSON.stringify({ note: 'forged' })], ['application/x-www-form-urlencoded', 'note=forged'], ['text/plain', 'note=forged']];
+    for (const [type, body] of forged) {
+      const res = await fetch(url, { method: 'POST', headers: { origin: evil, referer: `${evil}/attack.html`, cookie: 'session=anything; token=anything', 'content-type': type }, body });
+      assert.equal(res.status, 401, type);
+      assert.equal(res.headers.get('access-control-allow-origin'), null, type);
+      assert.equal(res.headers.get('access-control-allow-credentials'), null, type);
+    }
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/nightly-sections`);
+    assert.equal(job.paused, null, 'the job was not paused');
+  });
+
   it('signs in with a token (a wrong one is refused next to the field), and signs out', async () => {
     await page.goto('/console/');
     await expectNoSeriousViolations('the sign-in page');
@@ -208,6 +226,95 @@ describe('console in the browser', function () {
     assert.deepEqual((job.rules as { terms: string[] }).terms, ['2026FA', '2027SP']);
   });
 
+  it("edits an export job's campus and term filters, and its next export leaves the other rows out", async () => {
+    // Its own domain, so what it exports is known: the 30 sections of the good file, half of them on each campus.
+    const d = 'console-initech';
+    const owner = await sys.token('domain_admin', d);
+    const area = sys.areaOf(d);
+    fs.copyFileSync(good, path.join(area, 'sections.csv'));
+    await api(owner, 'POST', `/domains/${d}/jobs`, { id: 'sections-in', name: 'Sections in', taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${path.join(area, 'sections.csv')}` });
+    await api(owner, 'POST', `/domains/${d}/jobs/sections-in/run`);
+    const imported = await eventually(async () => {
+      const r = await api(owner, 'GET', `/domains/${d}/jobs/sections-in/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, 'the import to end');
+    assert.equal(imported.status, 'completed', String(imported.reason));
+    const out = path.join(area, 'north-sections.csv');
+    await api(owner, 'POST', `/domains/${d}/jobs`, { id: 'sections-out', name: 'Sections to the partner', taskType: 'sectionsCsv', mode: 'batch', direction: 'export', destinationUrl: `file://${out}` });
+    await signIn(page, owner);
+    await page.goto(`/console/#/jobs/${d}/sections-out`);
+    await page.getByRole('heading', { name: 'Sections to the partner' }).waitFor();
+    await page.getByLabel('Terms (comma-separated; none: all)').fill('2026FA, 2027SP');
+    await page.getByLabel('Campuses (comma-separated; none: all)').fill('NORTH');
+    // An export reads no file: no reading rules, no rejected-row limit, no canceled-section settings.
+    assert.equal(await page.getByText('Reading', { exact: true }).count(), 0);
+    assert.equal(await page.getByLabel('Most rejected rows before the run halts').count(), 0);
+    assert.equal(await page.getByRole('group', { name: /Canceled sections/ }).count(), 0);
+    await expectNoSeriousViolations("an export job's information tab");
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const job = await api(owner, 'GET', `/domains/${d}/jobs/sections-out`);
+    const rules = job.rules as { terms?: string[]; campuses?: string[] };
+    assert.deepEqual(rules.terms, ['2026FA', '2027SP']);
+    assert.deepEqual(rules.campuses, ['NORTH']);
+    // Shown as saved when the page is opened again.
+    await page.reload();
+    await signIn(page, owner);
+    await page.goto(`/console/#/jobs/${d}/sections-out`);
+    assert.equal(await page.getByLabel('Terms (comma-separated; none: all)').inputValue(), '2026FA, 2027SP');
+    // The export applies them: the north campus's 15 sections only.
+    await page.getByRole('button', { name: 'Run now' }).click();
+    await page.getByText('Run started.').waitFor();
+    const run = await eventually(async () => {
+      const r = await api(owner, 'GET', `/domains/${d}/jobs/sections-out/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, 'the export to end');
+    assert.equal(run.status, 'completed', String(run.reason));
+    const [header, ...rows] = fs.readFileSync(out, 'utf8').trim().split(/\r?\n/);
+    const campus = header!.split(',').indexOf('campus');
+    assert.equal(rows.length, 15);
+    assert.ok(rows.every((r) => r.split(',')[campus] === 'NORTH'), rows.join('\n'));
+  });
+
+  it("saves a sections import's canceled-section settings, shown only where the task type has them", async () => {
+    await createJob('canceled-rules');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/canceled-rules');
+    const group = page.getByRole('group', { name: 'Canceled sections (status “canceled” in the file)' });
+    const importThem = group.getByRole('checkbox', { name: 'Import canceled sections' });
+    const deleteThem = group.getByRole('checkbox', { name: 'Delete existing sections that become canceled' });
+    // The defaults (seed 000): not imported, and deleted once they become canceled.
+    assert.equal(await importThem.isChecked(), false);
+    assert.equal(await deleteThem.isChecked(), true);
+    await group.getByText('A canceled section is not imported; one already imported is deleted.', { exact: false }).waitFor();
+    await deleteThem.uncheck();
+    await group.getByText('one already imported is kept as it was', { exact: false }).waitFor();
+    await expectNoSeriousViolations('the canceled-section settings');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    let rules = (await api(admin, 'GET', `/domains/${domain}/jobs/canceled-rules`)).rules as { importCanceled: boolean; deleteCanceled: boolean; delimiter: string };
+    assert.deepEqual([rules.importCanceled, rules.deleteCanceled], [false, false]);
+    assert.equal(rules.delimiter, ',', 'the reading rules are kept');
+    // Imported: then none is deleted, and the page says so.
+    await importThem.check();
+    assert.ok(await deleteThem.isDisabled(), 'deleting does not apply to sections that are imported');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await eventually(async () => {
+      rules = (await api(admin, 'GET', `/domains/${domain}/jobs/canceled-rules`)).rules as typeof rules;
+      return rules.importCanceled ? true : undefined;
+    }, 'importCanceled saved');
+    await page.reload();
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/canceled-rules');
+    assert.equal(await importThem.isChecked(), true, 'shown as saved');
+    // A task type without canceled sections has no such settings.
+    await api(admin, 'POST', `/domains/${domain}/jobs`, { id: 'users-in', name: 'Users users-in', taskType: 'usersCsv', mode: 'batch', sourceUrl: `file://${good}` });
+    await page.goto('/console/#/jobs/console-acme/users-in');
+    await page.getByRole('heading', { name: 'Users users-in' }).waitFor();
+    await page.getByLabel('Most rejected rows before the run halts').waitFor();
+    assert.equal(await page.getByRole('group', { name: /Canceled sections/ }).count(), 0);
+  });
+
   it('pauses a job with a note and reactivates it', async () => {
     await createJob('pause-me');
     await signIn(page, admin);
@@ -256,6 +363,60 @@ describe('console in the browser', function () {
     });
     await page.waitForTimeout(11_000);
     assert.ok(asked.length >= 1 && asked.length <= 3, `${asked.length} list requests in 11 s`);
+  });
+
+  it("shows a failed run's reason on hover, on the job's status icon and in its last five runs", async () => {
+    await createJob('fails', { sourceUrl: `file://${path.join(sys.areaOf(domain), 'not-there.csv')}` });
+    await api(admin, 'POST', `/domains/${domain}/jobs/fails/run`);
+    const run = await eventually(async () => {
+      const r = await api(admin, 'GET', `/domains/${domain}/jobs/fails/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, 'the run to end');
+    assert.ok(['failed', 'halted'].includes(String(run.status)), String(run.status));
+    const reason = String(run.reason);
+    assert.match(reason, /not-there\.csv/);
+    const said = `${run.status === 'failed' ? 'Failed' : 'Halted'}: ${reason}`;
+    await signIn(page, reader);
+    await page.getByRole('searchbox').fill('fails');
+    const status = row('fails').getByRole('img', { name: said, exact: true }).first();
+    await status.hover();
+    assert.equal(await status.getAttribute('title'), said);
+    const lastRun = row('fails').locator('.last-runs').getByRole('img');
+    assert.equal(await lastRun.count(), 1);
+    await lastRun.hover();
+    assert.equal(await lastRun.getAttribute('title'), `${run.status === 'failed' ? 'Failed' : 'Halted'}: run 1: ${reason}`);
+    // The job's page says it on its icon too.
+    await row('fails').getByRole('link', { name: 'Sections fails' }).click();
+    await page.getByRole('heading', { name: 'Sections fails' }).waitFor();
+    assert.equal(await page.locator('.page-head').getByRole('img').getAttribute('title'), said);
+  });
+
+  it('narrows the list by mode and by task type', async () => {
+    await createJob('narrow-batch');
+    // Inactive, and watching a folder of its own: an active on-demand import would take the files it finds.
+    const inbox = path.join(sys.areaOf(domain), 'narrow-inbox');
+    fs.mkdirSync(inbox, { recursive: true });
+    await createJob('narrow-demand', { mode: 'on-demand', active: false, sourceUrl: `file://${inbox}/` });
+    await api(admin, 'POST', `/domains/${domain}/jobs`, { id: 'narrow-users', name: 'Users narrow-users', taskType: 'usersCsv', mode: 'batch', sourceUrl: `file://${good}` });
+    await signIn(page, reader);
+    await page.getByRole('searchbox').fill('narrow-');
+    await page.getByText('3 shown of 3').waitFor();
+    const shownIds = async () => (await page.getByRole('region', { name: 'Jobs' }).locator('tbody .sub.mono').allInnerTexts()).sort();
+    await page.getByLabel('Mode').selectOption('on-demand');
+    await page.getByText('1 shown of 1').waitFor();
+    assert.deepEqual(await shownIds(), ['narrow-demand']);
+    await page.getByLabel('Mode').selectOption('batch');
+    await page.getByText('2 shown of 2').waitFor();
+    assert.deepEqual(await shownIds(), ['narrow-batch', 'narrow-users']);
+    await page.getByLabel('Task type').selectOption('usersCsv');
+    await page.getByText('1 shown of 1').waitFor();
+    assert.deepEqual(await shownIds(), ['narrow-users']);
+    await page.getByLabel('Mode').selectOption('on-demand');
+    await page.getByText('No job matches these filters.').waitFor();
+    await page.getByLabel('Mode').selectOption('');
+    await page.getByLabel('Task type').selectOption('sectionsCsv');
+    await page.getByText('2 shown of 2').waitFor();
+    assert.deepEqual(await shownIds(), ['narrow-batch', 'narrow-demand']);
   });
 
   it('shows a read-only user no action controls', async () => {
@@ -338,6 +499,91 @@ describe('console in the browser', function () {
     assert.equal(run.status, 'completed', String(run.reason));
     const { rows } = await sys.db.query("select title from sections where domain = $1 and section_id = 'S1'", [domain]);
     assert.deepEqual(rows, [{ title: 'Économie générale' }]);
+  });
+
+  it('reads a headerless sample split by ~ with \' quotes: delimiter, quote and header chosen, checked again, accepted and imported', async () => {
+    await createJob('tilde-import');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/tilde-import/sample');
+    await page.getByRole('heading', { name: 'Sample file' }).waitFor();
+    // No header line, fields split by ~, a title holding a ~ inside ' quotes.
+    const lines = [1, 2, 3].map((i) => sectionLine(i, 'T').split(',').map((v, k) => (k === 3 ? `'${i === 1 ? 'Algebra ~ Geometry' : v}'` : v)).join('~'));
+    const sample = Buffer.from(lines.join('\n') + '\n');
+    await page.getByLabel('Sample file').setInputFiles({ name: 'tilde.txt', mimeType: 'text/csv', buffer: sample });
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    await page.getByRole('heading', { name: 'Proposal' }).waitFor();
+    // Read as proposed (a header line, commas), the file makes no sense: the problems say so.
+    await page.getByRole('status').filter({ hasText: 'Problems:' }).getByText(/No column of .* maps to section_id/).waitFor();
+    await page.getByLabel('Delimiter', { exact: true }).selectOption('other');
+    await page.getByLabel('Other delimiter (1 to 4 characters)').fill('~');
+    await page.getByLabel('First line is a header').uncheck();
+    await page.getByText("Without a header line, the columns are read in the order of the task type's fields: section_id, course_code").waitFor();
+    // A bad choice is refused at its field: an empty quote, then a quote inside the delimiter.
+    await page.getByLabel('Quote character').fill('');
+    await page.getByRole('button', { name: 'Check again with my changes' }).click();
+    const quoteError = page.locator('.field', { has: page.getByLabel('Quote character') }).locator('.field-error');
+    await quoteError.waitFor();
+    await page.getByLabel('Quote character').fill('~');
+    await page.getByRole('button', { name: 'Check again with my changes' }).click();
+    await quoteError.filter({ hasText: 'the quote "~" is part of the delimiter "~"' }).waitFor();
+    await page.getByLabel('Quote character').fill("'");
+    await page.getByRole('button', { name: 'Check again with my changes' }).click();
+    await page.getByText('No problems: the proposal validates.').waitFor();
+    assert.equal(await quoteError.count(), 0, 'the quote error is gone');
+    // The file's own line numbers, and the quoted ~ kept inside its value.
+    await page.getByRole('cell', { name: 'Algebra ~ Geometry' }).waitFor();
+    const preview = page.getByRole('region', { name: 'Preview' });
+    assert.deepEqual(await preview.locator('tbody tr td:first-child').allInnerTexts(), ['1', '2', '3']);
+    assert.equal(await page.getByLabel('Other delimiter (1 to 4 characters)').inputValue(), '~', 'the proposal keeps the chosen delimiter');
+    assert.equal(await page.getByLabel('First line is a header').isChecked(), false);
+    await expectNoSeriousViolations('the sample page with a typed delimiter and no header');
+    await page.getByRole('button', { name: 'Accept these rules' }).click();
+    await page.getByText('Rules saved with the job.').waitFor();
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/tilde-import`);
+    const rules = job.rules as { delimiter: string; quote: string; header: boolean };
+    assert.deepEqual([rules.delimiter, rules.quote, rules.header], ['~', "'", false]);
+    // The job's page says how it reads its files, and the import reads the file that way.
+    await page.goto('/console/#/jobs/console-acme/tilde-import');
+    await page.getByText("UTF-8, \"~\", quoted with ', no header line").waitFor();
+    fs.writeFileSync(path.join(sys.areaOf(domain), 'tilde.txt'), sample);
+    await api(admin, 'PATCH', `/domains/${domain}/jobs/tilde-import`, { sourceUrl: `file://${path.join(sys.areaOf(domain), 'tilde.txt')}` });
+    await api(admin, 'POST', `/domains/${domain}/jobs/tilde-import/run`);
+    const run = await eventually(async () => {
+      const r = await api(admin, 'GET', `/domains/${domain}/jobs/tilde-import/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, 'the import to end');
+    assert.equal(run.status, 'completed', String(run.reason));
+    const { rows } = await sys.db.query("select title from sections where domain = $1 and section_id = 'T1'", [domain]);
+    assert.deepEqual(rows, [{ title: 'Algebra ~ Geometry' }]);
+  });
+
+  it("reads the job's own source, and lists the problems of a sample with a bad row", async () => {
+    await createJob('from-source', { sourceUrl: `file://${good}` });
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/from-source/sample');
+    await page.getByRole('heading', { name: 'Sample file' }).waitFor();
+    await page.getByRole('button', { name: 'Read from the source' }).click();
+    await page.getByRole('heading', { name: 'Proposal' }).waitFor();
+    await page.getByText('No problems: the proposal validates.').waitFor();
+    assert.equal(await page.getByLabel('Encoding').inputValue(), 'utf-8');
+    assert.equal(await page.getByLabel('Delimiter', { exact: true }).inputValue(), ',');
+    assert.equal(await page.getByLabel('Quote character').inputValue(), '"');
+    assert.equal(await page.getByLabel('First line is a header').isChecked(), true);
+    await page.getByRole('cell', { name: 'Course 1 title', exact: true }).waitFor();
+    await page.getByText('Setup status: ready').waitFor();
+    // A sample whose third line has a capacity that is no number.
+    await page.getByLabel('Sample file').setInputFiles({ name: 'with-rejects.csv', mimeType: 'text/csv', buffer: fs.readFileSync(withRejects) });
+    await page.getByRole('button', { name: 'Upload and analyse' }).click();
+    const problemsList = page.getByRole('status').filter({ hasText: 'Problems:' }).getByRole('listitem');
+    await problemsList.first().waitFor();
+    const problemTexts = await problemsList.allInnerTexts();
+    assert.equal(problemTexts.length, 1, problemTexts.join(' | '));
+    assert.match(problemTexts[0]!, /^Line 3 would be rejected: capacity: /);
+    const rejected = page.getByRole('region', { name: 'Preview' }).locator('tr.rejected');
+    assert.equal(await rejected.count(), 1);
+    assert.match(await rejected.innerText(), /^3\s[\s\S]*capacity: /);
+    await page.getByText('Setup status: sampling failed').waitFor();
+    await expectNoSeriousViolations('the sample page with problems');
   });
 
   it("exports the domain's schedules as OPML and imports the file back", async () => {
