@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { testEnv } from '../setup/globalHooks';
-import { HISTORIES_DIR } from './histories';
+import { testConfig, testEnv } from '../setup/globalHooks';
+import { HISTORIES_DIR, replayDataConverter } from './histories';
 
 /**
  * Replays every recorded history in test/histories against today's workflow code: a
- * change that would break a running workflow fails here (use `patched()` for it).
+ * change that would break a running workflow fails here (use `patched()` for it). Payloads are
+ * decoded with the configured PAYLOAD_CODEC_KEYS (histories fetched from an encrypted cluster)
+ * and the committed encrypted histories' fixture key.
  */
 
 /** The histories the suite must have: one run per outcome, one job per mode and trigger. */
@@ -27,7 +29,8 @@ describe('replay of recorded histories', () => {
   for (const file of files) {
     it(`replays ${file} without nondeterminism`, async () => {
       const history = JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
-      await Worker.runReplayHistory({ workflowBundle: testEnv().workflowBundle }, history, path.basename(file, '.json'));
+      const converter = replayDataConverter(testConfig().PAYLOAD_CODEC_KEYS);
+      await Worker.runReplayHistory({ workflowBundle: testEnv().workflowBundle, dataConverter: converter }, history, path.basename(file, '.json'));
     });
   }
 });
