@@ -98,9 +98,9 @@ export function SamplePage({ me, domain, id }) {
             if (!other) setRules({ ...rules, delimiter: e.target.value });
           }}>
             ${DELIMITERS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}<option value=${OTHER}>other…</option></select><//>
-        ${otherDelimiter ? html`<${Field} id="otherDelimiter" label="Other delimiter (1 to 4 characters)" error=${fieldError('delimiter')}>
+        ${otherDelimiter ? html`<${Field} id="otherDelimiter" narrow label="Other delimiter (1 to 4 characters)" error=${fieldError('delimiter')}>
           <input id="otherDelimiter" class="mono" size="6" maxlength="4" value=${rules.delimiter} onInput=${(e) => setRules({ ...rules, delimiter: e.target.value })} /><//>` : null}
-        <${Field} id="quote" label="Quote character" error=${fieldError('quote')}>
+        <${Field} id="quote" narrow label="Quote character" error=${fieldError('quote')}>
           <input id="quote" class="mono" size="3" maxlength="1" value=${rules.quote} onInput=${(e) => setRules({ ...rules, quote: e.target.value })} /><//>
         <label class="inline header-line"><input type="checkbox" checked=${rules.header !== false} onChange=${(e) => setRules({ ...rules, header: e.target.checked })} /> First line is a header</label>
       </div>

@@ -125,7 +125,7 @@ function NextRuns({ preview }) {
 }
 
 /** A labelled input with the API's error for it right below. */
-export function Field({ id, label, error, children, hint }) {
+export function Field({ id, label, error, children, hint, narrow }) {
   // The input (the child with this id) names its hint and error, so a screen reader says them with it.
   // (Preact's vnodes are fresh objects each render, and the standalone build has no cloneElement.)
   const input = [children].flat().find((c) => c?.props?.id === id);
@@ -133,7 +133,7 @@ export function Field({ id, label, error, children, hint }) {
     input.props['aria-describedby'] = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
     input.props['aria-invalid'] = error ? 'true' : undefined;
   }
-  return html`<div class=${`field ${error ? 'has-error' : ''}`}>
+  return html`<div class=${`field ${narrow ? 'narrow' : ''} ${error ? 'has-error' : ''}`}>
     <label for=${id}>${label}</label>
     ${children}
     ${hint ? html`<p class="hint" id=${`${id}-hint`}>${hint}</p>` : null}
