@@ -90,16 +90,17 @@ describe('console in the browser', function () {
     }
   });
 
-  it('gives a cross-site request nothing: no CORS grant, and without the bearer token (there is no cookie session) a 401 that changes nothing', async () => {
+  it('gives a cross-site request nothing: no CORS grant, and without the bearer token (the console has no cookie session) a 401 that changes nothing', async () => {
     const evil = 'https://evil.example';
     const url = `${sys.api}/domains/${domain}/jobs/nightly-sections/pause`;
     // A page on another site may not even ask: the preflight grants no origin.
     const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
     assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'preflight');
-    // What a forged request can carry: its Origin, the browser's cookies, a form or JSON body; never the token in the console's memory.
+    // What a forged request can carry: its Origin, the browser's cookies (the codec session's, which authenticates only
+    // Temporal Web's codec calls, included), a form or JSON body; never the token in the console's memory.
     const forged: [string, string][] = [['application/json', JSON.stringify({ note: 'forged' })], ['application/x-www-form-urlencoded', 'note=forged'], ['text/plain', 'note=forged']];
     for (const [type, body] of forged) {
-      const res = await fetch(url, { method: 'POST', headers: { origin: evil, referer: `${evil}/attack.html`, cookie: 'session=anything; token=anything', 'content-type': type }, body });
+      const res = await fetch(url, { method: 'POST', headers: { origin: evil, referer: `${evil}/attack.html`, cookie: 'jobflow_codec_session=anything; session=anything', 'content-type': type }, body });
       assert.equal(res.status, 401, type);
       assert.equal(res.headers.get('access-control-allow-origin'), null, type);
       assert.equal(res.headers.get('access-control-allow-credentials'), null, type);
