@@ -29,7 +29,7 @@ export function jobInWords(job: { name: string; domain: string; jobId: string; d
   const where = s.where ? ` ${job.direction === 'import' ? 'from' : 'to'} ${s.where}` : '';
   const when = s.mode === 'on-demand' ? 'runs on events' : s.hasSchedule ? 'runs on its schedule and on request' : 'runs on request';
   const retries = s.retryLimit > 0 ? `a failed run is retried up to ${s.retryLimit} times, ${interval(s.retryIntervalMs)} apart` : 'a failed run is not retried';
-  return `Job ${job.name} (${job.domain}/${job.jobId})\n${job.direction} ${job.taskType}${where}; ${s.mode} job, ${when}; ${retries}`;
+  return `Job ${job.name} (${job.domain}/${job.jobId})\n\n${job.direction} ${job.taskType}${where}; ${s.mode} job, ${when}; ${retries}`;
 }
 
 /** What the job is doing or waiting for, e.g. "running run 12 (manual), validating". */
@@ -48,7 +48,8 @@ export function jobStatusInWords(s: JobState): string {
   if (!s.currentRun && !s.halted && !s.paused && !s.retry) lines.push(timerSummary(s));
   const last = s.lastRuns[0];
   if (last) lines.push(`last run ${last.number}: ${last.outcome}${last.reason ? ` (${last.reason})` : ''}, ended ${at(last.endedAt)}`);
-  return lines.join('\n');
+  // A blank line between lines: Temporal Web renders details as Markdown, where one newline is a space.
+  return lines.join('\n\n');
 }
 
 /** The summary of the job workflow's timer: a retry's time, or what it waits for. */

@@ -112,7 +112,7 @@ export function tickDetails(s: Pick<JobScheduleInput, 'domain' | 'jobId' | 'name
     `Job ${s.name} (${s.domain}/${s.jobId}), schedule ${jobScheduleId(s.domain, s.jobId)}: ${describeTiming(s.timing)}${zone}`,
     `Asks the job workflow for a run at this scheduled time; the job decides (a tick during a run is queued once, a paused job refuses it).`,
     `A tick no worker takes within ${late} of its time is recorded as missed, not run late.`,
-  ].join('\n');
+  ].join('\n\n'); // paragraphs: Temporal Web renders details as Markdown
 }
 
 export async function deleteJobSchedule(client: Client, domain: string, jobId: string): Promise<void> {

@@ -358,7 +358,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     syncWatch();
     // For operators in Temporal Web: the job and its state in words, and what its timer waits for.
     // The job first: its static summary and details are gone after a continue-as-new (jobWords.ts).
-    setCurrentDetails(`${jobInWords({ ...input, name }, state.settings)}\n${jobStatusInWords(state)}`);
+    setCurrentDetails(`${jobInWords({ ...input, name }, state.settings)}\n\n${jobStatusInWords(state)}`);
     const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep();
     const retryIn = msUntilRetry(state, nowIso());
     if (retryIn === undefined && isLean()) await condition(wake);

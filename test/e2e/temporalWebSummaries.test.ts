@@ -59,8 +59,8 @@ describe('Temporal Web: summaries and details operators read', function () {
       return /last run 1: completed/.test(meta.currentDetails ?? '') ? meta.currentDetails : undefined;
     }, 'the job details after its run');
     // The job first (its static summary and details are gone after a continue-as-new), then its state.
-    assert.match(details!, /^Job Nightly sections \(readable\/nightly\)\nimport sectionsCsv from sections\.csv; batch job, runs on its schedule and on request; a failed run is retried up to 2 times, [^\n]+ apart\n/);
-    assert.match(details!, /\nwaiting for the next run request; next scheduled run \d{4}-\d\d-\d\d 0[45]:00 UTC\nlast run 1: completed, ended /);
+    assert.match(details!, /^Job Nightly sections \(readable\/nightly\)\n\nimport sectionsCsv from sections\.csv; batch job, runs on its schedule and on request; a failed run is retried up to 2 times, [^\n]+ apart\n\n/);
+    assert.match(details!, /\n\nwaiting for the next run request; next scheduled run \d{4}-\d\d-\d\d 0[45]:00 UTC\n\nlast run 1: completed, ended /);
     // With nothing due it waits without a timer (a timer would cost an action a run); its details say what for.
     const history = await job.fetchHistory();
     assert.equal(history.events!.filter((e) => e.timerStartedEventAttributes).length, 0, 'no timer while nothing is due');
@@ -74,7 +74,7 @@ describe('Temporal Web: summaries and details operators read', function () {
       const meta = await job.query(workflowMetadataQuery);
       return /^retry 1 of 2 at /m.test(meta.currentDetails ?? '') ? meta.currentDetails : undefined;
     }, 'the retry in the job details');
-    assert.match(details!, /^Job Broken \(readable\/broken\)\nimport sectionsCsv from nowhere\.csv; batch job, runs on request; [^\n]+\nretry 1 of 2 at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(the last run failed\)\nlast run 1: failed \(The source file:\/\/.*nowhere\.csv does not exist\.\)/);
+    assert.match(details!, /^Job Broken \(readable\/broken\)\n\nimport sectionsCsv from nowhere\.csv; batch job, runs on request; [^\n]+\n\nretry 1 of 2 at \d{4}-\d\d-\d\d \d\d:\d\d UTC \(the last run failed\)\n\nlast run 1: failed \(The source file:\/\/.*nowhere\.csv does not exist\.\)/);
     const timers = await eventSummaries(job.workflowId);
     assert.ok(timers.some((s) => /^retry 1 of 2 at /.test(s)), `a timer summary names the retry (${timers.join(' | ')})`);
   });

@@ -33,7 +33,8 @@ describe('Temporal Web: a job after continue-as-new, and the details of a tick',
         const meta = await next.query(workflowMetadataQuery);
         return /last run 1: completed/.test(meta.currentDetails ?? '') ? meta.currentDetails : undefined;
       }, 'the continued execution\'s details');
-      const lines = details!.split('\n');
+      // One paragraph each (Temporal Web renders details as Markdown).
+      const lines = details!.split('\n\n');
       assert.equal(lines[0], `Job Job kept (${t.domain}/kept)`);
       assert.equal(lines[1], 'import sectionsCsv from sections.csv; batch job, runs on request; a failed run is retried up to 3 times, 15 min apart');
       assert.match(lines[2]!, /^waiting for the next run request/);
