@@ -166,14 +166,18 @@ export function codecSessionAuth(opts: Pick<SessionOptions, 'orm' | 'temporalWeb
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** No script at all, styles inline, the form posting to this API only, never framed. */
+/**
+ * No script at all, styles inline, the form posting to this API only, never framed. The referrer
+ * policy is same-origin, not no-referrer: with no-referrer the browser sends the form's POST with
+ * `Origin: null`, and the origin check could not tell this page from another site's.
+ */
 export const SIGNIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function page(res: Response, status: number, title: string, body: string): void {
   res
     .status(status)
     .type('html')
-    .set({ 'content-security-policy': SIGNIN_CSP, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' })
+    .set({ 'content-security-policy': SIGNIN_CSP, 'cache-control': 'no-store', 'referrer-policy': 'same-origin', 'x-content-type-options': 'nosniff' })
     .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>body{font:16px system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem}input{width:100%;padding:.4rem;margin:.5rem 0}button{padding:.4rem 1rem}</style></head>
 <body><h1>${esc(title)}</h1>${body}</body></html>`);
