@@ -120,18 +120,17 @@ function useSave(job, refresh) {
 }
 
 /**
- * Which rules a task type's jobs have, from the task type's facts (GET /task-types): the campus
- * and term filters apply to types with a campus or term field (imports skip, exports leave out
- * the other rows; taskTypes/taskType.ts, filters); the canceled-section settings are the
- * sections' own (taskTypes/sectionsCsv.ts) and apply to imports only.
+ * Which rules a job has, from its task type's facts (GET /task-types): the filters its type
+ * applies (imports skip, exports leave out the other rows), and the settings its imports'
+ * processing reads (the canceled-section settings of sections).
  */
-const CANCELED_SECTION_TYPES = new Set(['sectionsCsv']);
 function rulesOf(job, taskType) {
-  const fields = taskType?.fields ?? [];
+  const filters = taskType?.filters ?? [];
+  const settings = job.direction === 'import' ? taskType?.settings ?? [] : [];
   return {
-    campuses: fields.includes('campus'),
-    terms: fields.includes('term'),
-    canceled: job.direction === 'import' && CANCELED_SECTION_TYPES.has(job.taskType),
+    campuses: filters.includes('campuses'),
+    terms: filters.includes('terms'),
+    canceled: settings.includes('importCanceled') && settings.includes('deleteCanceled'),
     maxRejected: job.direction === 'import',
   };
 }

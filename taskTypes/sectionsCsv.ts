@@ -121,6 +121,7 @@ export const sectionsCsv: TaskType = {
       // Canceled sections are not imported and existing ones are deleted: seed 000's
       // defaults, and two settings of the job (importCanceled, deleteCanceled).
       warning: 'canceled_section',
+      settings: ['importCanceled', 'deleteCanceled'],
       sql: `update {staging} s set warnings = array_append(s.warnings, 'canceled_section'),
               action = case
                 when coalesce(({rules} ->> 'importCanceled')::boolean, false) then 'upsert'

@@ -16,6 +16,9 @@ export interface FieldSpec {
 /** The job rules that keep only rows whose field holds one of the listed values (importRules.ts). */
 export type FilterRule = 'campuses' | 'terms';
 
+/** Job rules (importRules.ts) a task type's own processing rules may read. */
+export type RuleSetting = 'importCanceled' | 'deleteCanceled';
+
 /** What an export of the type needs beyond its fields (the columns, in order) and its table (the rows). */
 export interface ExportFacts {
   /** The file name a directory destination gets, without extension. */
@@ -87,6 +90,8 @@ export interface TaskType {
 export interface ProcessRule {
   warning: string;
   sql: string;
+  /** The job rules the rule reads besides its row (forms offer them for the type's imports). */
+  settings?: readonly RuleSetting[];
   /**
    * Whether the rule may touch a row, judged from the validated row alone (a superset: true
    * when unsure). When no staged row may, processing skips the rule's SQL. Absent: always run.

@@ -1,20 +1,18 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
-import iconv from 'iconv-lite';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { IMPORTED_SUFFIX } from '../../io/import/fileSource';
-import { detectDelimiter, detectEncoding, sampleFile, type SamplingResult } from '../../io/import/sampling';
+import { sampleFile } from '../../io/import/sampling';
 import type { Config } from '../../infra/config';
 import {
-  NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, readHead, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
+  NotRegularFileError, OutsideAreaError, listRegularFiles, makeTempFolder, removeFolder, statInArea, writePrivateFile, kindOf, type FileArea, type ReadOptions,
 } from '../../io/safeFiles';
 import { JobSchema, type Job } from '../../db/entities';
 import { SETUP_STATUSES, type SetupStatus } from '../../domain/jobDefinition';
 import { ENCODINGS, importRulesSchema, rulesProblems, type ImportRules } from '../../taskTypes/importRules';
 import { findTaskType } from '../../taskTypes/registry';
-import type { TaskType } from '../../taskTypes/taskType';
 import { definitionChangedSignal } from '../../contracts/messages';
 import { auditAs } from '../http/audit';
 import { allowedPathOr422, refuseBadRules, type JobService } from '../commands/jobService';
@@ -97,9 +95,6 @@ const samplingState = z
   })
   .meta({ id: 'SamplingState' });
 
-/** The first bytes of a sample the sampler reads (io/import/sampling.ts reads as many). */
-const SAMPLE_HEAD = 256 * 1024;
-
 /**
  * A delimiter and quote chosen in the query that cannot work together (a line break, the quote
  * inside the delimiter), as a 422 naming the query's field, before anything is read.
@@ -111,42 +106,6 @@ function refuseBadReading(query: { delimiter?: string; quote?: string }): void {
     .map((p) => ({ in: 'query' as const, field: p.field.replace(/^rules\./, ''), message: p.message }))
     .filter((p) => (p.field === 'delimiter' ? query.delimiter !== undefined : true));
   if (problems.length) throw new HttpError(422, 'Reading rules refused', problems.map((p) => `${p.field}: ${p.message}`).join('; ') + '.', { errors: problems });
-}
-
-/**
- * A sample without a header line, read as the import reads it (io/import/csvRecords.ts: the
- * columns are the task type's fields, in order). The sampler takes the first line for the
- * header, so it reads a copy with the fields' names as a first line, in the sample's encoding
- * and delimiter; its answer is given back with the sample's own line numbers.
- */
-async function sampleWithoutHeader(
-  bytes: Buffer, complete: boolean, name: string, taskType: TaskType, read: ReadOptions, chosen: Partial<ImportRules>,
-): Promise<SamplingResult> {
-  const encoding = chosen.encoding ?? detectEncoding(bytes, complete);
-  let text = iconv.decode(bytes, encoding, { stripBOM: true });
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (!complete) text = text.slice(0, Math.max(text.lastIndexOf('\n') + 1, 0)); // the cut-off last line goes, as the sampler drops it
-  const quote = chosen.quote ?? '"';
-  const delimiter = chosen.delimiter ?? detectDelimiter(text, quote) ?? ',';
-  const dir = await makeTempFolder('jobflow-sample-');
-  try {
-    const area = { domain: read.area.domain, folders: [dir] };
-    const file = path.join(dir, name);
-    const withHeader = iconv.encode(`${taskType.fields.map((f) => f.name).join(delimiter)}\n${text}`, encoding);
-    await writePrivateFile(file, (h) => h.writeFile(withHeader), area);
-    const result = await sampleFile(file, taskType, { ...read, area }, { ...chosen, encoding, delimiter, quote, header: false }, { sampleBytes: withHeader.length });
-    const ownLine = (n: number) => n - 1;
-    return {
-      ...result,
-      headers: [],
-      preview: result.preview.map((p) => ({ ...p, line: ownLine(p.line) })),
-      problems: result.problems.map((p) => p
-        .replace(/^Line (\d+) would be rejected/, (_m, n: string) => `Line ${ownLine(Number(n))} would be rejected`)
-        .replace(/ has a header and no rows;/, ' has no rows;')),
-    };
-  } finally {
-    await removeFolder(dir);
-  }
 }
 
 /** Said when the sampler itself failed (not the sample): the administrator can only try again. */
@@ -257,12 +216,7 @@ export function samplingRoutes(kit: ApiKit, orm: MikroORM, service: JobService, 
         let result;
         try {
           const chosen = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Partial<ImportRules>;
-          if (chosen.header === false && taskType.format === 'csv') {
-            const head = bytes ? { bytes: bytes.subarray(0, SAMPLE_HEAD), complete: bytes.length <= SAMPLE_HEAD } : await readHead(file, SAMPLE_HEAD, read);
-            result = await sampleWithoutHeader(head.bytes, head.complete, path.basename(file), taskType, read, chosen);
-          } else {
-            result = await sampleFile(file, taskType, read, chosen);
-          }
+          result = await sampleFile(file, taskType, read, chosen);
         } catch (e) {
           if (e instanceof OutsideAreaError || e instanceof NotRegularFileError) {
             await applySetup(orm, service, job, { setupStatus: 'sampling_failed', samplingProblems: [e.message] });

@@ -159,11 +159,14 @@ export async function sampleFile(file: string, taskType: TaskType, read: ReadOpt
   if (!complete) text = text.slice(0, Math.max(text.lastIndexOf('\n'), 0)); // drop the cut-off last line
   const quote = partial.quote ?? '"';
   const delimiter = partial.delimiter ?? detectDelimiter(text, quote) ?? ',';
-  const recs = records(text, delimiter, quote, previewRows + 1);
-  const headerItem = recs.find((r) => r.kind === 'record');
+  // Without a header line the columns are the task type's fields in order, as the import reads them.
+  const hasHeader = partial.header !== false;
+  const recs = records(text, delimiter, quote, previewRows + (hasHeader ? 1 : 0));
+  const headerItem = hasHeader ? recs.find((r) => r.kind === 'record') : undefined;
   const headers = headerItem?.kind === 'record' ? headerItem.fields.map((h) => h.trim()) : [];
-  const mapping = proposeMapping(headers, taskType, partial.mapping);
+  const mapping = hasHeader ? proposeMapping(headers, taskType, partial.mapping) : {};
   const proposedRules = importRulesSchema.parse({ ...partial, encoding, delimiter, quote, mapping });
+  if (!hasHeader) return { proposedRules, headers, ...previewWithoutHeader(taskType, recs, name) };
 
   const columns = headers.map(fieldLookup(taskType, proposedRules));
   const mapped = new Set(columns.filter(Boolean));
@@ -197,6 +200,21 @@ export async function sampleFile(file: string, taskType: TaskType, read: ReadOpt
   if (headers.length && !preview.length) problems.push(`The sample ${name} has a header and no rows; send a sample with a few rows so they can be checked.`);
   for (const p of preview) if (p.rejected && !problems.some((x) => x.startsWith('No column'))) problems.push(`Line ${p.line} would be rejected: ${p.rejected.reason}.`);
   return { proposedRules, headers, preview, problems };
+}
+
+/** The preview of a sample without a header line: each record's columns are the task type's fields, in order. */
+function previewWithoutHeader(taskType: TaskType, recs: ReturnType<typeof records>, name: string): Pick<SamplingResult, 'preview' | 'problems'> {
+  const fields = taskType.fields.map((f) => f.name);
+  const preview = recs.map((item): PreviewRow => {
+    if (item.kind === 'error') return { line: item.line, rejected: { reason: `not valid CSV: ${item.reason}` } };
+    if (item.fields.length !== fields.length) {
+      return { line: item.line, rejected: { reason: `expected ${fields.length} columns (${fields.join(', ')}), found ${item.fields.length}` } };
+    }
+    return previewOf(taskType, item.line, Object.fromEntries(fields.map((f, i) => [f, item.fields[i]!])));
+  });
+  const problems = preview.length ? [] : [`The sample ${name} has no rows; send a sample with a few rows so they can be checked.`];
+  for (const p of preview) if (p.rejected) problems.push(`Line ${p.line} would be rejected: ${p.rejected.reason}.`);
+  return { preview, problems };
 }
 
 /** A record's preview: its typed values, or why the run would reject it. */

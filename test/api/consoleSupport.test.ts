@@ -21,6 +21,17 @@ describe('API for the console', () => {
   });
   after(async () => api?.stop());
 
+  it("lists the task types with the rules a form offers for each: its filters and its imports' settings", async () => {
+    const r = await api.call(admin, 'GET', '/task-types');
+    assert.equal(r.status, 200, r.text);
+    const byName = new Map(r.json.items.map((t: { name: string }) => [t.name, t]));
+    assert.deepEqual(byName.get('sectionsCsv'), {
+      name: 'sectionsCsv', directions: ['import', 'export'], fields: (byName.get('sectionsCsv') as { fields: string[] }).fields,
+      filters: ['campuses', 'terms'], settings: ['importCanceled', 'deleteCanceled'],
+    });
+    assert.deepEqual((byName.get('usersCsv') as { filters: string[]; settings: string[] }), { ...(byName.get('usersCsv') as object), filters: [], settings: [] });
+  });
+
   describe('list filtered by status icon', () => {
     before(async () => {
       for (const id of ['icon-a', 'icon-b', 'icon-c', 'icon-d', 'icon-e']) assert.equal((await api.call(admin, 'POST', J, batchJob(id))).status, 201);

@@ -136,6 +136,29 @@ describe('API sampling', () => {
     assert.ok(fields.includes('rules.encoding') && fields.includes('extra'), bad.text);
   });
 
+  it('samples a file without a header line as the import reads it: the fields in order, the chosen quote and delimiter, its own line numbers', async () => {
+    // A registrar export with no header, split by ~ and quoted with ': line 2 has a column too few.
+    const headerless = [
+      "NH-01~BIO101~01~'Biology~Lab'~Ada~2026FA~MAIN~active~MWF~09:00~09:50~SCI-1~30~12",
+      'NH-02~CHE201~02~Chemistry~Grace~2026FA~NORTH~active~TR~10:30~11:45~LAB-2~24',
+      'NH-03~MAT110~01~Algebra~Emmy~2026FA~MAIN~active~~~~~40~33',
+    ].join('\n') + '\n';
+    const r = await api.call(admin, 'POST', `${J}/s1/sample?delimiter=~&quote='&header=false`, headerless, { type: 'text/csv' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.headers, []);
+    assert.deepEqual(r.json.proposedRules.mapping, {});
+    assert.equal(r.json.proposedRules.header, false);
+    assert.deepEqual(r.json.preview.map((p: { line: number }) => p.line), [1, 2, 3]);
+    assert.equal(r.json.preview[0].values.title, 'Biology~Lab');
+    assert.equal(r.json.preview[2].values.capacity, 40);
+    assert.match(r.json.preview[1].rejected.reason, /expected 14 columns \(section_id, .*enrolled\), found 13/);
+    assert.deepEqual(r.json.problems, [`Line 2 would be rejected: ${r.json.preview[1].rejected.reason}.`]);
+    // A quote that is part of the delimiter cannot work: 422 at the quote.
+    const clash = await api.call(admin, 'POST', `${J}/s1/sample?delimiter=~&quote=~&header=false`, headerless, { type: 'text/csv' });
+    assert.equal(clash.status, 422, clash.text);
+    assert.deepEqual(clash.json.errors.map((e: { field: string }) => e.field), ['quote']);
+  });
+
   it("samples the job's own file: source with {fromSource: true}", async () => {
     // Both APIs know the allowed file roots: an API cannot be built without them.
     const sysCall = apiClient(api.sys.api);

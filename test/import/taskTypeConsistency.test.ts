@@ -80,6 +80,13 @@ async function problemsOf(db: pg.Pool, t: TaskType): Promise<string[]> {
     }
   }
 
+  // The job rules a processing rule reads are declared, so forms offer them for the type.
+  for (const rule of t.processSql ?? []) {
+    for (const [, setting] of rule.sql.matchAll(/\{rules\}\s*->>?\s*'(\w+)'/g)) {
+      if (!rule.settings?.includes(setting as never)) problems.push(`processing rule ${rule.warning} reads the job rule ${setting} but does not declare it in settings`);
+    }
+  }
+
   // Filters name fields; export facts are there exactly when the type exports.
   for (const [rule, field] of Object.entries(t.filters ?? {})) {
     if (!names.includes(field)) problems.push(`filter ${rule} names ${field}, which is not a field`);
@@ -170,5 +177,8 @@ describe('task types agree with the migrated database', () => {
     assert.deepEqual(await problemsOf(db, { ...sectionsCsv, filters: { campuses: 'site' } }), ['filter campuses names site, which is not a field']);
     const badRule: TaskType = { ...usersCsv, processSql: [{ warning: 'no_manager', sql: `update {staging} s set warnings = array_append(s.warnings, 'no_manager') where s.manager is null` }] };
     assert.deepEqual(await problemsOf(db, badRule), ['processing rule no_manager does not plan: column s.manager does not exist']);
+    const [canceled] = sectionsCsv.processSql!;
+    const undeclared: TaskType = { ...sectionsCsv, processSql: [{ ...canceled!, settings: ['importCanceled'] }] };
+    assert.deepEqual(await problemsOf(db, undeclared), ['processing rule canceled_section reads the job rule deleteCanceled but does not declare it in settings']);
   });
 });
