@@ -35,6 +35,17 @@ describe('console in the browser', function () {
     assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.text}`);
     return r.json as Record<string, unknown>;
   };
+  /** The job's first run, on `bytes` written to its area as `name` and made its source; ended. */
+  const importWith = async (id: string, name: string, bytes: Buffer) => {
+    const file = path.join(sys.areaOf(domain), name);
+    fs.writeFileSync(file, bytes);
+    await api(admin, 'PATCH', `/domains/${domain}/jobs/${id}`, { sourceUrl: `file://${file}` });
+    await api(admin, 'POST', `/domains/${domain}/jobs/${id}/run`);
+    return eventually(async () => {
+      const r = await api(admin, 'GET', `/domains/${domain}/jobs/${id}/runs/1`);
+      return r.endedAt ? r : undefined;
+    }, `the import of ${id} to end`);
+  };
   const createJob = (id: string, extra: Record<string, unknown> = {}) =>
     api(admin, 'POST', `/domains/${domain}/jobs`, { id, name: `Sections ${id}`, taskType: 'sectionsCsv', mode: 'batch', sourceUrl: `file://${good}`, ...extra });
 
@@ -490,13 +501,7 @@ describe('console in the browser', function () {
     assert.equal(rules.delimiter, ';');
     assert.equal(rules.mapping['Intitulé'], 'title');
     // The job imports that file with those rules: the accented title arrives as written.
-    fs.writeFileSync(path.join(sys.areaOf(domain), 'latin1.csv'), Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
-    await api(admin, 'PATCH', `/domains/${domain}/jobs/latin1-import`, { sourceUrl: `file://${path.join(sys.areaOf(domain), 'latin1.csv')}` });
-    await api(admin, 'POST', `/domains/${domain}/jobs/latin1-import/run`);
-    const run = await eventually(async () => {
-      const r = await api(admin, 'GET', `/domains/${domain}/jobs/latin1-import/runs/1`);
-      return r.endedAt ? r : undefined;
-    }, 'the import to end');
+    const run = await importWith('latin1-import', 'latin1.csv', Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'));
     assert.equal(run.status, 'completed', String(run.reason));
     const { rows } = await sys.db.query("select title from sections where domain = $1 and section_id = 'S1'", [domain]);
     assert.deepEqual(rows, [{ title: 'Économie générale' }]);
@@ -546,13 +551,7 @@ describe('console in the browser', function () {
     // The job's page says how it reads its files, and the import reads the file that way.
     await page.goto('/console/#/jobs/console-acme/tilde-import');
     await page.getByText("UTF-8, \"~\", quoted with ', no header line").waitFor();
-    fs.writeFileSync(path.join(sys.areaOf(domain), 'tilde.txt'), sample);
-    await api(admin, 'PATCH', `/domains/${domain}/jobs/tilde-import`, { sourceUrl: `file://${path.join(sys.areaOf(domain), 'tilde.txt')}` });
-    await api(admin, 'POST', `/domains/${domain}/jobs/tilde-import/run`);
-    const run = await eventually(async () => {
-      const r = await api(admin, 'GET', `/domains/${domain}/jobs/tilde-import/runs/1`);
-      return r.endedAt ? r : undefined;
-    }, 'the import to end');
+    const run = await importWith('tilde-import', 'tilde.txt', sample);
     assert.equal(run.status, 'completed', String(run.reason));
     const { rows } = await sys.db.query("select title from sections where domain = $1 and section_id = 'T1'", [domain]);
     assert.deepEqual(rows, [{ title: 'Algebra ~ Geometry' }]);
