@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startApi } from '../../api/server';
 import { jobWorkflowId } from '../../contracts/workflowIds';
 import { spawnServer, stopServer } from '../../infra/childProcesses';
@@ -76,6 +76,13 @@ describe('Temporal Web decodes payloads with a codec session (Chromium)', functi
     return { context, page, decodes };
   }
 
+  /** How many elements show `text`, in the page and in its frames (Temporal Web renders Markdown in frames). */
+  async function shownInAnyFrame(page: Page, text: string): Promise<number> {
+    let n = 0;
+    for (const frame of page.frames()) n += await frame.getByText(text).count().catch(() => 0);
+    return n;
+  }
+
   const workflowPage = () => `${web}/namespaces/default/workflows/${jobWorkflowId('web', 'ledger')}`;
 
   it('shows the job workflow\'s input decrypted once the browser has signed in at /codec/signin', async () => {
@@ -94,8 +101,16 @@ describe('Temporal Web decodes payloads with a codec session (Chromium)', functi
       if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/temporal-web-decoded.png`, fullPage: true });
       assert.ok(decodes.length > 0 && decodes.every((s) => s === 200), `codec answers: ${decodes.join(', ')}`);
       // Its summary and current details, encrypted like every payload, decoded too.
+      // Temporal Web renders user metadata as Markdown, at times in a frame of its own: look in every frame.
       await page.getByText('User Metadata').first().click();
-      await page.getByText(`Job ${jobName} (web/ledger)`).first().waitFor({ timeout: 30_000 });
+      const summary = `Job ${jobName} (web/ledger)`;
+      for (let waited = 0; (await shownInAnyFrame(page, summary)) === 0; waited += 250) {
+        if (waited >= 30_000) {
+          const text = (await page.locator('main').innerText().catch(() => '')).slice(0, 2_000);
+          assert.fail(`the job's summary is not shown\ncodec answers: ${decodes.join(', ')}\nframes: ${page.frames().length}\npage: ${text}`);
+        }
+        await page.waitForTimeout(250);
+      }
       if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/temporal-web-metadata.png`, fullPage: true });
     } finally {
       await context.close();
@@ -110,7 +125,7 @@ describe('Temporal Web decodes payloads with a codec session (Chromium)', functi
       await page.waitForTimeout(2_000);
       assert.ok(decodes.length > 0, 'Temporal Web asked the codec server');
       assert.ok(decodes.every((s) => s === 401), `codec answers: ${decodes.join(', ')}`);
-      assert.equal(await page.getByText(jobName).count(), 0);
+      assert.equal(await shownInAnyFrame(page, jobName), 0);
     } finally {
       await context.close();
     }
