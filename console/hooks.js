@@ -5,6 +5,8 @@ import { api } from './api.js';
  * GETs `url` now, whenever it changes, and every `everyMs` while the page is visible: one
  * request at a time, so an open page costs the API at most one request per period.
  */
+const RETRY_MS = 2_000;
+
 export function usePoll(url, everyMs) {
   const [state, setState] = useState({ data: null, error: null });
   const [tick, setTick] = useState(0);
@@ -21,6 +23,8 @@ export function usePoll(url, everyMs) {
           if (!stopped) setState({ data, error: null });
         } catch (error) {
           if (!stopped && error.name !== 'AbortError') setState((s) => ({ data: s.data, error }));
+          // A page that loads once (everyMs 0) tries again after a failure rather than staying empty.
+          if (!stopped && !everyMs && error.name !== 'AbortError' && !(error.status >= 400 && error.status < 500)) timer = setTimeout(load, RETRY_MS);
         }
       }
       if (!stopped && everyMs) timer = setTimeout(load, everyMs);
@@ -42,11 +46,21 @@ let taskTypesCache;
 export function useTaskTypes() {
   const [types, setTypes] = useState(taskTypesCache ?? []);
   useEffect(() => {
-    if (taskTypesCache) return;
-    api.get('/task-types').then((r) => {
+    if (taskTypesCache) return undefined;
+    let stopped = false;
+    let timer;
+    // Forms need them (fields, filters, settings): a failed load is tried again, not left empty.
+    const load = () => api.get('/task-types').then((r) => {
       taskTypesCache = r.items;
-      setTypes(r.items);
-    }, () => undefined);
+      if (!stopped) setTypes(r.items);
+    }, () => {
+      if (!stopped) timer = setTimeout(load, RETRY_MS);
+    });
+    load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, []);
   return types;
 }

@@ -77,6 +77,11 @@ describe('console in the browser', function () {
     closeContext = () => opened.context.close();
   });
   afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      // What the page showed and any error it threw, printed under the failing test.
+      const shown = await page.locator('main').innerText({ timeout: 2_000 }).catch((e: Error) => `(unreadable: ${e.message})`);
+      console.error(`page ${page.url()}\nerrors in the page: ${JSON.stringify(problems)}\n${shown.slice(0, 3_000)}`);
+    }
     await closeContext();
     // A page that threw or broke its CSP fails the test that opened it.
     if (this.currentTest?.state === 'passed') assert.deepEqual(problems, [], 'errors in the page');
@@ -133,6 +138,19 @@ describe('console in the browser', function () {
     assert.match(await page.locator('header').innerText(), /domain admin · console-acme/);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Token').waitFor();
+  });
+
+  it('loads the task types again when their first load failed, so the forms are not left without them', async () => {
+    let refused = 0;
+    await page.route('**/task-types', async (route) => {
+      if (refused++ === 0) return route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ title: 'Service Unavailable', status: 503 }) });
+      return route.continue();
+    });
+    await signIn(page, admin);
+    // The list's task type filter, on the page the failed load was for.
+    await page.getByLabel('Task type').locator('option[value=courseCsv]').waitFor({ state: 'attached', timeout: 10_000 });
+    assert.ok(refused >= 2, 'the first answer was the 503, then the task types were asked again');
+    problems.splice(0); // the refused load is logged by the browser as a failed resource
   });
 
   it('creates a job from the form: the API\'s refusal is shown next to the field it names', async () => {
