@@ -1,12 +1,13 @@
 import { html, useCallback, useEffect, useRef, useState } from './vendor/htm-preact.mjs';
 import { api } from './api.js';
 
+/** How soon a load that failed (not with a 4xx) is tried again when the page loads it only once. */
+const RETRY_MS = 2_000;
+
 /**
  * GETs `url` now, whenever it changes, and every `everyMs` while the page is visible: one
  * request at a time, so an open page costs the API at most one request per period.
  */
-const RETRY_MS = 2_000;
-
 export function usePoll(url, everyMs) {
   const [state, setState] = useState({ data: null, error: null });
   const [tick, setTick] = useState(0);
@@ -43,26 +44,11 @@ export function usePoll(url, everyMs) {
 }
 
 let taskTypesCache;
+/** The task types (fields, filters, settings), loaded once per page load and tried again as usePoll does. */
 export function useTaskTypes() {
-  const [types, setTypes] = useState(taskTypesCache ?? []);
-  useEffect(() => {
-    if (taskTypesCache) return undefined;
-    let stopped = false;
-    let timer;
-    // Forms need them (fields, filters, settings): a failed load is tried again, not left empty.
-    const load = () => api.get('/task-types').then((r) => {
-      taskTypesCache = r.items;
-      if (!stopped) setTypes(r.items);
-    }, () => {
-      if (!stopped) timer = setTimeout(load, RETRY_MS);
-    });
-    load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, []);
-  return types;
+  const { data } = usePoll(taskTypesCache ? null : '/task-types', 0);
+  if (data && !taskTypesCache) taskTypesCache = data.items;
+  return taskTypesCache ?? [];
 }
 
 /**

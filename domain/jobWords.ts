@@ -10,10 +10,11 @@ import type { JobSettings, JobState } from './jobLifecycle';
 /** `2026-12-03 06:00 UTC`: minutes are what people schedule by. */
 const at = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
-/** An interval in words: `15 min`, `2 h`, `1 h 30 min`. */
-function interval(ms: number): string {
-  const min = Math.round(ms / 60_000);
-  if (min < 60) return min >= 1 ? `${min} min` : `${Math.round(ms / 1000)} s`;
+/** A duration in words: `15 min`, `2 h`, `1 h 30 min`, and seconds when not whole minutes (`90 s`). */
+export function durationInWords(ms: number): string {
+  if (ms % 60_000 !== 0) return `${Math.round(ms / 1000)} s`;
+  const min = ms / 60_000;
+  if (min < 60) return `${min} min`;
   return `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
 }
 
@@ -28,7 +29,7 @@ function interval(ms: number): string {
 export function jobInWords(job: { name: string; domain: string; jobId: string; direction: Direction; taskType: string }, s: JobSettings): string {
   const where = s.where ? ` ${job.direction === 'import' ? 'from' : 'to'} ${s.where}` : '';
   const when = s.mode === 'on-demand' ? 'runs on events' : s.hasSchedule ? 'runs on its schedule and on request' : 'runs on request';
-  const retries = s.retryLimit > 0 ? `a failed run is retried up to ${s.retryLimit} times, ${interval(s.retryIntervalMs)} apart` : 'a failed run is not retried';
+  const retries = s.retryLimit > 0 ? `a failed run is retried up to ${s.retryLimit} times, ${durationInWords(s.retryIntervalMs)} apart` : 'a failed run is not retried';
   return `Job ${job.name} (${job.domain}/${job.jobId})\n\n${job.direction} ${job.taskType}${where}; ${s.mode} job, ${when}; ${retries}`;
 }
 

@@ -1,6 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
 import { msToTs, optionalTsToDate } from '@temporalio/common/lib/time';
 import { jobScheduleId, MISSED_SCHEDULES_SCHEDULE_ID, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
+import { durationInWords } from '../domain/jobWords';
 import { describeTiming, intervalSeconds, type Timing } from '../domain/schedule';
 import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
 
@@ -107,11 +108,10 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
  */
 export function tickDetails(s: Pick<JobScheduleInput, 'domain' | 'jobId' | 'name' | 'timing' | 'timezone' | 'catchupWindowMs'>): string {
   const zone = s.timing.timezone ? '' : ` (${s.timezone})`;
-  const late = s.catchupWindowMs % 60_000 === 0 ? `${s.catchupWindowMs / 60_000} min` : `${Math.round(s.catchupWindowMs / 1000)} s`;
   return [
     `Job ${s.name} (${s.domain}/${s.jobId}), schedule ${jobScheduleId(s.domain, s.jobId)}: ${describeTiming(s.timing)}${zone}`,
     `Asks the job workflow for a run at this scheduled time; the job decides (a tick during a run is queued once, a paused job refuses it).`,
-    `A tick no worker takes within ${late} of its time is recorded as missed, not run late.`,
+    `A tick no worker takes within ${durationInWords(s.catchupWindowMs)} of its time is recorded as missed, not run late.`,
   ].join('\n\n'); // paragraphs: Temporal Web renders details as Markdown
 }
 
