@@ -132,6 +132,7 @@ function rulesOf(job, taskType) {
     terms: filters.includes('terms'),
     canceled: settings.includes('importCanceled') && settings.includes('deleteCanceled'),
     maxRejected: job.direction === 'import',
+    guard: job.direction === 'import',
   };
 }
 
@@ -144,6 +145,7 @@ function InformationTab({ job, canWrite, refresh }) {
     name: job.name, url: job[urlField] ?? '', sendReport: job.sendReport, recipients: list(job.recipients), active: job.active,
     campuses: list(job.rules?.campuses), terms: list(job.rules?.terms), maxRejected: job.rules?.maxRejected ?? '',
     importCanceled: job.rules?.importCanceled ?? false, deleteCanceled: job.rules?.deleteCanceled ?? true,
+    ...guardForm(job.rules?.rowCountGuard),
   });
   const [f, setF] = useState(initial);
   useEffect(() => setF(initial()), [job.id]);
@@ -153,7 +155,7 @@ function InformationTab({ job, canWrite, refresh }) {
     e.preventDefault();
     const items = (text) => text.split(',').map((x) => x.trim()).filter(Boolean);
     const changes = { name: f.name, [urlField]: f.url, sendReport: f.sendReport, recipients: f.recipients.split(/[,\s]+/).filter(Boolean), active: f.active };
-    if (has.campuses || has.terms || has.maxRejected || has.canceled) {
+    if (has.campuses || has.terms || has.maxRejected || has.canceled || has.guard) {
       // The rules are replaced as a whole: the rules shown here change, the others (the reading rules of the Sample file page) stay.
       const rules = { ...job.rules };
       const setList = (k) => {
@@ -167,12 +169,17 @@ function InformationTab({ job, canWrite, refresh }) {
         else delete rules.maxRejected;
       }
       if (has.canceled) Object.assign(rules, { importCanceled: f.importCanceled, deleteCanceled: f.deleteCanceled });
+      if (has.guard) {
+        if (f.guardOn) rules.rowCountGuard = guardOf(f);
+        else delete rules.rowCountGuard;
+      }
       changes.rules = rules;
     }
     save(changes);
   };
   const filterWhat = job.direction === 'import' ? 'only rows of these are imported' : 'only rows of these are exported';
-  return html`<form class="form" onSubmit=${submit}>
+  // novalidate: the API's message, at the field it names, says what is wrong and what is allowed.
+  return html`<form class="form" onSubmit=${submit} novalidate>
     <fieldset disabled=${!canWrite}>
       <legend class="sr-only">Information</legend>
       <div class="readonly-pair"><span class="label">Identifier</span><span class="mono">${job.id}</span></div>
@@ -207,10 +214,41 @@ function InformationTab({ job, canWrite, refresh }) {
           : 'A canceled section is not imported; one already imported is kept as it was. Each is counted as a warning.'}</p>
         ${err('rules.importCanceled') || err('rules.deleteCanceled') ? html`<p class="field-error" role="alert">${err('rules.importCanceled') ?? err('rules.deleteCanceled')}</p>` : null}
       </fieldset>` : null}
-      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients', 'rules.campuses', 'rules.terms', 'rules.maxRejected', ...(has.canceled ? ['rules.importCanceled', 'rules.deleteCanceled'] : [])]} />
+      ${has.guard ? html`<${RowCountGuardFields} f=${f} setF=${setF} err=${err} />` : null}
+      <${FormErrors} error=${error} shown=${['name', urlField, 'recipients', 'rules.campuses', 'rules.terms', 'rules.maxRejected', ...(has.canceled ? ['rules.importCanceled', 'rules.deleteCanceled'] : []), ...(has.guard ? GUARD_FIELDS : [])]} />
       ${canWrite ? html`<div class="form-end"><button type="submit">Save</button>${saved ? html`<span class="result" role="status">Saved.</span>` : null}</div>` : null}
     </fieldset>
   </form>`;
+}
+
+const GUARD_FIELDS = ['rules.rowCountGuard.belowPercent', 'rules.rowCountGuard.lastRuns', 'rules.rowCountGuard.action'];
+
+/** The row-count guard as the form edits it: off when the job has none (the API's defaults shown to start from). */
+const guardForm = (g) => ({ guardOn: !!g, belowPercent: g?.belowPercent ?? 50, lastRuns: g?.lastRuns ?? 10, guardAction: g?.action ?? 'warn' });
+
+/** The form's guard as the API takes it; what is not a number goes as typed, so the API names the field. */
+const guardOf = (f) => {
+  const n = (v) => (String(v).trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v);
+  return { belowPercent: n(f.belowPercent), lastRuns: n(f.lastRuns), action: f.guardAction };
+};
+
+/** The row-count guard (README, Row-count guard): a run reading far fewer rows than usual is flagged or halted. */
+function RowCountGuardFields({ f, setF, err }) {
+  return html`<fieldset class="guard">
+    <legend>Unusual row count</legend>
+    <label class="inline"><input type="checkbox" checked=${f.guardOn} onChange=${(e) => setF({ ...f, guardOn: e.target.checked })} /> Check each run's row count against the job's usual</label>
+    ${f.guardOn ? html`<div class="row">
+      <${Field} id="belowPercent" label="Unusual below (% of the median)" error=${err('rules.rowCountGuard.belowPercent')}>
+        <input id="belowPercent" type="number" min="1" max="100" value=${f.belowPercent} onInput=${(e) => setF({ ...f, belowPercent: e.target.value })} /><//>
+      <${Field} id="lastRuns" label="Median of the last completed runs" error=${err('rules.rowCountGuard.lastRuns')} hint="At least 3; nothing is checked before the job has that many.">
+        <input id="lastRuns" type="number" min="3" max="100" value=${f.lastRuns} onInput=${(e) => setF({ ...f, lastRuns: e.target.value })} /><//>
+      <${Field} id="guardAction" label="Then" error=${err('rules.rowCountGuard.action')}>
+        <select id="guardAction" value=${f.guardAction} onChange=${(e) => setF({ ...f, guardAction: e.target.value })}>
+          <option value="warn">warn: the run ends with a warning</option>
+          <option value="halt">halt: nothing is loaded, the file is kept for a rerun</option>
+        </select><//>
+    </div>` : null}
+  </fieldset>`;
 }
 
 function SchedulingTab({ job, canWrite, refresh }) {

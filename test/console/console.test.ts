@@ -345,6 +345,64 @@ describe('console in the browser', function () {
     assert.equal(await page.getByRole('group', { name: /Canceled sections/ }).count(), 0);
   });
 
+  it("sets an import's row-count guard; a value the API refuses is shown at its field; switched off, it is gone", async () => {
+    await createJob('guarded');
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/guarded');
+    const group = page.getByRole('group', { name: 'Unusual row count' });
+    const on = group.getByRole('checkbox', { name: "Check each run's row count against the job's usual" });
+    assert.equal(await on.isChecked(), false, 'off until set');
+    await on.check();
+    await group.getByLabel('Unusual below (% of the median)').fill('0');
+    await group.getByLabel('Median of the last completed runs').fill('5');
+    await group.getByLabel('Then').selectOption('halt');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const percentError = group.locator('.field', { has: page.getByLabel('Unusual below (% of the median)') }).locator('.field-error');
+    await percentError.waitFor();
+    assert.match(await percentError.innerText(), />=1/);
+    type Rules = { rowCountGuard?: unknown; delimiter: string };
+    const guardSaved = async () => ((await api(admin, 'GET', `/domains/${domain}/jobs/guarded`)).rules as Rules).rowCountGuard;
+    assert.equal(await guardSaved(), undefined, 'nothing saved');
+    await group.getByLabel('Unusual below (% of the median)').fill('40');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    await expectNoSeriousViolations('the row-count guard');
+    let rules = (await api(admin, 'GET', `/domains/${domain}/jobs/guarded`)).rules as Rules;
+    assert.deepEqual(rules.rowCountGuard, { belowPercent: 40, lastRuns: 5, action: 'halt' });
+    assert.equal(rules.delimiter, ',', 'the reading rules are kept');
+    await page.reload();
+    await signIn(page, admin);
+    await page.goto('/console/#/jobs/console-acme/guarded');
+    assert.equal(await on.isChecked(), true, 'shown as saved');
+    assert.equal(await group.getByLabel('Unusual below (% of the median)').inputValue(), '40');
+    assert.equal(await group.getByLabel('Then').inputValue(), 'halt');
+    await on.uncheck();
+    await page.getByRole('button', { name: 'Save' }).click();
+    rules = await eventually(async () => {
+      const r = (await api(admin, 'GET', `/domains/${domain}/jobs/guarded`)).rules as Rules;
+      return r.rowCountGuard === undefined ? r : undefined;
+    }, 'the guard removed');
+    assert.equal(rules.delimiter, ',');
+  });
+
+  it('creates an inactive on-demand import with a term filter from the form', async () => {
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'New job' }).click();
+    await page.getByLabel('Mode').selectOption('on-demand');
+    await page.getByLabel('Identifier').fill('drop-folder');
+    await page.getByLabel('Title').fill('Drop folder');
+    await page.getByLabel('Source URL').fill(`file://${good}`);
+    await page.getByLabel('Active (an inactive on-demand job takes no events and watches no folder)').uncheck();
+    await page.getByLabel('Terms (comma-separated; none: all)').fill('2026FA,  2027SP');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'Drop folder' }).waitFor();
+    const job = await api(admin, 'GET', `/domains/${domain}/jobs/drop-folder`);
+    assert.deepEqual([job.mode, job.active, (job.rules as { terms: string[] }).terms], ['on-demand', false, ['2026FA', '2027SP']]);
+    // Inactive: an event is refused.
+    const event = await sys.call(admin, 'POST', `/domains/${domain}/jobs/drop-folder/events`, {});
+    assert.equal(event.status, 409, event.text);
+  });
+
   it('pauses a job with a note and reactivates it', async () => {
     await createJob('pause-me');
     await signIn(page, admin);
