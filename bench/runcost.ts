@@ -21,6 +21,7 @@ import { clusterTarget, setupStartedCluster } from '../temporal/clusterSetup';
 import { connectClient, targetFor, type TemporalTarget } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { writeSectionsFile } from '../test/setup/sectionsFile';
+import { keepingLines, scheduleKeeping, scheduledAtOf } from '../test/setup/scheduleKeeping';
 import { addCost, emptyCost, historyCost, type HistoryCost } from './lib/historyCost';
 import { workerProcess } from './lib/workerProcess';
 
@@ -128,13 +129,21 @@ async function startServer(name: string, config: Config, postgresUrl: string): P
   throw new Error(`RUNCOST_SERVERS: unknown server "${name}" (dev or cluster)`);
 }
 
-/** Every workflow of the namespace, with its history's cost in [from, to), by workflow type. */
-async function costByType(client: Client, from: number, to: number): Promise<Map<string, HistoryCost & { workflows: number }>> {
+/**
+ * Every workflow of the namespace, with its history's cost in [from, to), by workflow type, and
+ * each run workflow's scheduled time (from its input) by workflow id.
+ */
+async function costByType(client: Client, from: number, to: number): Promise<{ byType: Map<string, HistoryCost & { workflows: number }>; scheduledAt: Map<string, number> }> {
   const executions: { workflowId: string; runId: string; type: string }[] = [];
   for await (const w of client.workflow.list()) executions.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
   const byType = new Map<string, HistoryCost & { workflows: number }>();
+  const scheduledAt = new Map<string, number>();
   await mapBounded(executions, 8, async (w) => {
     const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+    if (w.type === 'runWorkflow') {
+      const at = await scheduledAtOf(client, history);
+      if (at !== undefined) scheduledAt.set(w.workflowId, at);
+    }
     const cost = historyCost(history.events ?? [], from, to);
     if (!cost.events) return;
     const into = byType.get(w.type) ?? { ...emptyCost(), workflows: 0 };
@@ -142,7 +151,7 @@ async function costByType(client: Client, from: number, to: number): Promise<Map
     into.workflows++;
     byType.set(w.type, into);
   });
-  return byType;
+  return { byType, scheduledAt };
 }
 
 async function measure(serverName: string, config: Config, postgresUrl: string): Promise<void> {
@@ -207,7 +216,12 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     const endActions = await serverActions(server.metricsUrl, config.TEMPORAL_NAMESPACE);
     const { rows } = await db.query(`select count(*)::int as runs, count(*) filter (where status = 'completed')::int as completed from runs where started_at >= $1`, [new Date(from)]);
     const runs = rows[0].runs as number;
-    const byType = await costByType(client, from, end);
+    const { byType, scheduledAt } = await costByType(client, from, end);
+    const { rows: records } = await db.query<{ job: string; number: number; trigger: string; status: string; started_at: Date; workflow_id: string }>(
+      `select r.domain || '/' || j.identifier as job, r.number, r.trigger, r.status, r.started_at, r.workflow_id from runs r join jobs j on j.id = r.job_id`);
+    const keeping = scheduleKeeping(jobs.map((j) => `${j.domain}/${j.id}`), records.map((r) => ({
+      job: r.job, number: r.number, trigger: r.trigger, status: r.status, startedAt: r.started_at.getTime(), scheduledAt: scheduledAt.get(r.workflow_id),
+    })), Array.from({ length: MINUTES }, (_, m) => from + m * 60_000));
 
     const per = (v: number) => (runs ? v / runs : NaN).toFixed(1);
     console.log(`\n${server.name}: ${JOBS} jobs every minute for ${MINUTES} min: ${runs} runs started in the window (${rows[0].completed} completed), ${JOBS * MINUTES} scheduled in it; load average ${loadBefore} before, ${loadAverage()} after`);
@@ -221,6 +235,8 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     if (startActions !== undefined && endActions !== undefined) console.log(`  server's action metric: ${per(endActions - startActions)} per run (queries, heartbeats and the server's own bookkeeping included)`);
     const ms = (s: number) => (runs ? (s * 1000) / runs : NaN).toFixed(0);
     console.log(`  CPU per run: server ${ms(cpu.server)} ms, worker ${ms(cpu.worker)} ms, PostgreSQL ${ms(cpu.postgres)} ms (all postgres processes)`);
+    console.log(`  the schedule kept (the load scenario's verdict), backlog drained ${((end - to) / 1000).toFixed(0)} s after the window:`);
+    for (const line of keepingLines(keeping, JOBS * MINUTES, '    ')) console.log(line);
   } finally {
     await worker.stop();
     await db.end();

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import type { Payload } from '@temporalio/common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { testConfig } from '../setup/globalHooks';
 import { eventually, type TestSystem } from '../setup/system';
 import { createJob, runNow } from '../setup/jobs';
 import { writeSectionsFile } from '../setup/sectionsFile';
+import { decodedPayload, scheduledAtOf } from '../setup/scheduleKeeping';
 
 /** Shared steps of the fault scenarios: a job on a generated file, its run's record, the rows it left. */
 
@@ -62,18 +62,7 @@ export async function runCount(sys: TestSystem, domain: string, id: string): Pro
 
 /** When the schedule meant a run for (ms), from its run workflow's input; undefined for runs no schedule asked for. */
 export async function runScheduledAt(sys: TestSystem, runWorkflowId: string): Promise<number | undefined> {
-  const history = await sys.client.workflow.getHandle(runWorkflowId).fetchHistory();
-  const input = await decoded<{ scheduledAt?: string }>(sys, history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]);
-  return input?.scheduledAt ? Date.parse(input.scheduledAt) : undefined;
-}
-
-/** A payload of a raw history, through the client's codec (PAYLOAD_CODEC_KEYS) and converter. */
-async function decoded<T>(sys: TestSystem, payload: Payload | undefined): Promise<T | undefined> {
-  if (!payload) return undefined;
-  const { payloadCodecs, payloadConverter } = sys.client.options.loadedDataConverter;
-  let payloads = [payload];
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-  return payloadConverter.fromPayload<T>(payloads[0]!);
+  return scheduledAtOf(sys.client, await sys.client.workflow.getHandle(runWorkflowId).fetchHistory());
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -136,7 +125,7 @@ async function ticksArrivingDuringRuns(sys: TestSystem, workflowId: string): Pro
     else if (e.workflowTaskStartedEventAttributes && ending) running = ending = false;
     const signal = e.workflowExecutionSignaledEventAttributes;
     if (signal?.signalName !== 'runNow') continue;
-    const req = await decoded<{ scheduledAt?: string }>(sys, signal.input?.payloads?.[0]);
+    const req = await decodedPayload<{ scheduledAt?: string }>(sys.client, signal.input?.payloads?.[0]);
     if (running || starting) {
       if (req?.scheduledAt) out.add(Date.parse(req.scheduledAt));
     } else starting = true;

@@ -4,6 +4,7 @@ import { jobScheduleId } from '../../contracts/workflowIds';
 import { writeSectionsFile } from '../setup/sectionsFile';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
 import { runScheduledAt, sleep } from './helpers';
+import { keepingLines, scheduleKeeping } from '../setup/scheduleKeeping';
 
 /**
  * Scenario 7 (load): 1,000 realtime import jobs, each on a schedule every minute, on one
@@ -22,11 +23,6 @@ const ROWS_PER_FILE = 5;
 
 const domainOf = (i: number) => `load${i % DOMAINS}`;
 const jobIdOf = (i: number) => `j${i}`;
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
 
 async function inBatches<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -108,42 +104,13 @@ describe(`load: ${JOBS} jobs every minute for ${MINUTES} minutes on one worker`,
     });
 
     const minutes = Array.from({ length: MINUTES }, (_, m) => windowStart + m * 60_000);
-    const missed: string[] = [];
-    const doubled: string[] = [];
-    const notCompleted: string[] = [];
-    const gaps: string[] = [];
-    const lags: number[] = [];
-    const byJob = new Map<string, typeof runs>();
-    for (const r of runs) {
-      const key = `${r.domain}/${r.identifier}`;
-      byJob.set(key, [...(byJob.get(key) ?? []), r]);
-    }
-    for (const i of jobs) {
-      const key = `${domainOf(i)}/${jobIdOf(i)}`;
-      const own = byJob.get(key) ?? [];
-      if (own.some((r, n) => r.number !== n + 1)) gaps.push(key);
-      const perTime = new Map<number, number>();
-      for (const r of own) {
-        const at = scheduledAt.get(r.workflow_id);
-        if (r.trigger !== 'schedule' || at === undefined) continue;
-        perTime.set(at, (perTime.get(at) ?? 0) + 1);
-        if (at >= windowStart && at < windowEnd) {
-          lags.push(r.started_at.getTime() - at);
-          if (r.status !== 'completed') notCompleted.push(`${key}#${r.number}: ${r.status}`);
-        }
-      }
-      for (const [at, n] of perTime) if (n > 1) doubled.push(`${key} @ ${new Date(at).toISOString()} x${n}`);
-      for (const m of minutes) if (!perTime.has(m)) missed.push(`${key} @ ${new Date(m).toISOString()}`);
-    }
-
-    lags.sort((a, b) => a - b);
-    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    console.log(`      window ${new Date(windowStart).toISOString()} .. ${new Date(windowEnd).toISOString()}: ${lags.length} runs of ${expected} expected`);
-    console.log(`      schedule lag (run start - scheduled time): p50 ${s(percentile(lags, 50))}, p95 ${s(percentile(lags, 95))}, max ${s(lags.at(-1) ?? NaN)}`);
-    for (let m = 0; m < MINUTES; m++) {
-      const inMinute = runs.filter((r) => scheduledAt.get(r.workflow_id) === minutes[m]).map((r) => r.started_at.getTime() - minutes[m]!).sort((a, b) => a - b);
-      console.log(`        minute ${m + 1}: ${inMinute.length} runs, lag p50 ${s(percentile(inMinute, 50))}, p95 ${s(percentile(inMinute, 95))}, max ${s(inMinute.at(-1) ?? NaN)}`);
-    }
+    const keeping = scheduleKeeping(jobs.map((i) => `${domainOf(i)}/${jobIdOf(i)}`), runs.map((r) => ({
+      job: `${r.domain}/${r.identifier}`, number: r.number, trigger: r.trigger, status: r.status,
+      startedAt: r.started_at.getTime(), scheduledAt: scheduledAt.get(r.workflow_id),
+    })), minutes);
+    const { missed, doubled, gaps, notCompleted, lags } = keeping;
+    console.log(`      window ${new Date(windowStart).toISOString()} .. ${new Date(windowEnd).toISOString()}:`);
+    for (const line of keepingLines(keeping, expected, '        ')) console.log(line);
     const show = (xs: string[]) => `${xs.length}: ${xs.slice(0, 10).join('; ')}${xs.length > 10 ? ' ...' : ''}`;
     assert.deepEqual(doubled, [], `doubled ${show(doubled)}`);
     assert.deepEqual(missed, [], `missed ${show(missed)}`);
