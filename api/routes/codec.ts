@@ -140,7 +140,8 @@ export function codecSessionAuth(opts: Pick<SessionOptions, 'orm' | 'temporalWeb
   const allowed = webOrigin(opts.temporalWebUrl);
   return async (req, res, next) => {
     // Signing in is always with a token, whatever cookie the browser still holds.
-    if (req.method === 'OPTIONS' || req.get('authorization') !== undefined || (req.method === 'POST' && req.path === '/session')) return next();
+    // Signing out ends the cookie's own session, live or not: the route reads the cookie itself.
+    if (req.method === 'OPTIONS' || req.get('authorization') !== undefined || (req.method === 'POST' && (req.path === '/session' || req.path === '/signout'))) return next();
     const id = cookieOf(req, CODEC_SESSION_COOKIE);
     if (!id) return next();
     const [row] = await opts.orm.em.getConnection().execute<{ id: string; name: string; role: Role; domain: string | null }[]>(
@@ -163,6 +164,9 @@ export function codecSessionAuth(opts: Pick<SessionOptions, 'orm' | 'temporalWeb
     next();
   };
 }
+
+/** The pages' sign-out button: a form, as the pages have no script. */
+const SIGN_OUT_FORM = '<form method="post" action="/codec/signout"><button type="submit">Sign out of this browser</button></form>';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -191,7 +195,9 @@ function page(res: Response, status: number, title: string, body: string): void 
  *   payloads (system_admin, as the codec routes) gets the cookie; the answer says until when and
  *   never holds the token;
  * - DELETE /codec/session: ends the cookie's session (or, with a bearer token and no cookie, every
- *   session of that token).
+ *   session of that token);
+ * - POST /codec/signout: the pages' sign-out button (a form cannot send DELETE): ends the
+ *   cookie's session and clears the cookie, from this API's own pages only.
  */
 export function codecSessionRouter(opts: SessionOptions): Router {
   const ttl = opts.ttlMs ?? CODEC_SESSION_TTL_MS;
@@ -200,7 +206,8 @@ export function codecSessionRouter(opts: SessionOptions): Router {
 
   router.get('/codec/signin', (_req, res) => {
     page(res, 200, 'Sign in to the codec server', `<p>Temporal Web${web ? ` (<a href="${esc(web)}">${esc(web)}</a>)` : ''} shows workflow payloads decrypted once this browser is signed in here. Paste an API token that may read payloads (a system_admin token). The browser keeps a session cookie for ${ttl / 3600_000} hours, usable only by the codec server; the token itself is not kept.</p>
-<form method="post" action="/codec/session"><label>API token <input type="password" name="token" autocomplete="off" required></label><button type="submit">Sign in</button></form>`);
+<form method="post" action="/codec/session"><label>API token <input type="password" name="token" autocomplete="off" required></label><button type="submit">Sign in</button></form>
+${SIGN_OUT_FORM}`);
   });
 
   const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 5 });
@@ -229,7 +236,8 @@ export function codecSessionRouter(opts: SessionOptions): Router {
     setSessionCookie(req, res, id, ttl);
     res.set('cache-control', 'no-store');
     if (res.locals.codecForm) {
-      return page(res, 200, 'Signed in', `<p>This browser may have payloads decoded until ${esc(expiresAt.toISOString().slice(0, 16).replace('T', ' '))} UTC (as ${esc(p.name)}).${web ? ` Open <a href="${esc(web)}">Temporal Web</a>.` : ''}</p>`);
+      return page(res, 200, 'Signed in', `<p>This browser may have payloads decoded until ${esc(expiresAt.toISOString().slice(0, 16).replace('T', ' '))} UTC (as ${esc(p.name)}).${web ? ` Open <a href="${esc(web)}">Temporal Web</a>.` : ''}</p>
+${SIGN_OUT_FORM}`);
     }
     res.status(201).json({ expiresAt: expiresAt.toISOString(), tokenName: p.name, cookie: { name: CODEC_SESSION_COOKIE, path: '/codec' } });
   });
@@ -244,8 +252,20 @@ export function codecSessionRouter(opts: SessionOptions): Router {
     res.status(204).end();
   });
 
+  router.post('/codec/signout', form, async (req, res) => {
+    res.locals.codecForm = true;
+    res.locals.operationId = 'codecSignOut';
+    // SameSite=Strict keeps other sites' forms from sending the cookie; the origin check says so plainly.
+    const origin = req.get('origin');
+    if (origin !== undefined && origin !== ownOrigin(req)) throw new HttpError(403, 'Forbidden', 'Signing out is accepted from this API\'s own pages only (/codec/signin).');
+    const id = cookieOf(req, CODEC_SESSION_COOKIE);
+    if (id) await opts.orm.em.getConnection().execute('delete from codec_sessions where id_hash = ?', [sessionHash(id)]);
+    clearSessionCookie(req, res);
+    page(res, 200, 'Signed out', `<p>${id ? 'This browser\'s codec session has ended' : 'This browser had no codec session'}: Temporal Web shows payloads encrypted until someone signs in again.</p><p><a href="/codec/signin">Sign in</a></p>`);
+  });
+
   /** The form's failures as a page, not JSON, for the person at the browser. */
-  router.use('/codec/session', ((err, _req, res, next) => {
+  router.use(['/codec/session', '/codec/signout'], ((err, _req, res, next) => {
     if (!res.locals.codecForm || !(err instanceof HttpError) || res.headersSent) return next(err);
     page(res, err.status, 'Not signed in', `<p>${esc(err.message)}</p><p><a href="/codec/signin">Try again</a></p>`);
   }) as ErrorRequestHandler);

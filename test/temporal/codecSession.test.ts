@@ -160,4 +160,33 @@ describe('codec sessions (Temporal Web decoding with a cookie)', () => {
     assert.equal(wrong.status, 401);
     assert.match(wrong.headers.get('content-type') ?? '', /text\/html/);
   });
+
+  it("signs out with the pages' button: the session ends and its cookie is cleared; another origin's sign-out is refused", async () => {
+    const signOutForm = /<form method="post" action="\/codec\/signout"><button type="submit">Sign out of this browser<\/button><\/form>/;
+    assert.match(await (await fetch(`${sys.api}/codec/signin`)).text(), signOutForm);
+    const signedIn = await fetch(`${sys.api}/codec/session`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: sys.api }, body: new URLSearchParams({ token: system }).toString(),
+    });
+    assert.match(await signedIn.text(), signOutForm, 'the signed-in page offers it');
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const signOut = (origin: string, withCookie = cookie) => fetch(`${sys.api}/codec/signout`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin, ...(withCookie ? { cookie: withCookie } : {}) }, body: '',
+    });
+
+    const foreign = await signOut('https://evil.example');
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('set-cookie'), null);
+    assert.equal((await decode({ cookie, origin: WEB })).status, 200, 'still signed in');
+
+    const out = await signOut(sys.api);
+    assert.equal(out.status, 200);
+    assert.match(out.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await out.text(), /codec session has ended/);
+    assert.match(out.headers.get('set-cookie') ?? '', new RegExp(`^${CODEC_SESSION_COOKIE}=;.*Path=/codec`));
+    assert.equal((await decode({ cookie, origin: WEB })).status, 401, 'the session is over');
+    // Signing out again, or with no cookie at all, says so and changes nothing.
+    const again = await signOut(sys.api, '');
+    assert.equal(again.status, 200);
+    assert.match(await again.text(), /had no codec session/);
+  });
 });
