@@ -21,7 +21,7 @@ import { secretRoutes } from './routes/secrets';
 import { taskTypeRoutes } from './routes/taskTypes';
 import { systemRoutes } from './routes/system';
 
-export type ApiConfig = ServiceDeps['config'] & Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL' | 'FILE_READ_STALL_TIMEOUT' | 'SECRETS_KEY'>;
+export type ApiConfig = ServiceDeps['config'] & Pick<Config, 'TRUST_PROXY' | 'TEMPORAL_WEB_URL' | 'CODEC_SESSION_TTL' | 'FILE_READ_STALL_TIMEOUT' | 'SECRETS_KEY'>;
 
 export interface ApiDeps {
   orm: MikroORM;
@@ -72,7 +72,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(audit.middleware());
   app.use(kit.router);
   // The codec sign-in (a browser's, beside the JSON API: not in the OpenAPI document).
-  app.use(codecSessionRouter({ orm: deps.orm, temporalWebUrl: deps.config.TEMPORAL_WEB_URL, authenticate: auth }));
+  app.use(codecSessionRouter({ orm: deps.orm, temporalWebUrl: deps.config.TEMPORAL_WEB_URL, authenticate: auth, ttlMs: deps.config.CODEC_SESSION_TTL }));
   app.use(notFoundHandler);
   app.use(problemHandler);
   return app;

@@ -109,6 +109,8 @@ const schema = z.object({
   // Links in reports: where administrators reach the API and operators Temporal Web.
   PUBLIC_API_URL: z.string().default('http://127.0.0.1:3000'),
   TEMPORAL_WEB_URL: z.string().default('http://127.0.0.1:8233'),
+  // How long a browser signed in at /codec/signin may have Temporal Web's payloads decoded.
+  CODEC_SESSION_TTL: durationMs.prefault('8h').refine((ms) => ms >= 60_000 && ms <= 7 * 24 * 3_600_000, 'between 1m and 168h'),
   // Express's `trust proxy` for the API (true, a hop count, or addresses/subnets); unset: off.
   TRUST_PROXY: z.string().optional(),
   SECRETS_KEY: z.string().optional(),

@@ -5,6 +5,7 @@ import type { Payload } from '@temporalio/common';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../db/entities';
+import { durationInWords } from '../../domain/jobWords';
 import { HttpError } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 
@@ -94,14 +95,13 @@ export function codecCors(temporalWebUrl: string | undefined): RequestHandler {
  * (HttpOnly, SameSite=Strict, Path=/codec, Secure over https) holding a random session id: not
  * the token, and of no use outside /codec. Only the id's SHA-256 is stored, with the token that
  * signed in; every use joins the token, so revoking it ends its sessions. A session ends after
- * CODEC_SESSION_TTL_MS or at DELETE /codec/session.
+ * CODEC_SESSION_TTL or at DELETE /codec/session.
  *
  * With the cookie, /codec/encode and /codec/decode answer only requests whose Origin is
  * TEMPORAL_WEB_URL's (CORS with credentials for that origin alone); SameSite=Strict keeps the
  * cookie from being sent by pages of another site at all.
  */
 export const CODEC_SESSION_COOKIE = 'jobflow_codec_session';
-export const CODEC_SESSION_TTL_MS = 8 * 3600_000;
 
 interface SessionOptions {
   orm: MikroORM;
@@ -109,7 +109,8 @@ interface SessionOptions {
   temporalWebUrl: string | undefined;
   /** The API's authentication (bearer tokens, with its failure limiter). */
   authenticate: RequestHandler;
-  ttlMs?: number;
+  /** CODEC_SESSION_TTL. */
+  ttlMs: number;
 }
 
 const sessionHash = (id: string) => crypto.createHash('sha256').update(id).digest('hex');
@@ -200,12 +201,12 @@ function page(res: Response, status: number, title: string, body: string): void 
  *   cookie's session and clears the cookie, from this API's own pages only.
  */
 export function codecSessionRouter(opts: SessionOptions): Router {
-  const ttl = opts.ttlMs ?? CODEC_SESSION_TTL_MS;
+  const ttl = opts.ttlMs;
   const web = opts.temporalWebUrl;
   const router = Router();
 
   router.get('/codec/signin', (_req, res) => {
-    page(res, 200, 'Sign in to the codec server', `<p>Temporal Web${web ? ` (<a href="${esc(web)}">${esc(web)}</a>)` : ''} shows workflow payloads decrypted once this browser is signed in here. Paste an API token that may read payloads (a system_admin token). The browser keeps a session cookie for ${ttl / 3600_000} hours, usable only by the codec server; the token itself is not kept.</p>
+    page(res, 200, 'Sign in to the codec server', `<p>Temporal Web${web ? ` (<a href="${esc(web)}">${esc(web)}</a>)` : ''} shows workflow payloads decrypted once this browser is signed in here. Paste an API token that may read payloads (a system_admin token). The browser keeps a session cookie for ${durationInWords(ttl)}, usable only by the codec server; the token itself is not kept.</p>
 <form method="post" action="/codec/session"><label>API token <input type="password" name="token" autocomplete="off" required></label><button type="submit">Sign in</button></form>
 ${SIGN_OUT_FORM}`);
   });

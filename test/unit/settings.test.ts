@@ -55,6 +55,8 @@ describe('settings: read once, injected, required by type', () => {
     assert.equal(c.FILE_READ_STALL_TIMEOUT, 60_000);
     assert.equal(c.IMPORT_CHUNK_ROWS, 200_000);
     assert.equal(c.EXPORT_MAX_CHANGES_PER_RUN, 100_000);
+    assert.equal(c.CODEC_SESSION_TTL, 8 * 3_600_000);
+    assert.equal(loadConfig({ CODEC_SESSION_TTL: '90m' }).CODEC_SESSION_TTL, 90 * 60_000);
     assert.equal(c.searchPath, '/usr/bin');
     const set = loadConfig({
       EXPORT_ALLOWED_HOSTS: ' ftp.partner.edu , 10.0.0.8,,', EXPORT_WORK_DIR: 'spool', FILE_ROOTS: `/srv/a${path.delimiter}/srv/b`,
@@ -79,6 +81,8 @@ describe('settings: read once, injected, required by type', () => {
     assert.match(refusal({ IMPORT_CHUNK_ROWS: '0' }), /IMPORT_CHUNK_ROWS/);
     assert.match(refusal({ EXPORT_MAX_CHANGES_PER_RUN: 'lots' }), /EXPORT_MAX_CHANGES_PER_RUN/);
     assert.match(refusal({ FILE_READ_STALL_TIMEOUT: '5 minutes' }), /FILE_READ_STALL_TIMEOUT: a duration such as 500ms/);
+    assert.match(refusal({ CODEC_SESSION_TTL: '30d' }), /CODEC_SESSION_TTL: a duration such as/);
+    assert.match(refusal({ CODEC_SESSION_TTL: '200h' }), /CODEC_SESSION_TTL: between 1m and 168h/);
     const both = refusal({ EXPORT_HTTP_TIMEOUT_MS: '-1', FILE_AREAS: 'acme=relative/dir' });
     assert.match(both, /EXPORT_HTTP_TIMEOUT_MS/);
     assert.match(both, /FILE_AREAS: "acme=relative\/dir" is not domain=\/absolute\/folder/);
