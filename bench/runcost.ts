@@ -215,10 +215,11 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     };
     const endActions = await serverActions(server.metricsUrl, config.TEMPORAL_NAMESPACE);
     const { rows } = await db.query(`select count(*)::int as runs, count(*) filter (where status = 'completed')::int as completed from runs where started_at >= $1`, [new Date(from)]);
-    const runs = rows[0].runs as number;
-    const { byType, scheduledAt } = await costByType(client, from, end);
+    // The runs as they stand now: ticks the server started before the pause may still start runs while the histories are read.
     const { rows: records } = await db.query<{ job: string; number: number; trigger: string; status: string; started_at: Date; workflow_id: string }>(
       `select r.domain || '/' || j.identifier as job, r.number, r.trigger, r.status, r.started_at, r.workflow_id from runs r join jobs j on j.id = r.job_id`);
+    const runs = rows[0].runs as number;
+    const { byType, scheduledAt } = await costByType(client, from, end);
     const keeping = scheduleKeeping(jobs.map((j) => `${j.domain}/${j.id}`), records.map((r) => ({
       job: r.job, number: r.number, trigger: r.trigger, status: r.status, startedAt: r.started_at.getTime(), scheduledAt: scheduledAt.get(r.workflow_id),
     })), Array.from({ length: MINUTES }, (_, m) => from + m * 60_000));
