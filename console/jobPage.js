@@ -223,7 +223,7 @@ function InformationTab({ job, canWrite, refresh }) {
 
 const GUARD_FIELDS = ['rules.rowCountGuard.belowPercent', 'rules.rowCountGuard.lastRuns', 'rules.rowCountGuard.action'];
 
-/** The row-count guard as the form edits it: off when the job has none (the API's defaults shown to start from). */
+/** The row-count guard as the form edits it: off when the job has none, with 50 % and the API's 10 runs to start from. */
 const guardForm = (g) => ({ guardOn: !!g, belowPercent: g?.belowPercent ?? 50, lastRuns: g?.lastRuns ?? 10, guardAction: g?.action ?? 'warn' });
 
 /** The form's guard as the API takes it; what is not a number goes as typed, so the API names the field. */
