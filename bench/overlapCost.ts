@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
@@ -9,6 +8,7 @@ import { cliSettings } from '../infra/temporalCli';
 import { ensureTemporal } from '../infra/temporalServer';
 import { connectClient, targetFor } from '../temporal/connection';
 import { connectWorker } from '../worker/connection';
+import { cpuSecondsOrZero } from './lib/rss';
 
 /**
  * npm run bench:overlap — what a Schedule's overlap policy costs the Temporal server per start,
@@ -22,7 +22,6 @@ import { connectWorker } from '../worker/connection';
 const SCHEDULES = Number(process.env.OVERLAP_SCHEDULES ?? 100);
 const EVERY_S = Number(process.env.OVERLAP_EVERY_S ?? 10);
 const MINUTES = Number(process.env.OVERLAP_MINUTES ?? 2);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 Runtime.install({
   logger: new DefaultLogger('WARN'),
@@ -30,12 +29,6 @@ Runtime.install({
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 async function measure(client: Client, serverPid: number | undefined, taskQueue: string, overlap: 'ALLOW_ALL' | 'BUFFER_ONE'): Promise<void> {
   const ids = Array.from({ length: SCHEDULES }, (_, i) => `overlap-${overlap}-${i}`);
@@ -48,10 +41,10 @@ async function measure(client: Client, serverPid: number | undefined, taskQueue:
   // Let the first starts settle, then measure whole intervals.
   await sleep(2 * EVERY_S * 1000);
   const from = new Date();
-  const cpu0 = cpuSeconds(serverPid);
+  const cpu0 = cpuSecondsOrZero(serverPid);
   const load0 = os.loadavg()[0]!.toFixed(2);
   await sleep(MINUTES * 60_000);
-  const cpu = cpuSeconds(serverPid) - cpu0;
+  const cpu = cpuSecondsOrZero(serverPid) - cpu0;
   const to = new Date();
   await mapBounded(ids, 8, (id) => client.schedule.getHandle(id).delete());
   const { count } = await client.workflow.count(`WorkflowId STARTS_WITH 'overlap-${overlap}-' AND StartTime >= '${from.toISOString()}' AND StartTime < '${to.toISOString()}'`);

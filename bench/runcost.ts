@@ -21,8 +21,10 @@ import { clusterTarget, setupStartedCluster } from '../temporal/clusterSetup';
 import { connectClient, targetFor, type TemporalTarget } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { writeSectionsFile } from '../test/setup/sectionsFile';
-import { keepingLines, scheduleKeeping, scheduledAtOf } from '../test/setup/scheduleKeeping';
+import { scheduledAtOf } from '../test/setup/historyPayloads';
+import { keepingLines, scheduleKeeping } from '../test/setup/scheduleKeeping';
 import { addCost, emptyCost, historyCost, type HistoryCost } from './lib/historyCost';
+import { cpuSecondsOrZero } from './lib/rss';
 import { workerProcess } from './lib/workerProcess';
 
 /**
@@ -43,7 +45,6 @@ const SERVERS = (process.env.RUNCOST_SERVERS ?? 'dev,cluster').split(',').map((s
 const DOMAINS = Math.min(10, JOBS);
 const ROWS_PER_FILE = 5;
 const DATABASE = 'jobflow_bench_runcost';
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 Runtime.install({
   logger: new DefaultLogger('WARN'),
@@ -53,23 +54,13 @@ Runtime.install({
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** CPU seconds (user + system) a process has used, or 0 once it is gone. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
 
 /** CPU seconds of every postgres process now running (backends come and go: a lower bound). */
 function postgresCpuSeconds(): number {
   let total = 0;
   for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOrZero(Number(pid));
     } catch {
       // gone
     }
@@ -195,7 +186,7 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     const from = Math.ceil((Date.now() + 5_000) / 60_000) * 60_000;
     const to = from + MINUTES * 60_000;
     await sleep(from - Date.now());
-    const startCpu = { server: cpuSeconds(server.pid()), worker: cpuSeconds(worker.pid), postgres: postgresCpuSeconds() };
+    const startCpu = { server: cpuSecondsOrZero(server.pid()), worker: cpuSecondsOrZero(worker.pid), postgres: postgresCpuSeconds() };
     const startActions = await serverActions(server.metricsUrl, config.TEMPORAL_NAMESPACE);
     const loadBefore = loadAverage();
     await sleep(to - Date.now());
@@ -209,8 +200,8 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     }
     const end = Date.now();
     const cpu = {
-      server: cpuSeconds(server.pid()) - startCpu.server,
-      worker: cpuSeconds(worker.pid) - startCpu.worker,
+      server: cpuSecondsOrZero(server.pid()) - startCpu.server,
+      worker: cpuSecondsOrZero(worker.pid) - startCpu.worker,
       postgres: postgresCpuSeconds() - startCpu.postgres,
     };
     const endActions = await serverActions(server.metricsUrl, config.TEMPORAL_NAMESPACE);

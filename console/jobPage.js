@@ -5,6 +5,7 @@ import { StatusIcon } from './icons.js';
 import { FormErrors, usePoll, useTaskTypes } from './hooks.js';
 import { Field, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
 import { RunsTab } from './runsTab.js';
+import { commaList, FilterFields } from './filterFields.js';
 import { CredentialsTab } from './credentialsTab.js';
 import { temporalLink } from './temporalLinks.js';
 
@@ -153,13 +154,12 @@ function InformationTab({ job, canWrite, refresh }) {
   const err = (k) => error?.forField(k);
   const submit = (e) => {
     e.preventDefault();
-    const items = (text) => text.split(',').map((x) => x.trim()).filter(Boolean);
     const changes = { name: f.name, [urlField]: f.url, sendReport: f.sendReport, recipients: f.recipients.split(/[,\s]+/).filter(Boolean), active: f.active };
     if (has.campuses || has.terms || has.maxRejected || has.canceled || has.guard) {
       // The rules are replaced as a whole: the rules shown here change, the others (the reading rules of the Sample file page) stay.
       const rules = { ...job.rules };
       const setList = (k) => {
-        if (items(f[k]).length) rules[k] = items(f[k]);
+        if (commaList(f[k]).length) rules[k] = commaList(f[k]);
         else delete rules[k];
       };
       if (has.campuses) setList('campuses');
@@ -177,7 +177,6 @@ function InformationTab({ job, canWrite, refresh }) {
     }
     save(changes);
   };
-  const filterWhat = job.direction === 'import' ? 'only rows of these are imported' : 'only rows of these are exported';
   // novalidate: the API's message, at the field it names, says what is wrong and what is allowed.
   return html`<form class="form" onSubmit=${submit} novalidate>
     <fieldset disabled=${!canWrite}>
@@ -197,10 +196,7 @@ function InformationTab({ job, canWrite, refresh }) {
       ${job.direction === 'import' ? html`
         <div class="readonly-pair"><span class="label">Reading</span><span>${readingWords(job.rules)} · <a href=${`#/jobs/${encodeURIComponent(job.domain)}/${encodeURIComponent(job.id)}/sample`}>change on the Sample file page</a></span></div>` : null}
       <div class="row">
-        ${has.campuses ? html`<${Field} id="campuses" label="Campuses (comma-separated; none: all)" error=${err('rules.campuses')} hint=${filterWhat}>
-          <input id="campuses" value=${f.campuses} onInput=${(e) => setF({ ...f, campuses: e.target.value })} /><//>` : null}
-        ${has.terms ? html`<${Field} id="terms" label="Terms (comma-separated; none: all)" error=${err('rules.terms')} hint=${filterWhat}>
-          <input id="terms" value=${f.terms} onInput=${(e) => setF({ ...f, terms: e.target.value })} /><//>` : null}
+        <${FilterFields} filters=${taskType?.filters ?? []} direction=${job.direction} values=${f} set=${(change) => setF({ ...f, ...change })} err=${err} />
         ${has.maxRejected ? html`<${Field} id="maxRejected" label="Most rejected rows before the run halts" error=${err('rules.maxRejected')}>
           <input id="maxRejected" type="number" min="0" value=${f.maxRejected} onInput=${(e) => setF({ ...f, maxRejected: e.target.value })} /><//>` : null}
       </div>

@@ -1,6 +1,7 @@
 import { html, useState } from './vendor/htm-preact.mjs';
 import { api, ApiError } from './api.js';
 import { FormErrors, useTaskTypes } from './hooks.js';
+import { commaList, FilterFields } from './filterFields.js';
 import { Field, SCHEDULE_FIELDS, ScheduleFields, scheduleForm, schedulingOf } from './scheduleFields.js';
 
 /** Seed 002's Add Task: direction, task type, mode, title, URL, recipients, schedule. */
@@ -14,9 +15,7 @@ export function NewJob({ me }) {
   const types = taskTypes.filter((t) => t.directions.includes(f.direction));
   const taskType = f.taskType || types[0]?.name || '';
   const urlField = f.direction === 'import' ? 'sourceUrl' : 'destinationUrl';
-  // The filters the task type applies (GET /task-types): imports skip the other rows, exports leave them out.
   const filters = types.find((t) => t.name === taskType)?.filters ?? [];
-  const filterWhat = f.direction === 'import' ? 'only rows of these are imported' : 'only rows of these are exported';
   const err = (k) => error?.forField(k);
 
   const submit = async (e) => {
@@ -24,9 +23,8 @@ export function NewJob({ me }) {
     setBusy(true);
     const recipients = f.recipients.split(/[,\s]+/).filter(Boolean);
     const scheduling = f.mode === 'on-demand' ? { type: 'disabled' } : schedulingOf(sched);
-    const items = (text) => text.split(',').map((x) => x.trim()).filter(Boolean);
     const rules = {};
-    for (const k of ['campuses', 'terms']) if (filters.includes(k) && items(f[k]).length) rules[k] = items(f[k]);
+    for (const k of ['campuses', 'terms']) if (filters.includes(k) && commaList(f[k]).length) rules[k] = commaList(f[k]);
     const body = {
       id: f.id.trim(), name: f.name.trim(), description: f.description, direction: f.direction, taskType, mode: f.mode,
       ...(f.url.trim() ? { [urlField]: f.url.trim() } : {}), recipients, sendReport: f.sendReport && recipients.length > 0, scheduling,
@@ -76,12 +74,7 @@ export function NewJob({ me }) {
         <input id="recipients" value=${f.recipients} onInput=${(e) => set({ recipients: e.target.value })} /><//>
       <label class="inline"><input type="checkbox" checked=${f.sendReport} onChange=${(e) => set({ sendReport: e.target.checked })} /> Send the report to them</label>
       ${f.mode === 'on-demand' ? html`<label class="inline"><input type="checkbox" checked=${f.active} onChange=${(e) => set({ active: e.target.checked })} /> Active (an inactive on-demand job takes no events and watches no folder)</label>` : null}
-      ${filters.includes('campuses') || filters.includes('terms') ? html`<div class="row">
-        ${filters.includes('campuses') ? html`<${Field} id="campuses" label="Campuses (comma-separated; none: all)" error=${err('rules.campuses')} hint=${filterWhat}>
-          <input id="campuses" value=${f.campuses} onInput=${(e) => set({ campuses: e.target.value })} /><//>` : null}
-        ${filters.includes('terms') ? html`<${Field} id="terms" label="Terms (comma-separated; none: all)" error=${err('rules.terms')} hint=${filterWhat}>
-          <input id="terms" value=${f.terms} onInput=${(e) => set({ terms: e.target.value })} /><//>` : null}
-      </div>` : null}
+      ${filters.length ? html`<div class="row"><${FilterFields} filters=${filters} direction=${f.direction} values=${f} set=${set} err=${err} /></div>` : null}
       ${f.mode !== 'on-demand' ? html`<${ScheduleFields} form=${sched} set=${setSched} mode=${f.mode} direction=${f.direction} taskType=${taskType} error=${error} />` : null}
       <div class="form-end"><button type="submit" disabled=${busy}>Create job</button> <a href="#/">Cancel</a></div>
     </form>

@@ -124,6 +124,11 @@ function cookieOf(req: Request, name: string): string | undefined {
 }
 
 const ownOrigin = (req: Request) => `${req.protocol}://${req.get('host') ?? ''}`;
+/** A form posted from another origin's page is refused (403, with `refusal`); one that sends no Origin is let through. */
+function fromOwnPages(req: Request, refusal: string): void {
+  const origin = req.get('origin');
+  if (origin !== undefined && origin !== ownOrigin(req)) throw new HttpError(403, 'Forbidden', refusal);
+}
 const webOrigin = (url: string | undefined) => (url ? new URL(url).origin : undefined);
 
 const setSessionCookie = (req: Request, res: Response, value: string, maxAgeMs: number) =>
@@ -216,8 +221,7 @@ ${SIGN_OUT_FORM}`);
   const fromForm: RequestHandler = (req, res, next) => {
     if (!req.is('application/x-www-form-urlencoded')) return next();
     res.locals.codecForm = true;
-    const origin = req.get('origin');
-    if (origin !== undefined && origin !== ownOrigin(req)) throw new HttpError(403, 'Forbidden', 'The sign-in form is accepted from this API\'s own page only (/codec/signin).');
+    fromOwnPages(req, 'The sign-in form is accepted from this API\'s own page only (/codec/signin).');
     const token = (req.body as Record<string, unknown> | undefined)?.token;
     if (typeof token !== 'string' || !/^\S{1,200}$/.test(token.trim())) throw new HttpError(400, 'Invalid request', 'Paste an API token.');
     req.headers.authorization = `Bearer ${token.trim()}`;
@@ -257,8 +261,7 @@ ${SIGN_OUT_FORM}`);
     res.locals.codecForm = true;
     res.locals.operationId = 'codecSignOut';
     // SameSite=Strict keeps other sites' forms from sending the cookie; the origin check says so plainly.
-    const origin = req.get('origin');
-    if (origin !== undefined && origin !== ownOrigin(req)) throw new HttpError(403, 'Forbidden', 'Signing out is accepted from this API\'s own pages only (/codec/signin).');
+    fromOwnPages(req, 'Signing out is accepted from this API\'s own pages only (/codec/signin).');
     const id = cookieOf(req, CODEC_SESSION_COOKIE);
     if (id) await opts.orm.em.getConnection().execute('delete from codec_sessions where id_hash = ?', [sessionHash(id)]);
     clearSessionCookie(req, res);

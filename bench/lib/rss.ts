@@ -40,5 +40,8 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** cpuSeconds for a counter that must be a number: 0 for no process, or one already gone. */
+export const cpuSecondsOrZero = (pid: number | undefined): number => (pid ? cpuSeconds(pid) ?? 0 : 0);
+
 /** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;

@@ -12,7 +12,7 @@ import { testConfig } from '../setup/globalHooks';
 import { eventually, type TestSystem } from '../setup/system';
 import { createJob, runNow } from '../setup/jobs';
 import { writeSectionsFile } from '../setup/sectionsFile';
-import { decodedPayload, scheduledAtOf } from '../setup/scheduleKeeping';
+import { decodedPayload, scheduledAtOf } from '../setup/historyPayloads';
 
 /** Shared steps of the fault scenarios: a job on a generated file, its run's record, the rows it left. */
 

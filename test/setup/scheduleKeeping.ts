@@ -1,7 +1,3 @@
-import type { Client } from '@temporalio/client';
-import type { Payload } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
-
 /**
  * Whether a set of jobs, each scheduled every minute, got exactly one run per scheduled minute:
  * the load scenario's verdict (test/faults/load.test.ts), and bench:runcost's on either server.
@@ -38,7 +34,11 @@ export function scheduleKeeping(jobs: readonly string[], runs: readonly Schedule
   const windowStart = minutes[0] ?? 0;
   const windowEnd = (minutes.at(-1) ?? 0) + 60_000;
   const byJob = new Map<string, ScheduledRun[]>();
-  for (const r of runs) byJob.set(r.job, [...(byJob.get(r.job) ?? []), r]);
+  for (const r of runs) {
+    const own = byJob.get(r.job);
+    if (own) own.push(r);
+    else byJob.set(r.job, [r]);
+  }
   for (const job of jobs) {
     const own = (byJob.get(job) ?? []).sort((a, b) => a.number - b.number);
     if (own.some((r, n) => r.number !== n + 1)) out.gaps.push(job);
@@ -75,19 +75,4 @@ export function keepingLines(k: ScheduleKeeping, expected: number, indent = ''):
     `${indent}schedule lag (run start - scheduled time): ${lag(k.lags)}`,
     ...k.lagsByMinute.map((xs, m) => `${indent}  minute ${m + 1}: ${xs.length} runs, ${lag(xs)}`),
   ];
-}
-
-/** A payload of a raw history, through the client's codec (PAYLOAD_CODEC_KEYS) and converter. */
-export async function decodedPayload<T>(client: Client, payload: Payload | null | undefined): Promise<T | undefined> {
-  if (!payload) return undefined;
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
-  let payloads = [payload];
-  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-  return payloadConverter.fromPayload<T>(payloads[0]!);
-}
-
-/** When the schedule meant a run for (ms), from its run workflow's input; undefined for runs no schedule asked for. */
-export async function scheduledAtOf(client: Client, history: temporal.api.history.v1.IHistory): Promise<number | undefined> {
-  const input = await decodedPayload<{ scheduledAt?: string }>(client, history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]);
-  return input?.scheduledAt ? Date.parse(input.scheduledAt) : undefined;
 }
