@@ -7,6 +7,7 @@ import { notificationActivities } from './notifications';
 import { retentionActivities } from './retention';
 import { runRecordActivities } from './runRecords';
 import { runPhaseActivities } from './runPhases';
+import { runSlotActivities } from './runSlot';
 import { scheduleActivities } from './schedules';
 import { sourceWatchActivities } from './sourceWatch';
 
@@ -18,14 +19,17 @@ export function createActivities(deps: ActivityDeps) {
   const records = runRecordActivities(deps);
   const imports = importActivities(deps);
   const exports = exportActivities(deps);
+  const phases = runPhaseActivities({ pool: deps.pool, records, imports, exports });
+  const notifications = notificationActivities(deps);
   return reportingJobFailures({
     ...records,
     ...imports,
     ...exports,
-    ...runPhaseActivities({ pool: deps.pool, records, imports, exports }),
+    ...phases,
+    ...runSlotActivities({ deps, records, phases, notifications }),
     ...scheduleActivities(deps),
     ...sourceWatchActivities(deps),
-    ...notificationActivities(deps),
+    ...notifications,
     ...retentionActivities(deps),
     ...missedScheduleActivities(deps),
   });

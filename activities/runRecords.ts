@@ -7,6 +7,7 @@ import { countersPhrase, failedPercent, outcomeOf, pickCounters, reportedCounter
 import type { RunRef } from '../contracts/workflowIds';
 import type { ActivityDeps } from './deps';
 import { dropStaging } from '../io/import/staging';
+import { setScheduledRunsAskJob } from '../io/runSlot';
 
 /** The run-history table, written at each run's start and end (the API lists runs from it). */
 
@@ -85,6 +86,9 @@ export function runRecordActivities({ orm, pool }: ActivityDeps) {
         } as RunLog));
       }
       await em.flush();
+      // A run that failed or halted may mean a rerun or a halt: until the job workflow has decided,
+      // the runs its Schedule starts ask it first (io/runSlot.ts).
+      if (outcome === 'failed' || outcome === 'halted') await setScheduledRunsAskJob(pool, job.domain, job.identifier, true);
       await dropStaging(pool, run.id);
       return { outcome, reason, counters, reported: reportedCounters(job.direction, counters) };
     },

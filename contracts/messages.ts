@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { JobSettings, JobState, JobStatus, RunRequest } from '../domain/jobLifecycle';
+import type { JobSettings, JobState, JobStatus, RunRequest, RunSummary } from '../domain/jobLifecycle';
 import type { RunCounters, RunPhase, RunStatus } from '../domain/runStatus';
 
 /**
@@ -18,6 +18,11 @@ export const deleteSignal = defineSignal<[{ by: string }]>('delete');
 export const eventSignal = defineSignal<[{ source: string; detail?: string }]>('event');
 /** Sent by a run workflow to its job as it moves through its phases. */
 export const runPhaseSignal = defineSignal<[{ runNumber: number; phase: RunPhase }]>('runPhase');
+/**
+ * Sent by a run its Schedule started, when it ends: the job records it, and decides what follows
+ * (a rerun, a halt, the report email), as at the end of a run it started itself.
+ */
+export const runEndedSignal = defineSignal<[RunSummary & { workflowId: string }]>('runEnded');
 
 export interface JobView extends JobState {
   status: JobStatus;

@@ -39,3 +39,6 @@ export const NON_RETRYABLE_TYPES: string[] = [...failedSet, ...haltedSet, RUN_CA
 export function outcomeForFailureType(type: string | undefined | null): 'failed' | 'halted' {
   return type && haltedSet.has(type) ? 'halted' : 'failed';
 }
+
+/** What a run's record says when its workflow ended without recording its end (terminated, timed out). */
+export const ABNORMAL_RUN_END = 'The run ended abnormally; see its workflow in Temporal Web.';

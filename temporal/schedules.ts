@@ -3,11 +3,15 @@ import { msToTs, optionalTsToDate } from '@temporalio/common/lib/time';
 import { jobScheduleId, MISSED_SCHEDULES_SCHEDULE_ID, RETENTION_SCHEDULE_ID } from '../contracts/workflowIds';
 import { durationInWords } from '../domain/jobWords';
 import { describeTiming, intervalSeconds, type Timing } from '../domain/schedule';
-import { DomainKey, JobIdKey } from '../contracts/searchAttributes';
+import { DomainKey, JobIdKey, JobModeKey, TaskTypeKey } from '../contracts/searchAttributes';
+import type { JobMode } from '../domain/jobDefinition';
 
 /**
- * A job's Temporal Schedule (batch and realtime jobs). It starts scheduledRunWorkflow,
- * which asks the job workflow for a run; the job workflow decides.
+ * A job's Temporal Schedule (batch and realtime jobs). It starts the run itself
+ * (scheduledJobRunWorkflow), which runs when the job's run slot is free and the job lets it, and
+ * otherwise hands its time to the job workflow. Schedules made before that started
+ * scheduledRunWorkflow, a tick that asked the job workflow for every run; the next change to
+ * the job's definition updates them.
  */
 
 export function toScheduleSpec(timing: Timing, timezone: string): ScheduleSpec {
@@ -32,6 +36,8 @@ export interface JobScheduleInput {
   domain: string;
   jobId: string;
   name: string;
+  mode: JobMode;
+  taskType: string;
   timing: Timing;
   timezone: string;
   taskQueue: string;
@@ -42,8 +48,8 @@ export interface JobScheduleInput {
 }
 
 /**
- * Every tick is started (overlap ALLOW_ALL): the job workflow, not the schedule, keeps runs
- * from overlapping (a tick during a run is queued once). With SKIP the schedule had to check
+ * Every tick is started (overlap ALLOW_ALL): the run slot and the job workflow, not the schedule,
+ * keep runs from overlapping (a tick during a run is queued once). With SKIP the schedule had to check
  * on its last tick before each new one, and a tick the server started late (under a burst of
  * a thousand schedules) made it skip the next minute's. The catch-up window is
  * SCHEDULE_CATCHUP_WINDOW: a time Temporal could not start within it is skipped (and the
@@ -74,16 +80,19 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
   const policies = policiesOf(s.catchupWindowMs);
   const action = {
     type: 'startWorkflow' as const,
-    workflowType: 'scheduledRunWorkflow',
-    // The tick workflow applies the same window: a tick no worker took in time is recorded missed, not run late.
+    workflowType: 'scheduledJobRunWorkflow',
+    // The run applies the same window: a time no worker took in time is recorded missed, not run late.
     args: [{ domain: s.domain, jobId: s.jobId, catchupWindowMs: s.catchupWindowMs }],
     taskQueue: s.taskQueue,
-    workflowId: `tick-${s.domain}-${s.jobId}`,
-    staticSummary: `Scheduled run request for ${s.name} (${s.domain}/${s.jobId}): ${describeTiming(s.timing)}`,
+    // Temporal appends the scheduled time: run-<domain>-<job>-at-2026-12-08T02:00:00Z.
+    workflowId: `run-${s.domain}-${s.jobId}-at`,
+    staticSummary: `Scheduled run of ${s.name} (${s.domain}/${s.jobId}): ${describeTiming(s.timing)}`,
     staticDetails: tickDetails(s),
     typedSearchAttributes: [
       { key: DomainKey, value: s.domain },
       { key: JobIdKey, value: s.jobId },
+      { key: JobModeKey, value: s.mode },
+      { key: TaskTypeKey, value: s.taskType },
     ],
   };
   try {
@@ -102,16 +111,16 @@ async function createOrUpdate(client: Client, s: JobScheduleInput): Promise<void
 }
 
 /**
- * What a tick workflow is, for Temporal Web (the schedule's action carries it to every tick):
- * the job, its schedule in words and what the tick does with it. Ids, times and words only: no
+ * What a scheduled run is, for Temporal Web (the schedule's action carries it to every run):
+ * the job, its schedule in words and what the run does when it cannot run. Ids, times and words only: no
  * source, destination or credential.
  */
 export function tickDetails(s: Pick<JobScheduleInput, 'domain' | 'jobId' | 'name' | 'timing' | 'timezone' | 'catchupWindowMs'>): string {
   const zone = s.timing.timezone ? '' : ` (${s.timezone})`;
   return [
     `Job ${s.name} (${s.domain}/${s.jobId}), schedule ${jobScheduleId(s.domain, s.jobId)}: ${describeTiming(s.timing)}${zone}`,
-    `Asks the job workflow for a run at this scheduled time; the job decides (a tick during a run is queued once, a paused job refuses it).`,
-    `A tick no worker takes within ${durationInWords(s.catchupWindowMs)} of its time is recorded as missed, not run late.`,
+    `Runs the job at this scheduled time. When another run of the job is in progress, or the job is paused, halted or owes a rerun, it hands the time to the job workflow instead, which decides (a time during a run is queued once, a paused job refuses it).`,
+    `A time no worker takes within ${durationInWords(s.catchupWindowMs)} is recorded as missed, not run late.`,
   ].join('\n\n'); // paragraphs: Temporal Web renders details as Markdown
 }
 

@@ -4,3 +4,4 @@ export { runWorkflow } from './runWorkflow';
 export { scheduledRunWorkflow } from './scheduledRunWorkflow';
 export { retentionWorkflow } from './retentionWorkflow';
 export { missedSchedulesWorkflow } from './missedSchedulesWorkflow';
+export { scheduledJobRunWorkflow } from './scheduledJobRunWorkflow';

@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { emptyCounters } from '../domain/runStatus';
+import { ABNORMAL_RUN_END } from '../domain/failures';
 import type { createActivities } from '../activities';
 import type { Direction } from '../domain/jobDefinition';
 import { runWorkflowId } from '../contracts/workflowIds';
@@ -56,6 +57,7 @@ import {
   REQUEST_REFUSED,
   runNowSignal,
   runNowUpdate,
+  runEndedSignal,
   runPhaseSignal,
   statusQuery,
   type JobView,
@@ -115,6 +117,12 @@ const { recordRunEnd } = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 4, nonRetryableErrorTypes: ['JobMissing'] },
 });
 
+// The run slot (io/runSlot.ts): retried until it answers; a job gone (deleted) is not retried.
+const { takeRunSlot, setScheduledRunsAskJob } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['JobMissing'] },
+});
+
 /** Workflows recorded before report emails existed replay without them. */
 export const REPORT_EMAILS_PATCH = 'report-emails';
 
@@ -148,7 +156,16 @@ export const CLOSE_ABNORMAL_RUN_PATCH = 'close-abnormal-run';
  */
 export const LEAN_JOB_PATCH = 'lean-job';
 
-const ABNORMAL_END = 'The run ended abnormally; see its workflow in Temporal Web.';
+/**
+ * Workflows recorded before this patch numbered runs themselves and started every run, scheduled
+ * ones too. Now a job's Schedule starts its runs (scheduledJobRunWorkflow) and the runs of either
+ * take the job's run slot in PostgreSQL, which numbers them; the job starts the runs people, events
+ * and reruns ask for, hears how each scheduled run ended, and tells scheduled runs when they must
+ * ask it first (paused, halted, a rerun due).
+ */
+export const RUN_SLOT_PATCH = 'run-slot';
+
+const ABNORMAL_END = ABNORMAL_RUN_END;
 
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
@@ -165,6 +182,23 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   let scheduleStale = !input.state;
   // A run just ended: look again at what is due (a retry has its own time).
   let runEnded = false;
+  // The run slot (RUN_SLOT_PATCH): a run being started is taking it.
+  let slot: boolean | undefined;
+  const slotted = () => (slot ??= patched(RUN_SLOT_PATCH));
+  let claiming = false;
+  // What the job last told its scheduled runs: ask it first, or run (unknown after a continue-as-new).
+  let askJobWritten: boolean | undefined;
+  let askJobWrites: Promise<void> = Promise.resolve();
+  const askJobWanted = () => !!(state.paused || state.halted || state.retry || state.settings.setupStatus !== 'ready');
+  const writeAskJob = (askJob: boolean): Promise<void> => {
+    askJobWritten = askJob;
+    // In order: the last state written is the last state the job was in.
+    askJobWrites = askJobWrites
+      .then(() => setScheduledRunsAskJob({ domain: input.domain, jobId: input.jobId, askJob }))
+      .catch((err) => log.warn('Scheduled runs not told whether to ask the job', { askJob, error: String(err) }));
+    return askJobWrites;
+  };
+  const askJobOutOfStep = () => !!slot && state.settings.hasSchedule && askJobWanted() !== askJobWritten;
 
   // On-demand imports: a watch activity turns a new file in the source directory into an event.
   let watch: { scope: CancellationScope } | undefined;
@@ -233,11 +267,15 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
 
   setHandler(runNowSignal, accept);
   setHandler(eventSignal, (e) => accept({ trigger: 'event', requestedBy: e.source }));
+  // A paused job's scheduled runs ask it first from the moment the pause is answered. (Handlers
+  // stay synchronous otherwise: an answer a microtask later reorders the commands of old histories.)
+  const holdsScheduledRuns = () => slotted() && state.settings.hasSchedule;
   setHandler(pauseSignal, ({ by, note }) => {
     const queued = state.queued;
     pause(state, by, note, nowIso());
     pauseDropped(queued);
     scheduleStale = true;
+    if (holdsScheduledRuns()) void writeAskJob(true);
   });
   setHandler(reactivateSignal, () => {
     reactivate(state);
@@ -274,6 +312,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     const result = requestPause(state, by, note, nowIso());
     pauseDropped(queued);
     if (result === 'paused') scheduleStale = true;
+    if (result === 'paused' && holdsScheduledRuns()) return writeAskJob(true).then(() => ({ result }));
     return { result };
   }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
   setHandler(reactivateUpdate, () => {
@@ -282,6 +321,19 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     return { result };
   }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
   setHandler(runPhaseSignal, ({ runNumber, phase }) => markPhase(state, runNumber, phase));
+  // A run the Schedule started has ended: recorded as the job's own runs are, and what follows decided.
+  let lastEndHeard = 0;
+  setHandler(runEndedSignal, ({ workflowId: _, ...run }) => {
+    state.runCounter = Math.max(state.runCounter, run.number);
+    lastEndHeard = Math.max(lastEndHeard, run.number);
+    const after = markRunFinished(state, run, nowIso());
+    // Its record's end told scheduled runs to ask the job (activities/runRecords.ts).
+    if (run.outcome === 'failed' || run.outcome === 'halted') askJobWritten = true;
+    if (after.haltJob) log.warn('Job halted after its retries', { reason: after.haltJob });
+    notify(run.number, noticeAfterRun(after), { trigger: run.trigger }, run.attempt);
+    if (after.haltJob) scheduleStale = true;
+    else runEnded = true;
+  });
   setHandler(statusQuery, () => ({ ...state, status: jobStatus(state), refusals }));
 
   let lean: boolean | undefined;
@@ -306,8 +358,32 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     });
   };
 
+  /**
+   * The slot for a run the job starts: its number, or undefined when a run its Schedule started
+   * holds it (the request waits, as behind any run, for the end that run signals).
+   */
+  const takeSlot = async (request: RunRequest, attempt: number): Promise<number | undefined> => {
+    claiming = true;
+    try {
+      const claim = await takeRunSlot({ domain: input.domain, jobId: input.jobId, trigger: request.trigger, attempt, scheduledAt: request.scheduledAt, after: state.runCounter });
+      if ('number' in claim) return claim.number;
+      // Its end may have been heard while the slot was asked for: then look again at once.
+      if (claim.heldBy.number > lastEndHeard) state.currentRun = { ...claim.heldBy };
+      else runEnded = true;
+      return undefined;
+    } catch (err) {
+      // Only a job gone from the database gets here: its delete is on the way.
+      log.warn('Run not started: the job has no record', { error: String(err) });
+      state.queued = undefined;
+      return undefined;
+    } finally {
+      claiming = false;
+    }
+  };
+
   const runOnce = async (request: RunRequest, attempt: number): Promise<void> => {
-    const number = state.runCounter + 1;
+    const number = slotted() ? await takeSlot(request, attempt) : state.runCounter + 1;
+    if (number === undefined) return;
     const workflowId = runWorkflowId(input.domain, input.jobId, number);
     markRunStarted(state, { number, workflowId, trigger: request.trigger, attempt, startedAt: nowIso() });
     publishStatus();
@@ -350,7 +426,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const shouldContinueAsNew = () =>
-    !state.currentRun && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyLimit);
+    !state.currentRun && !claiming && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyLimit);
 
   let running: Promise<void> | undefined;
   for (;;) {
@@ -359,7 +435,9 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     // For operators in Temporal Web: the job and its state in words, and what its timer waits for.
     // The job first: its static summary and details are gone after a continue-as-new (jobWords.ts).
     setCurrentDetails(`${jobInWords({ ...input, name }, state.settings)}\n\n${jobStatusInWords(state)}`);
-    const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep();
+    slotted();
+    if (askJobOutOfStep()) void writeAskJob(askJobWanted());
+    const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !claiming && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep() || askJobOutOfStep();
     const retryIn = msUntilRetry(state, nowIso());
     if (retryIn === undefined && isLean()) await condition(wake);
     else await condition(wake, retryIn ?? '365 days', { summary: timerSummary(state) });
@@ -374,7 +452,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
       scheduleStale = false;
       if (!state.settings.hasSchedule) state.nextRunAt = undefined;
     }
-    const next = state.currentRun ? undefined : nextRunToStart(state, nowIso());
+    const next = state.currentRun || claiming ? undefined : nextRunToStart(state, nowIso());
     if (next) {
       running = runOnce(next.request, next.attempt);
       // A failed child never ends the job: it is recorded as a failed run.
@@ -390,7 +468,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     }
     if (shouldContinueAsNew()) {
       stopWatch();
-      await Promise.all(pendingNotices);
+      await Promise.all([...pendingNotices, askJobWrites]);
       await condition(allHandlersFinished);
       await continueAsNew<typeof jobWorkflow>({ ...input, name, settings: state.settings, state, refusals });
     }

@@ -93,6 +93,12 @@ function describeFailure(err: unknown): { outcome: 'failed' | 'halted'; reason: 
   return { outcome: 'failed', reason: cause instanceof Error ? cause.message : String(cause) };
 }
 
+/** What a run's failed or canceled activity means for the run. */
+export function runFailure(err: unknown): { outcome: 'failed' | 'halted' | 'canceled'; reason: string } {
+  if (isCancellation(err) || (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === RUN_CANCELED_TYPE)) return { outcome: 'canceled', reason: 'Canceled by a person.' };
+  return describeFailure(err);
+}
+
 /** One execution of a job: its phases (one activity, runPhases; each its own before ONE_ACTIVITY_RUN_PATCH), then its outcome. */
 export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
   const ref = { domain: input.domain, jobId: input.jobId, runNumber: input.runNumber };
@@ -119,10 +125,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<RunResult> {
     upsertSearchAttributes([{ key: RunStatusKey, value: final.outcome }]);
     return final;
   };
-  const whatFailed = (err: unknown): RunResult => {
-    if (isCancellation(err) || (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === RUN_CANCELED_TYPE)) return { outcome: 'canceled', reason: 'Canceled by a person.', counters };
-    return { ...describeFailure(err), counters };
-  };
+  const whatFailed = (err: unknown): RunResult => ({ ...runFailure(err), counters });
 
   if (lean && patched(ONE_ACTIVITY_RUN_PATCH)) {
     status = input.direction === 'import' ? 'validating' : 'extracting';

@@ -208,7 +208,7 @@ export class JobService {
       return;
     }
     await upsertJobSchedule(this.deps.temporal, {
-      domain: job.domain, jobId: job.identifier, name: job.name, timing, timezone: job.timezone,
+      domain: job.domain, jobId: job.identifier, name: job.name, mode: job.mode, taskType: job.taskType, timing, timezone: job.timezone,
       taskQueue: this.deps.config.TEMPORAL_TASK_QUEUE, catchupWindowMs: this.deps.config.SCHEDULE_CATCHUP_WINDOW,
     });
   }
@@ -277,14 +277,15 @@ export class JobService {
     }
   }
 
-  /** Cancels the run in progress, if any; returns its number. */
+  /** Cancels the run in progress (its record is open), if any; returns its number. */
   async cancelRun(job: Job): Promise<number | undefined> {
-    const state = await this.liveState(job);
-    if (!state?.currentRun) return undefined;
+    const em = this.deps.orm.em.fork();
+    const run = await em.findOne(RunSchema, { jobId: job.id, endedAt: null }, { orderBy: { number: 'desc' } });
+    if (!run) return undefined;
     // First the record, which the run's one activity reads between its phases (at once); then
     // Temporal's cancel, which reaches a phase at work with its next heartbeat's answer.
-    await this.deps.orm.em.fork().nativeUpdate(RunSchema, { jobId: job.id, number: state.currentRun.number, endedAt: null }, { cancelRequestedAt: new Date() });
-    await this.deps.temporal.workflow.getHandle(state.currentRun.workflowId).cancel();
-    return state.currentRun.number;
+    await em.nativeUpdate(RunSchema, { id: run.id, endedAt: null }, { cancelRequestedAt: new Date() });
+    await this.deps.temporal.workflow.getHandle(run.workflowId).cancel();
+    return run.number;
   }
 }

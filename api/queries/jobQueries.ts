@@ -11,6 +11,7 @@ import { mapBounded } from '../../infra/mapBounded';
 import { configSummary, currentPhase, jobIcon, type JobIcon } from './display';
 import { hasSchedule } from '../../taskTypes/jobTiming';
 import { liveJobState } from './liveState';
+import type { OpenRun } from '../../io/runSlot';
 
 /**
  * The job list: filters, sorting and pagination run in one SQL query that also reads each
@@ -116,6 +117,8 @@ interface DetailRow {
   updated_at: string | Date;
   unread_logs: boolean;
   current_status: string | null;
+  /** The open run record (a run in progress), as json. */
+  open_run: (Omit<OpenRun, 'startedAt'> & { startedAt: string }) | null;
   /** The missed-schedule ledger's counts by reason (null: none). */
   missed_by_reason: Record<string, number> | null;
 }
@@ -317,12 +320,14 @@ export class JobQueries {
    * The job's definition and its unread-logs flag in one plain query (no entity hydration),
    * for the job detail; undefined when the job does not exist.
    */
-  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean; currentStatus: string | null; missedByReason: Record<string, number> | null } | undefined> {
+  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean; currentStatus: string | null; openRun: OpenRun | null; missedByReason: Record<string, number> | null } | undefined> {
     const [r] = await this.orm.em.getConnection().execute<DetailRow[]>(
       `select j.id, j.domain, j.identifier, j.description, j.name, j.task_type, j.direction, j.mode, j.rules, j.source_url, j.destination_url,
          j.scheduling, j.timezone, j.active, j.recipients, j.send_report, j.setup_status, j.sampling_problems, j.logs_read_up_to, j.created_at, j.updated_at,
          exists (select 1 from runs r join run_logs l on l.run_id = r.id where r.job_id = j.id and l.id > j.logs_read_up_to) as unread_logs,
          (select r.status from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as current_status,
+         (select json_build_object('number', r.number, 'workflowId', r.workflow_id, 'trigger', r.trigger, 'attempt', r.attempt, 'startedAt', r.started_at)
+            from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as open_run,
          (select json_object_agg(m.reason, m.n) from (select reason, count(*) as n from missed_schedules where job_id = j.id group by reason) m) as missed_by_reason
        from jobs j where j.domain = ? and j.identifier = ?`,
       [domain, identifier],
@@ -336,7 +341,8 @@ export class JobQueries {
       setupStatus: r.setup_status, samplingProblems: r.sampling_problems, logsReadUpTo: String(r.logs_read_up_to),
       createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
     };
-    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, missedByReason: r.missed_by_reason };
+    const openRun = r.open_run && { ...r.open_run, startedAt: new Date(r.open_run.startedAt).toISOString() };
+    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, openRun, missedByReason: r.missed_by_reason };
   }
 
   /** Marks the job's logs as read up to a run-log id (never backwards). */

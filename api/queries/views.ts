@@ -4,6 +4,7 @@ import { pickCounters, reportedCounters } from '../../domain/runStatus';
 import type { Direction } from '../../domain/jobDefinition';
 import type { JobView } from '../../contracts/messages';
 import { importProgress } from '../../domain/importProgress';
+import type { OpenRun } from '../../io/runSlot';
 
 export { redactUrl };
 
@@ -45,6 +46,15 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };
+}
+
+/**
+ * The live state with the run in progress as its record has it: a run its Schedule started is
+ * known to the job workflow only when it ends (workflows/scheduledJobRunWorkflow.ts).
+ */
+export function withOpenRun(live: JobView | undefined, open: OpenRun | null): JobView | undefined {
+  if (!live || !open || live.currentRun || live.settings.setupStatus !== 'ready') return live;
+  return { ...live, currentRun: { ...open }, status: 'running' };
 }
 
 /** The phases an import's progress is shown in: reading, then the steps that work on what it read. */

@@ -12,7 +12,7 @@ import { HttpError, notFound } from '../http/problem';
 import type { ApiKit } from '../http/routeKit';
 import { createJobBody, domainParams, eventBody, jobParams, pauseBody } from '../http/schemas';
 import { missedCounts } from '../queries/missedSchedules';
-import { jobView } from '../queries/views';
+import { jobView, withOpenRun } from '../queries/views';
 
 /** A person's request answered by the job workflow itself, which a worker must take in time. */
 const noAnswer = { description: 'No worker took the request within RUN_REQUEST_TIMEOUT_MS (or Temporal is unreachable); nothing was changed, and the request has expired.' };
@@ -135,7 +135,7 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
       const nextRunAt = queries.nextRunAt(ref, live);
       const found = await queries.definitionWithUnread(params.domain, params.jobId);
       if (!found) throw notFound(`Job ${params.jobId}`);
-      const state = await live;
+      const state = withOpenRun(await live, found.openRun);
       const phase = currentPhase(state?.status ?? 'unknown', found.currentStatus, state);
       res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }), unreadLogs: found.unreadLogs, missedSchedules: missedCounts(found.missedByReason) });
     },

@@ -311,7 +311,7 @@ describe('bad input is a 4xx naming the field, never a 500', () => {
       let err: unknown;
       try {
         await upsertJobSchedule(api.sys.client, {
-          domain: D, jobId: 'tz-invalid', name: 'x', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'Not/AZone', taskQueue: api.sys.taskQueue, catchupWindowMs: 600_000,
+          domain: D, jobId: 'tz-invalid', name: 'x', mode: 'batch', taskType: 'sections', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'Not/AZone', taskQueue: api.sys.taskQueue, catchupWindowMs: 600_000,
         });
       } catch (e) {
         err = e;

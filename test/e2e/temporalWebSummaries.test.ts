@@ -79,8 +79,8 @@ describe('Temporal Web: summaries and details operators read', function () {
     assert.ok(timers.some((s) => /^retry 1 of 2 at /.test(s)), `a timer summary names the retry (${timers.join(' | ')})`);
   });
 
-  it("a schedule's tick workflows say which job they ask for a run, and when", async () => {
+  it("a schedule's run workflows say which job they run, and when", async () => {
     const desc = await sys.client.schedule.getHandle(`schedule-${domain}-nightly`).describe();
-    assert.equal(desc.action.type === 'startWorkflow' && desc.action.staticSummary, `Scheduled run request for Nightly sections (${domain}/nightly): mon, fri at 06:00`);
+    assert.equal(desc.action.type === 'startWorkflow' && desc.action.staticSummary, `Scheduled run of Nightly sections (${domain}/nightly): mon, fri at 06:00`);
   });
 });

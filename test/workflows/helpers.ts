@@ -28,7 +28,8 @@ type Activities = ReturnType<typeof createActivities>;
 /** The activities the three workflows call. */
 export type WorkflowActivities = Pick<Activities,
   'recordRunStart' | 'recordRunEnd' | 'validateImport' | 'processImport' | 'loadImport' | 'extractExport' | 'deliverExport' |
-  'syncSchedule' | 'watchSource' | 'notifyRun' | 'recordMissedSchedule' | 'runPhases'>;
+  'syncSchedule' | 'watchSource' | 'notifyRun' | 'recordMissedSchedule' | 'runPhases' | 'takeRunSlot' | 'setScheduledRunsAskJob' |
+  'runOnSchedule' | 'recordScheduledRunEnd'>;
 type Name = keyof WorkflowActivities;
 
 export interface Call<N extends Name = Name> {
@@ -48,12 +49,24 @@ export class MockActivities {
   private impl: Partial<WorkflowActivities> = {};
   /** What each run's last data phase counted: the run record, as far as the workflows can tell. */
   private readonly counted = new Map<string, RunCounters>();
+  /** Each job's last run number, as the run slot's records would have it. */
+  private readonly numbered = new Map<string, number>();
+  /** Whether each job's scheduled runs ask the job first (io/runSlot.ts): until told otherwise, and after a failed run. */
+  private readonly askJob = new Map<string, boolean>();
+  private nextNumber(domain: string, jobId: string, after = 0): number {
+    const key = `${domain}/${jobId}`;
+    const number = Math.max(this.numbered.get(key) ?? 0, after) + 1;
+    this.numbered.set(key, number);
+    return number;
+  }
 
   private readonly defaults: WorkflowActivities = {
     recordRunStart: async () => undefined,
     // As the real one, the counters are read back from what the run's phases recorded.
-    recordRunEnd: async (ref): Promise<RunEnd> =>
-      ({ outcome: ref.outcome, reason: ref.reason, counters: this.counted.get(runKey(ref)) ?? emptyCounters(), reported: {} }),
+    recordRunEnd: async (ref): Promise<RunEnd> => {
+      if (ref.outcome === 'failed' || ref.outcome === 'halted') this.askJob.set(`${ref.domain}/${ref.jobId}`, true);
+      return { outcome: ref.outcome, reason: ref.reason, counters: this.counted.get(runKey(ref)) ?? emptyCounters(), reported: {} };
+    },
     validateImport: async () => GOOD_COUNTERS,
     processImport: async () => GOOD_COUNTERS,
     loadImport: async () => GOOD_COUNTERS,
@@ -63,6 +76,20 @@ export class MockActivities {
     watchSource: async () => ({ watched: false }),
     notifyRun: async () => ({ sent: true, to: ['ops@example.test'] }),
     recordMissedSchedule: async () => ({ recorded: true }),
+    // The slot is always free here: no run its Schedule started competes with the job's.
+    takeRunSlot: async (input) => ({ number: this.nextNumber(input.domain, input.jobId, input.after) }),
+    setScheduledRunsAskJob: async (input) => {
+      this.askJob.set(`${input.domain}/${input.jobId}`, input.askJob);
+    },
+    // As the real one, with the job's slot always free: runs when the job lets it, else asks the job.
+    runOnSchedule: async (input) => {
+      if (this.askJob.get(`${input.domain}/${input.jobId}`) ?? true) return { ran: false };
+      const number = this.nextNumber(input.domain, input.jobId);
+      const startedAt = new Date().toISOString();
+      const end = await this.activities().runPhases({ domain: input.domain, jobId: input.jobId, runNumber: number, trigger: 'schedule', attempt: 1, scheduledAt: input.scheduledAt, direction: 'import' });
+      return { ran: true, number, startedAt, end };
+    },
+    recordScheduledRunEnd: async () => undefined,
     // As the real one (activities/runPhases.ts): the record's start, the phases, the record's end,
     // each through the mocks above, so a test holds or fails a phase as before.
     runPhases: async (input) => {

@@ -80,7 +80,7 @@ describe('workflows: retries and halts', function () {
     const jobId = 'halts';
     // The job's real Schedule (ticks start scheduledRunWorkflow on this task queue), kept in step by the real syncSchedule.
     await upsertJobSchedule(t.client, {
-      domain: t.domain, jobId, name: 'Halts', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'UTC', taskQueue: t.taskQueue, catchupWindowMs: 600_000,
+      domain: t.domain, jobId, name: 'Halts', mode: 'batch', taskType: 'sections', timing: { kind: 'cron', expression: '0 6 * * *' }, timezone: 'UTC', taskQueue: t.taskQueue, catchupWindowMs: 600_000,
     });
     const schedule = t.client.schedule.getHandle(jobScheduleId(t.domain, jobId));
     try {

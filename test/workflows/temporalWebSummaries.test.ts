@@ -44,7 +44,7 @@ describe('Temporal Web: a job after continue-as-new, and the details of a tick',
     });
   });
 
-  describe("a schedule's tick workflow", () => {
+  describe("a schedule's run workflow", () => {
     let sys: TestSystem;
     const domain = 'tickwords';
     before(async () => {
@@ -52,7 +52,7 @@ describe('Temporal Web: a job after continue-as-new, and the details of a tick',
     });
     after(async () => sys?.stop());
 
-    it('carries static details: the job, its schedule in words and what the tick does; nothing of its source', async () => {
+    it('carries static details: the job, its schedule in words and what the run does when it cannot run; nothing of its source', async () => {
       const admin = await sys.token('domain_admin', domain);
       await createJob(sys, admin, domain, {
         id: 'weekly', name: 'Weekly sections', mode: 'batch', sourceUrl: `file://${sys.areaOf(domain)}/secret-folder/sections.csv`,
@@ -63,13 +63,14 @@ describe('Temporal Web: a job after continue-as-new, and the details of a tick',
       const tickId = await eventually(async () => {
         const action = (await schedule.describe()).info.recentActions[0]?.action;
         return action?.type === 'startWorkflow' ? action.workflow.workflowId : undefined;
-      }, 'the triggered tick');
+      }, 'the triggered run');
       const tick = await sys.client.workflow.getHandle(tickId!).describe();
-      assert.equal(await tick.staticSummary(), `Scheduled run request for Weekly sections (${domain}/weekly): mon at 07:30`);
+      assert.match(tickId!, new RegExp(`^run-${domain}-weekly-at-`));
+      assert.equal(await tick.staticSummary(), `Scheduled run of Weekly sections (${domain}/weekly): mon at 07:30`);
       const details = (await tick.staticDetails()) ?? '';
       assert.equal(details.split('\n')[0], `Job Weekly sections (${domain}/weekly), schedule ${jobScheduleId(domain, 'weekly')}: mon at 07:30 (Europe/Paris)`);
-      assert.match(details, /\nAsks the job workflow for a run at this scheduled time; the job decides/);
-      assert.match(details, /\nA tick no worker takes within \d+ (min|s) of its time is recorded as missed, not run late\.$/);
+      assert.match(details, /\nRuns the job at this scheduled time\. When another run of the job is in progress, or the job is paused, halted or owes a rerun, it hands the time to the job workflow instead/);
+      assert.match(details, /\nA time no worker takes within \d+ (min|s) is recorded as missed, not run late\.$/);
       for (const hidden of ['secret-folder', 'sections.csv', 'file:']) assert.ok(!details.includes(hidden), `${hidden} in the tick's details`);
     });
   });
