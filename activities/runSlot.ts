@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ABNORMAL_RUN_END } from '../domain/failures';
 import type { RunTrigger } from '../domain/jobDefinition';
 import { logger } from '../infra/logger';
-import { claimRunSlot, setScheduledRunsAskJob, type OpenRun } from '../io/runSlot';
+import { claimRunSlot, openRun, setScheduledRunsAskJob, type OpenRun } from '../io/runSlot';
 import type { ActivityDeps } from './deps';
 import type { notificationActivities } from './notifications';
 import type { runPhaseActivities } from './runPhases';
@@ -87,6 +87,11 @@ export function runSlotActivities(parts: {
       if (!run) return undefined;
       const end = await records.recordRunEnd({ domain: input.domain, jobId: input.jobId, runNumber: run.number, outcome: input.outcome, reason: input.reason });
       return { number: run.number, startedAt: run.started_at.toISOString(), end };
+    },
+
+    /** The job's run in progress, as its record says (a run its Schedule started, which the job hears of only at its end). */
+    async findOpenRun(input: { domain: string; jobId: string }): Promise<OpenRun | undefined> {
+      return openRun(pool, input.domain, input.jobId);
     },
 
     /** Whether the job's scheduled runs ask the job workflow first; written by the job workflow as its state changes. */

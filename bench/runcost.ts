@@ -21,7 +21,6 @@ import { clusterTarget, setupStartedCluster } from '../temporal/clusterSetup';
 import { connectClient, targetFor, type TemporalTarget } from '../temporal/connection';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { writeSectionsFile } from '../test/setup/sectionsFile';
-import { scheduledAtOf } from '../test/setup/historyPayloads';
 import { keepingLines, scheduleKeeping } from '../test/setup/scheduleKeeping';
 import { addCost, emptyCost, historyCost, type HistoryCost } from './lib/historyCost';
 import { cpuSecondsOrZero } from './lib/rss';
@@ -120,21 +119,13 @@ async function startServer(name: string, config: Config, postgresUrl: string): P
   throw new Error(`RUNCOST_SERVERS: unknown server "${name}" (dev or cluster)`);
 }
 
-/**
- * Every workflow of the namespace, with its history's cost in [from, to), by workflow type, and
- * each run workflow's scheduled time (from its input) by workflow id.
- */
-async function costByType(client: Client, from: number, to: number): Promise<{ byType: Map<string, HistoryCost & { workflows: number }>; scheduledAt: Map<string, number> }> {
+/** Every workflow of the namespace, with its history's cost in [from, to), by workflow type. */
+async function costByType(client: Client, from: number, to: number): Promise<Map<string, HistoryCost & { workflows: number }>> {
   const executions: { workflowId: string; runId: string; type: string }[] = [];
   for await (const w of client.workflow.list()) executions.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
   const byType = new Map<string, HistoryCost & { workflows: number }>();
-  const scheduledAt = new Map<string, number>();
   await mapBounded(executions, 8, async (w) => {
     const history = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
-    if (w.type === 'runWorkflow') {
-      const at = await scheduledAtOf(client, history);
-      if (at !== undefined) scheduledAt.set(w.workflowId, at);
-    }
     const cost = historyCost(history.events ?? [], from, to);
     if (!cost.events) return;
     const into = byType.get(w.type) ?? { ...emptyCost(), workflows: 0 };
@@ -142,7 +133,7 @@ async function costByType(client: Client, from: number, to: number): Promise<{ b
     into.workflows++;
     byType.set(w.type, into);
   });
-  return { byType, scheduledAt };
+  return byType;
 }
 
 async function measure(serverName: string, config: Config, postgresUrl: string): Promise<void> {
@@ -207,12 +198,12 @@ async function measure(serverName: string, config: Config, postgresUrl: string):
     const endActions = await serverActions(server.metricsUrl, config.TEMPORAL_NAMESPACE);
     const { rows } = await db.query(`select count(*)::int as runs, count(*) filter (where status = 'completed')::int as completed from runs where started_at >= $1`, [new Date(from)]);
     // The runs as they stand now: ticks the server started before the pause may still start runs while the histories are read.
-    const { rows: records } = await db.query<{ job: string; number: number; trigger: string; status: string; started_at: Date; workflow_id: string }>(
-      `select r.domain || '/' || j.identifier as job, r.number, r.trigger, r.status, r.started_at, r.workflow_id from runs r join jobs j on j.id = r.job_id`);
+    const { rows: records } = await db.query<{ job: string; number: number; trigger: string; status: string; started_at: Date; scheduled_at: Date | null }>(
+      `select r.domain || '/' || j.identifier as job, r.number, r.trigger, r.status, r.started_at, r.scheduled_at from runs r join jobs j on j.id = r.job_id`);
     const runs = rows[0].runs as number;
-    const { byType, scheduledAt } = await costByType(client, from, end);
+    const byType = await costByType(client, from, end);
     const keeping = scheduleKeeping(jobs.map((j) => `${j.domain}/${j.id}`), records.map((r) => ({
-      job: r.job, number: r.number, trigger: r.trigger, status: r.status, startedAt: r.started_at.getTime(), scheduledAt: scheduledAt.get(r.workflow_id),
+      job: r.job, number: r.number, trigger: r.trigger, status: r.status, startedAt: r.started_at.getTime(), scheduledAt: r.scheduled_at?.getTime(),
     })), Array.from({ length: MINUTES }, (_, m) => from + m * 60_000));
 
     const per = (v: number) => (runs ? v / runs : NaN).toFixed(1);

@@ -118,7 +118,7 @@ const { recordRunEnd } = proxyActivities<ReturnType<typeof createActivities>>({
 });
 
 // The run slot (io/runSlot.ts): retried until it answers; a job gone (deleted) is not retried.
-const { takeRunSlot, setScheduledRunsAskJob } = proxyActivities<ReturnType<typeof createActivities>>({
+const { takeRunSlot, setScheduledRunsAskJob, findOpenRun } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['JobMissing'] },
 });
@@ -186,6 +186,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   let slot: boolean | undefined;
   const slotted = () => (slot ??= patched(RUN_SLOT_PATCH));
   let claiming = false;
+  // The last run its Schedule started that the job heard end.
+  let lastEndHeard = 0;
   // What the job last told its scheduled runs: ask it first, or run (unknown after a continue-as-new).
   let askJobWritten: boolean | undefined;
   let askJobWrites: Promise<void> = Promise.resolve();
@@ -267,6 +269,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
 
   setHandler(runNowSignal, accept);
   setHandler(eventSignal, (e) => accept({ trigger: 'event', requestedBy: e.source }));
+  const isJobsOwnRun = (run: { number: number; workflowId: string }) => run.workflowId === runWorkflowId(input.domain, input.jobId, run.number);
   // A paused job's scheduled runs ask it first from the moment the pause is answered. (Handlers
   // stay synchronous otherwise: an answer a microtask later reorders the commands of old histories.)
   const holdsScheduledRuns = () => slotted() && state.settings.hasSchedule;
@@ -305,6 +308,11 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     const decision = requestRun(state, runRequestOf(r));
     // The validator refused this already, in the same activation and on the same state.
     if (decision.result === 'refused') throw ApplicationFailure.create({ type: REQUEST_REFUSED, message: decision.reason, nonRetryable: true });
+    // A run its Schedule started may be in progress, unknown to the job until it ends: then the request waits behind it.
+    if (decision.result === 'started' && holdsScheduledRuns()) {
+      return findOpenRun({ domain: input.domain, jobId: input.jobId }).then((open) =>
+        ({ result: open && open.number > lastEndHeard && !isJobsOwnRun(open) ? 'queued' as const : 'started' as const }));
+    }
     return { result: decision.result };
   }, { validator: (r) => refuseIf(runRefusal(state, runRequestOf(r)), r.expiresAt) });
   setHandler(pauseUpdate, ({ by, note }) => {
@@ -322,7 +330,6 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
   setHandler(runPhaseSignal, ({ runNumber, phase }) => markPhase(state, runNumber, phase));
   // A run the Schedule started has ended: recorded as the job's own runs are, and what follows decided.
-  let lastEndHeard = 0;
   setHandler(runEndedSignal, ({ workflowId: _, ...run }) => {
     state.runCounter = Math.max(state.runCounter, run.number);
     lastEndHeard = Math.max(lastEndHeard, run.number);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { jobScheduleId } from '../../contracts/workflowIds';
 import { writeSectionsFile } from '../setup/sectionsFile';
 import { eventually, startSystem, type TestSystem } from '../setup/system';
-import { runScheduledAt, sleep } from './helpers';
+import { sleep } from './helpers';
 import { keepingLines, scheduleKeeping } from '../setup/scheduleKeeping';
 
 /**
@@ -92,21 +92,16 @@ describe(`load: ${JOBS} jobs every minute for ${MINUTES} minutes on one worker`,
     }, 'every run to end', 5 * 60_000).catch(() => undefined);
     console.log(`      drained ${((Date.now() - drainStart) / 1000).toFixed(0)} s after the window; runs since the window opened: ${JSON.stringify(await inWindow())}`);
 
-    // Every run with the time its schedule meant it for (from the run workflow's input).
-    const { rows: runs } = await sys.db.query<{ domain: string; identifier: string; number: number; trigger: string; status: string; started_at: Date; ended_at: Date | null; workflow_id: string }>(
-      `select r.domain, j.identifier, r.number, r.trigger, r.status, r.started_at, r.ended_at, r.workflow_id
+    // Every run with the time its schedule meant it for (its record keeps it).
+    const { rows: runs } = await sys.db.query<{ domain: string; identifier: string; number: number; trigger: string; status: string; started_at: Date; ended_at: Date | null; scheduled_at: Date | null }>(
+      `select r.domain, j.identifier, r.number, r.trigger, r.status, r.started_at, r.ended_at, r.scheduled_at
          from runs r join jobs j on j.id = r.job_id where r.domain like 'load%' order by r.domain, j.identifier, r.number`,
     );
-    const scheduledAt = new Map<string, number>();
-    await inBatches(runs, 16, async (r) => {
-      const at = await runScheduledAt(sys, r.workflow_id);
-      if (at !== undefined) scheduledAt.set(r.workflow_id, at);
-    });
 
     const minutes = Array.from({ length: MINUTES }, (_, m) => windowStart + m * 60_000);
     const keeping = scheduleKeeping(jobs.map((i) => `${domainOf(i)}/${jobIdOf(i)}`), runs.map((r) => ({
       job: `${r.domain}/${r.identifier}`, number: r.number, trigger: r.trigger, status: r.status,
-      startedAt: r.started_at.getTime(), scheduledAt: scheduledAt.get(r.workflow_id),
+      startedAt: r.started_at.getTime(), scheduledAt: r.scheduled_at?.getTime(),
     })), minutes);
     const { missed, doubled, gaps, notCompleted, lags } = keeping;
     console.log(`      window ${new Date(windowStart).toISOString()} .. ${new Date(windowEnd).toISOString()}:`);

@@ -181,12 +181,12 @@ describe('missed-schedule ledger', function () {
     assert.equal(alertsTo(D).length, 1);
     assert.match(decodeQuotedPrintable(alerts[0]!.raw), /Reason: outside catchup window/);
 
-    // The tick workflows of the new path, for the replay tests: one too late, one in time.
+    // The scheduled runs of this path, for the replay tests: one too late, one in time.
     const schedule = await sys.client.schedule.getHandle(jobScheduleId(D, 'feed')).describe();
     const lateTick = schedule.info.recentActions.find((a) => a.scheduledAt.toISOString() === late[late.length - 1]!.scheduledAt);
-    if (lateTick) await recordHistory(sys.client, lateTick.action.workflow.workflowId, 'tick-late-missed', lateTick.action.workflow.firstExecutionRunId);
+    if (lateTick) await recordHistory(sys.client, lateTick.action.workflow.workflowId, 'scheduled-run-late-missed', lateTick.action.workflow.firstExecutionRunId);
     const onTime = schedule.info.recentActions[schedule.info.recentActions.length - 1]!;
-    await recordHistory(sys.client, onTime.action.workflow.workflowId, 'tick-on-time', onTime.action.workflow.firstExecutionRunId);
+    await recordHistory(sys.client, onTime.action.workflow.workflowId, 'scheduled-run-on-time', onTime.action.workflow.firstExecutionRunId);
     await remove(D, 'feed');
   });
 

@@ -15,7 +15,7 @@ import { HISTORIES_DIR, replayDataConverter } from './histories';
 /** The histories the suite must have: one run per outcome, one job per mode and trigger. */
 const REQUIRED = [
   'run-completed', 'run-completed_with_warnings', 'run-partially_completed', 'run-failed', 'run-halted', 'run-canceled',
-  'job-batch-manual', 'job-realtime-schedule', 'job-on-demand-event',
+  'job-batch-manual', 'job-realtime-schedule', 'job-on-demand-event', 'scheduled-run-completed',
 ];
 
 const files = fs.existsSync(HISTORIES_DIR) ? fs.readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort() : [];

@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
 
 /** Payloads read from raw histories, as the client would read them (through its codec, then its converter). */
 
@@ -13,8 +12,3 @@ export async function decodedPayload<T>(client: Client, payload: Payload | null 
   return payloadConverter.fromPayload<T>(payloads[0]!);
 }
 
-/** When the schedule meant a run for (ms), from its run workflow's input; undefined for runs no schedule asked for. */
-export async function scheduledAtOf(client: Client, history: temporal.api.history.v1.IHistory): Promise<number | undefined> {
-  const input = await decodedPayload<{ scheduledAt?: string }>(client, history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]);
-  return input?.scheduledAt ? Date.parse(input.scheduledAt) : undefined;
-}

@@ -29,7 +29,7 @@ type Activities = ReturnType<typeof createActivities>;
 export type WorkflowActivities = Pick<Activities,
   'recordRunStart' | 'recordRunEnd' | 'validateImport' | 'processImport' | 'loadImport' | 'extractExport' | 'deliverExport' |
   'syncSchedule' | 'watchSource' | 'notifyRun' | 'recordMissedSchedule' | 'runPhases' | 'takeRunSlot' | 'setScheduledRunsAskJob' |
-  'runOnSchedule' | 'recordScheduledRunEnd'>;
+  'runOnSchedule' | 'recordScheduledRunEnd' | 'findOpenRun'>;
 type Name = keyof WorkflowActivities;
 
 export interface Call<N extends Name = Name> {
@@ -90,6 +90,7 @@ export class MockActivities {
       return { ran: true, number, startedAt, end };
     },
     recordScheduledRunEnd: async () => undefined,
+    findOpenRun: async () => undefined,
     // As the real one (activities/runPhases.ts): the record's start, the phases, the record's end,
     // each through the mocks above, so a test holds or fails a phase as before.
     runPhases: async (input) => {
