@@ -24,6 +24,7 @@ export function observeActivity(ctx: ActivityContext, baseLogger: Logger = logge
       });
       const phase = PHASE_OF[activityType];
       if ((activityType === 'recordRunStart' || activityType === 'runPhases') && attempt === 1) recordScheduleLag(input.args[0] as { scheduledAt?: string });
+      const startedAt = Date.now();
       const started = performance.now();
       activitiesInFlight.inc({ activity: activityType });
       let result: 'ok' | 'error' = 'error';
@@ -32,7 +33,12 @@ export function observeActivity(ctx: ActivityContext, baseLogger: Logger = logge
         result = 'ok';
         // A whole run (runPhases) starts and ends its record; earlier runs did so in activities of their own.
         if (activityType === 'recordRunEnd' || activityType === 'runPhases') recordRunMetrics(value as RunEnd, log);
-        else log.debug('activity completed');
+        else if (activityType === 'runOnSchedule' || activityType === 'recordScheduledRunEnd') {
+          // A run its Schedule started: counted when it ran (a time handed to the job is counted in the run the job starts).
+          const run = value as { ran?: boolean; end?: RunEnd } | undefined;
+          if (run?.end) recordRunMetrics(run.end, log);
+          if (activityType === 'runOnSchedule' && run?.ran && attempt === 1) recordScheduleLag(input.args[0] as { scheduledAt?: string }, startedAt);
+        } else log.debug('activity completed');
         return value;
       } catch (err) {
         const e = err as Error & { type?: string };
@@ -55,8 +61,8 @@ interface RunEnd {
 }
 
 /** How late a scheduled run started against its schedule (first attempt of the start record only). */
-function recordScheduleLag({ scheduledAt }: { scheduledAt?: string }): void {
-  if (scheduledAt) scheduleLag.observe(Math.max(0, (Date.now() - Date.parse(scheduledAt)) / 1000));
+function recordScheduleLag({ scheduledAt }: { scheduledAt?: string }, startedAt = Date.now()): void {
+  if (scheduledAt) scheduleLag.observe(Math.max(0, (startedAt - Date.parse(scheduledAt)) / 1000));
 }
 
 function recordRunMetrics(end: RunEnd, log: Logger): void {
