@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ABNORMAL_RUN_END } from '../domain/failures';
 import type { RunTrigger } from '../domain/jobDefinition';
 import { logger } from '../infra/logger';
-import { claimRunSlot, openRun, setScheduledRunsAskJob, type OpenRun } from '../io/runSlot';
+import { claimRunSlot, jobWaitsForSlot, openRun, setScheduledRunsAskJob, type OpenRun } from '../io/runSlot';
 import type { ActivityDeps } from './deps';
 import type { notificationActivities } from './notifications';
 import type { runPhaseActivities } from './runPhases';
@@ -11,7 +11,7 @@ import type { RunEnd, runRecordActivities } from './runRecords';
 
 /** What a run its Schedule started did: ran (with its outcome), or left the decision to the job workflow. */
 export type ScheduledRunResult =
-  | { ran: true; number: number; startedAt: string; end: RunEnd }
+  | { ran: true; number: number; startedAt: string; end: RunEnd; jobWaits: boolean }
   | { ran: false; heldBy?: OpenRun };
 
 const jobMissing = (domain: string, jobId: string) =>
@@ -78,7 +78,12 @@ export function runSlotActivities(parts: {
           .catch((e: unknown) => logger.warn({ ...ref, error: String(e) }, 'report email not sent'));
       }
       const end = await phases.runPhases({ ...ref, trigger: 'schedule', attempt: 1, scheduledAt: input.scheduledAt, direction: claim.job.direction });
-      return { ran: true, number: claim.number, startedAt: claim.startedAt, end };
+      // The end email of a run that went well; a failure's email is the job's to decide (noticeAfterRun).
+      if (claim.job.sendReport && end.outcome !== 'failed' && end.outcome !== 'halted') {
+        await notifications.notifyRun({ ...ref, notice: 'ended', trigger: 'schedule', attempt: 1 })
+          .catch((e: unknown) => logger.warn({ ...ref, error: String(e) }, 'report email not sent'));
+      }
+      return { ran: true, number: claim.number, startedAt: claim.startedAt, end, jobWaits: await jobWaitsForSlot(pool, input.domain, input.jobId) };
     },
 
     /** Closes the record of a run its Schedule started whose activity failed or was canceled; none if it never took the slot. */

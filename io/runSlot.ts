@@ -92,6 +92,8 @@ export function claimRunSlot(pool: pg.Pool, req: SlotRequest): Promise<SlotClaim
         ? open.workflow_id === req.workflowId
         : open.workflow_id === runWorkflowId(req.domain, req.jobId, open.number) && open.number > (req.after ?? 0);
       if (mine) return taken(open);
+      // The job waits behind a run its Schedule started: that run tells it when it ends (jobWaitsForSlot).
+      if (!req.workflowId) await c.query('update jobs set job_waits_for_slot = true where id = $1', [job.id]);
       return { taken: false, heldBy: openRunOf(open) };
     }
     if (req.workflowId) {
@@ -101,6 +103,7 @@ export function claimRunSlot(pool: pg.Pool, req: SlotRequest): Promise<SlotClaim
     }
     const last = (await c.query<{ n: number }>('select coalesce(max(number), 0)::int as n from runs where job_id = $1', [job.id])).rows[0]!.n;
     const number = Math.max(last, req.after ?? 0) + 1;
+    if (!req.workflowId) await c.query('update jobs set job_waits_for_slot = false where id = $1', [job.id]);
     const workflowId = req.workflowId ?? runWorkflowId(req.domain, req.jobId, number);
     const run = (await c.query<{ id: string; started_at: Date }>(
       `insert into runs (job_id, domain, number, workflow_id, trigger, attempt, status, scheduled_at)
@@ -113,6 +116,17 @@ export function claimRunSlot(pool: pg.Pool, req: SlotRequest): Promise<SlotClaim
     );
     return taken({ number, workflow_id: workflowId, started_at: run.started_at });
   });
+}
+
+/**
+ * Whether the job workflow waits for the slot a run its Schedule started has just released (its
+ * record ended). Read under the job row's lock, after the end committed: a claim that saw the run
+ * still open has said so by then, and one that comes later finds the slot free.
+ */
+export function jobWaitsForSlot(pool: pg.Pool, domain: string, jobId: string): Promise<boolean> {
+  return inTransaction(pool, async (c) => (await c.query<{ waits: boolean }>(
+    'select job_waits_for_slot as waits from jobs where domain = $1 and identifier = $2 for share', [domain, jobId],
+  )).rows[0]?.waits ?? false);
 }
 
 /** The job's open run, if any. */

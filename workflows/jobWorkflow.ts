@@ -167,6 +167,9 @@ export const RUN_SLOT_PATCH = 'run-slot';
 
 const ABNORMAL_END = ABNORMAL_RUN_END;
 
+/** How often a job waiting behind a run its Schedule started asks the slot again. */
+const HOLDER_CHECK_INTERVAL = '5 minutes';
+
 const nowIso = () => new Date().toISOString(); // the workflow clock: deterministic on replay
 
 /**
@@ -191,7 +194,8 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   // What the job last told its scheduled runs: ask it first, or run (unknown after a continue-as-new).
   let askJobWritten: boolean | undefined;
   let askJobWrites: Promise<void> = Promise.resolve();
-  const askJobWanted = () => !!(state.paused || state.halted || state.retry || state.settings.setupStatus !== 'ready');
+  // A job owing a recovery notice (needsAttention) hears the next good run: it runs through the job.
+  const askJobWanted = () => !!(state.paused || state.halted || state.retry || state.needsAttention || state.settings.setupStatus !== 'ready');
   const writeAskJob = (askJob: boolean): Promise<void> => {
     askJobWritten = askJob;
     // In order: the last state written is the last state the job was in.
@@ -273,6 +277,13 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
   // A paused job's scheduled runs ask it first from the moment the pause is answered. (Handlers
   // stay synchronous otherwise: an answer a microtask later reorders the commands of old histories.)
   const holdsScheduledRuns = () => slotted() && state.settings.hasSchedule;
+  // The pause is answered once scheduled runs ask first, or after a few seconds when the database
+  // does not answer (the write goes on, and nothing scheduled can take the slot meanwhile either).
+  const answerOnceHeld = async () => {
+    let held = false;
+    void writeAskJob(true).then(() => (held = true));
+    await condition(() => held, '5 seconds');
+  };
   setHandler(pauseSignal, ({ by, note }) => {
     const queued = state.queued;
     pause(state, by, note, nowIso());
@@ -320,7 +331,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     const result = requestPause(state, by, note, nowIso());
     pauseDropped(queued);
     if (result === 'paused') scheduleStale = true;
-    if (result === 'paused' && holdsScheduledRuns()) return writeAskJob(true).then(() => ({ result }));
+    if (result === 'paused' && holdsScheduledRuns()) return answerOnceHeld().then(() => ({ result }));
     return { result };
   }, { validator: (r) => refuseIf(controlRefusal(state), r.expiresAt) });
   setHandler(reactivateUpdate, () => {
@@ -446,7 +457,13 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<void> {
     if (askJobOutOfStep()) void writeAskJob(askJobWanted());
     const wake = () => state.deleted || scheduleStale || runEnded || (!state.currentRun && !claiming && !!nextRunToStart(state, nowIso())) || shouldContinueAsNew() || watchOutOfStep() || askJobOutOfStep();
     const retryIn = msUntilRetry(state, nowIso());
-    if (retryIn === undefined && isLean()) await condition(wake);
+    if (state.currentRun && slot && !isJobsOwnRun(state.currentRun)) {
+      // Behind a run its Schedule started, which says when it ends; one an operator terminated
+      // never does, so the slot is asked again now and then (a holder gone is closed then).
+      if (!(await condition(wake, HOLDER_CHECK_INTERVAL, { summary: `wait for run ${state.currentRun.number}, started by the schedule` }))) {
+        state.currentRun = undefined;
+      }
+    } else if (retryIn === undefined && isLean()) await condition(wake);
     else await condition(wake, retryIn ?? '365 days', { summary: timerSummary(state) });
     if (state.deleted) break;
     runEnded = false;

@@ -18,6 +18,9 @@ import { runFailure, type RunResult } from './runWorkflow';
 
 type Activities = ReturnType<typeof createActivities>;
 
+/** Outcomes the job workflow decides on: a rerun, a halt, the alert, the end email of a canceled run. */
+const NEEDS_THE_JOB: ReadonlySet<string> = new Set(['failed', 'halted', 'canceled']);
+
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
 
 // The whole run in one activity, as a run the job starts (runPhases), with the slot taken first.
@@ -36,9 +39,10 @@ const { recordScheduledRunEnd, recordMissedSchedule } = proxyLocalActivities<Act
 /**
  * What a job's Temporal Schedule starts: the run itself, when the job lets it. Its one activity
  * takes the job's run slot (io/runSlot.ts) and runs. When another run holds the slot, or the job
- * must decide (paused, halted, a rerun due), nothing runs here: the scheduled time goes to the
- * job workflow, which queues it once or refuses it as it did every tick before. The job hears
- * how each run ended, and decides what follows (a rerun, a halt, the report email).
+ * must decide (paused, halted, a rerun due, a recovery to announce), nothing runs here: the
+ * scheduled time goes to the job workflow, which queues it once or refuses it as it did every
+ * tick before. A run that did not go well tells the job, which decides what follows (a rerun, a
+ * halt, the alert); one that did needs nothing of it (the API reads last runs from the records).
  *
  * Against a tick that asks the job, which then starts a child: one workflow and one activity a
  * run instead of three workflows (bench:runcost has the figures).
@@ -72,6 +76,10 @@ export async function scheduledJobRunWorkflow(input: { domain: string; jobId: st
   }
   const result: RunResult = { outcome: run.end.outcome, reason: run.end.reason, counters: run.end.counters };
   upsertSearchAttributes([{ key: RunStatusKey, value: result.outcome }]);
+  // A run that went well needs nothing of the job: it runs only when the job owes no rerun and
+  // no recovery notice, and its activity sent the end email. Anything else is the job's to
+  // decide, and a job waiting for the slot (a person's run-now) hears that it is free.
+  if (ran && !ran.jobWaits && !NEEDS_THE_JOB.has(result.outcome)) return result;
   await CancellationScope.nonCancellable(() => job.signal(runEndedSignal, {
     number: run.number, workflowId, trigger: 'schedule', attempt: 1, outcome: result.outcome, reason: result.reason,
     counters: result.counters, startedAt: run.startedAt, endedAt: new Date().toISOString(),

@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { Job } from '../../db/entities';
-import type { JobStatus } from '../../domain/jobLifecycle';
+import { LAST_RUNS_KEPT, type JobStatus, type RunSummary } from '../../domain/jobLifecycle';
+import type { RunTrigger } from '../../domain/jobDefinition';
+import { pickCounters, type RunCounters, type RunOutcome } from '../../domain/runStatus';
 import { jobScheduleId, jobWorkflowId } from '../../contracts/workflowIds';
 import type { JobView } from '../../contracts/messages';
 import { JobStatusKey } from '../../contracts/searchAttributes';
@@ -91,6 +93,22 @@ interface ListRow {
   total: string;
 }
 
+/** An ended run as the detail query reads it (json: times as strings). */
+interface EndedRunRow extends RunCounters {
+  number: number;
+  trigger: RunTrigger;
+  attempt: number;
+  status: RunOutcome;
+  reason: string | null;
+  started_at: string;
+  ended_at: string;
+}
+
+const endedRun = (r: EndedRunRow): RunSummary => ({
+  number: r.number, trigger: r.trigger, attempt: r.attempt, outcome: r.status, reason: r.reason ?? undefined,
+  counters: pickCounters(r), startedAt: new Date(r.started_at).toISOString(), endedAt: new Date(r.ended_at).toISOString(),
+});
+
 /** One row of the detail query: every column of the job the API shows, and the unread flag. */
 interface DetailRow {
   id: string;
@@ -119,6 +137,8 @@ interface DetailRow {
   current_status: string | null;
   /** The open run record (a run in progress), as json. */
   open_run: (Omit<OpenRun, 'startedAt'> & { startedAt: string }) | null;
+  /** The last ended runs, newest first (one more than shown: the job workflow may not have taken in the newest yet). */
+  recent_runs: EndedRunRow[];
   /** The missed-schedule ledger's counts by reason (null: none). */
   missed_by_reason: Record<string, number> | null;
 }
@@ -320,7 +340,7 @@ export class JobQueries {
    * The job's definition and its unread-logs flag in one plain query (no entity hydration),
    * for the job detail; undefined when the job does not exist.
    */
-  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean; currentStatus: string | null; openRun: OpenRun | null; missedByReason: Record<string, number> | null } | undefined> {
+  async definitionWithUnread(domain: string, identifier: string): Promise<{ job: Job; unreadLogs: boolean; currentStatus: string | null; openRun: OpenRun | null; recentRuns: RunSummary[]; missedByReason: Record<string, number> | null } | undefined> {
     const [r] = await this.orm.em.getConnection().execute<DetailRow[]>(
       `select j.id, j.domain, j.identifier, j.description, j.name, j.task_type, j.direction, j.mode, j.rules, j.source_url, j.destination_url,
          j.scheduling, j.timezone, j.active, j.recipients, j.send_report, j.setup_status, j.sampling_problems, j.logs_read_up_to, j.created_at, j.updated_at,
@@ -328,6 +348,10 @@ export class JobQueries {
          (select r.status from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as current_status,
          (select json_build_object('number', r.number, 'workflowId', r.workflow_id, 'trigger', r.trigger, 'attempt', r.attempt, 'startedAt', r.started_at)
             from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as open_run,
+         (select coalesce(json_agg(e order by e.number desc), '[]') from (
+            select r.number, r.trigger, r.attempt, r.status, r.reason, r.read, r.inserted, r.updated, r.unchanged, r.deleted, r.skipped,
+              r.warnings, r.rejected, r.started_at, r.ended_at
+            from runs r where r.job_id = j.id and r.ended_at is not null order by r.number desc limit ${LAST_RUNS_KEPT + 1}) e) as recent_runs,
          (select json_object_agg(m.reason, m.n) from (select reason, count(*) as n from missed_schedules where job_id = j.id group by reason) m) as missed_by_reason
        from jobs j where j.domain = ? and j.identifier = ?`,
       [domain, identifier],
@@ -342,7 +366,7 @@ export class JobQueries {
       createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
     };
     const openRun = r.open_run && { ...r.open_run, startedAt: new Date(r.open_run.startedAt).toISOString() };
-    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, openRun, missedByReason: r.missed_by_reason };
+    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, openRun, recentRuns: r.recent_runs.map(endedRun), missedByReason: r.missed_by_reason };
   }
 
   /** Marks the job's logs as read up to a run-log id (never backwards). */
@@ -367,7 +391,8 @@ async function nextRunOf(
 }
 
 function jobRow(row: ListRow, { status, live }: Live, nextRunAt: string | null) {
-  const lastLive = live?.lastRuns[0];
+  // The run records first: the job workflow does not hear of every run its Schedule started.
+  const lastLive = row.last_run_at ? undefined : live?.lastRuns[0];
   const phase = currentPhase(status, row.current_status, live);
   return {
     id: row.identifier,

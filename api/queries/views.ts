@@ -5,6 +5,7 @@ import type { Direction } from '../../domain/jobDefinition';
 import type { JobView } from '../../contracts/messages';
 import { importProgress } from '../../domain/importProgress';
 import type { OpenRun } from '../../io/runSlot';
+import { LAST_RUNS_KEPT, type RunSummary } from '../../domain/jobLifecycle';
 
 export { redactUrl };
 
@@ -12,9 +13,14 @@ export { redactUrl };
  * What the API shows of a job: its definition (never a credential) and its live state.
  * `now` overrides what the job workflow does not keep current: the phase of the run in
  * progress (the run record has it) and the next run time (the Schedule has it).
+ * `ended` is the run records' last ended runs, newest first: the job workflow does not hear of
+ * every run its Schedule started. A run the job still shows as current stays current here
+ * until it has taken in its end, so the last runs and the job's state (a rerun due, a halt)
+ * change together.
  */
-export function jobView(job: Job, live: JobView | undefined, now: { phase?: string | null; nextRunAt?: string | null } = {}) {
+export function jobView(job: Job, live: JobView | undefined, now: { phase?: string | null; nextRunAt?: string | null } = {}, ended: RunSummary[] = []) {
   const currentRun = live?.currentRun ? { ...live.currentRun, phase: now.phase ?? live.currentRun.phase } : null;
+  const lastRuns = ended.filter((r) => r.number !== currentRun?.number).slice(0, LAST_RUNS_KEPT);
   return {
     id: job.identifier,
     domain: job.domain,
@@ -38,9 +44,9 @@ export function jobView(job: Job, live: JobView | undefined, now: { phase?: stri
     retry: live?.retry ?? null,
     paused: live?.paused ?? null,
     halted: live?.halted ?? null,
-    lastRuns: (live?.lastRuns ?? []).map((r) => (r.counters ? { ...r, counters: reportedCounters(job.direction, r.counters) } : r)),
-    lastRunAt: live?.lastRuns[0]?.endedAt ?? null,
-    lastOutcome: live?.lastRuns[0]?.outcome ?? null,
+    lastRuns: lastRuns.map((r) => (r.counters ? { ...r, counters: reportedCounters(job.direction, r.counters) } : r)),
+    lastRunAt: lastRuns[0]?.endedAt ?? null,
+    lastOutcome: lastRuns[0]?.outcome ?? null,
     nextRunAt: now.nextRunAt !== undefined ? now.nextRunAt : (live?.nextRunAt ?? null),
     refusals: live?.refusals ?? [],
     createdAt: job.createdAt,

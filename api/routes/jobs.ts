@@ -24,7 +24,7 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
   // What a create or an update answers: the same fields as GET (the unread flag and the missed-schedule counts from one query).
   const detail = async (job: Job) => {
     const [live, found] = await Promise.all([queries.live(job), queries.definitionWithUnread(job.domain, job.identifier)]);
-    return { ...jobView(job, live), unreadLogs: found?.unreadLogs ?? false, missedSchedules: missedCounts(found?.missedByReason ?? null) };
+    return { ...jobView(job, withOpenRun(live, found?.openRun ?? null), {}, found?.recentRuns), unreadLogs: found?.unreadLogs ?? false, missedSchedules: missedCounts(found?.missedByReason ?? null) };
   };
 
   const list = async (q: z.output<typeof jobListQuery>, domain: string | undefined) => {
@@ -137,7 +137,7 @@ export function jobRoutes(kit: ApiKit, service: JobService, queries: JobQueries)
       if (!found) throw notFound(`Job ${params.jobId}`);
       const state = withOpenRun(await live, found.openRun);
       const phase = currentPhase(state?.status ?? 'unknown', found.currentStatus, state);
-      res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }), unreadLogs: found.unreadLogs, missedSchedules: missedCounts(found.missedByReason) });
+      res.json({ ...jobView(found.job, state, { phase, nextRunAt: await nextRunAt }, found.recentRuns), unreadLogs: found.unreadLogs, missedSchedules: missedCounts(found.missedByReason) });
     },
   );
 

@@ -32,7 +32,7 @@ describe('lifecycle: runs started by their Schedule', () => {
   };
   const history = async (workflowId: string) => (await sys.client.workflow.getHandle(workflowId).fetchHistory()).events!;
 
-  it('a scheduled run is one workflow the Schedule started, with one activity; the job hears how it ended', async () => {
+  it('a scheduled run that goes well is one workflow the Schedule started, with one activity, and no work for the job workflow', async () => {
     await createScheduled('one');
     await jobs.schedule('one').trigger();
     const job = await jobs.waitForRuns('one', 1);
@@ -46,6 +46,7 @@ describe('lifecycle: runs started by their Schedule', () => {
     assert.deepEqual(activities, ['runOnSchedule']);
     const jobEvents = await history(jobWorkflowId(D, 'one'));
     assert.ok(!jobEvents.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes), 'the job workflow started no run');
+    assert.deepEqual(jobEvents.filter((e) => e.workflowExecutionSignaledEventAttributes).map((e) => e.workflowExecutionSignaledEventAttributes!.signalName), [], 'nothing told the job');
     await recordHistory(sys.client, run!.workflowId, 'scheduled-run-completed');
   });
 

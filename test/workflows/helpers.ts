@@ -87,7 +87,7 @@ export class MockActivities {
       const number = this.nextNumber(input.domain, input.jobId);
       const startedAt = new Date().toISOString();
       const end = await this.activities().runPhases({ domain: input.domain, jobId: input.jobId, runNumber: number, trigger: 'schedule', attempt: 1, scheduledAt: input.scheduledAt, direction: 'import' });
-      return { ran: true, number, startedAt, end };
+      return { ran: true, number, startedAt, end, jobWaits: false };
     },
     recordScheduledRunEnd: async () => undefined,
     findOpenRun: async () => undefined,
