@@ -65,6 +65,7 @@ describe('lifecycle: runs started by their Schedule', () => {
     }
     await jobs.waitForRuns('behind', 2);
     assert.deepEqual((await jobs.runs('behind')).map((r) => [r.number, r.trigger, r.status]), [[1, 'schedule', 'completed'], [2, 'manual', 'completed']]);
+    await recordHistory(sys.client, jobWorkflowId(D, 'behind'), 'job-waits-behind-scheduled-run');
   });
 
   it('a time fired the moment a pause is answered is refused and recorded paused; nothing runs', async () => {
@@ -86,6 +87,7 @@ describe('lifecycle: runs started by their Schedule', () => {
     const job = await jobs.waitFor('fails', (j) => j.lastRuns.length === 2 && !j.currentRun && !j.retry, 'the run and its rerun ended');
     assert.equal(job.status, 'scheduled');
     assert.deepEqual((await jobs.runs('fails')).map((r) => [r.number, r.trigger, r.attempt, r.status]), [[1, 'schedule', 1, 'failed'], [2, 'retry', 2, 'failed']]);
+    await recordHistory(sys.client, jobWorkflowId(D, 'fails'), 'job-scheduled-run-failed-rerun');
   });
 
   it('a scheduled run an operator terminated: the next run closes its record as failed and takes its place', async () => {
