@@ -72,17 +72,16 @@ export function runSlotActivities(parts: {
         return { ran: false, heldBy: 'heldBy' in claim ? claim.heldBy : undefined };
       }
       const ref = { domain: input.domain, jobId: input.jobId, runNumber: claim.number };
-      if (claim.job.sendReport) {
-        // Beside the run, never in its way: a mail outage is logged, and the run goes on.
-        await notifications.notifyRun({ ...ref, notice: 'started', trigger: 'schedule', attempt: 1 })
+      // Beside the run, never in its way: a mail outage is logged, and the run goes on.
+      const report = async (notice: 'started' | 'ended') => {
+        if (!claim.job.sendReport) return;
+        await notifications.notifyRun({ ...ref, notice, trigger: 'schedule', attempt: 1 })
           .catch((e: unknown) => logger.warn({ ...ref, error: String(e) }, 'report email not sent'));
-      }
+      };
+      await report('started');
       const end = await phases.runPhases({ ...ref, trigger: 'schedule', attempt: 1, scheduledAt: input.scheduledAt, direction: claim.job.direction });
       // The end email of a run that went well; a failure's email is the job's to decide (noticeAfterRun).
-      if (claim.job.sendReport && end.outcome !== 'failed' && end.outcome !== 'halted') {
-        await notifications.notifyRun({ ...ref, notice: 'ended', trigger: 'schedule', attempt: 1 })
-          .catch((e: unknown) => logger.warn({ ...ref, error: String(e) }, 'report email not sent'));
-      }
+      if (end.outcome !== 'failed' && end.outcome !== 'halted') await report('ended');
       return { ran: true, number: claim.number, startedAt: claim.startedAt, end, jobWaits: await jobWaitsForSlot(pool, input.domain, input.jobId) };
     },
 

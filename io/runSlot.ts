@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Direction, RunTrigger } from '../domain/jobDefinition';
 import { runWorkflowId } from '../contracts/workflowIds';
+import { inTransaction } from '../db/transaction';
 
 /**
  * A job's run slot: its open run record. Whoever starts a run (the job workflow, or a run its
@@ -54,21 +55,6 @@ interface OpenRunRow {
 const openRunOf = (r: OpenRunRow): OpenRun => ({
   number: r.number, workflowId: r.workflow_id, trigger: r.trigger, attempt: r.attempt, startedAt: r.started_at.toISOString(),
 });
-
-async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('begin');
-    const result = await work(c);
-    await c.query('commit');
-    return result;
-  } catch (e) {
-    await c.query('rollback').catch(() => undefined);
-    throw e;
-  } finally {
-    c.release();
-  }
-}
 
 /** Takes the job's run slot for a new run, or says who holds it. */
 export function claimRunSlot(pool: pg.Pool, req: SlotRequest): Promise<SlotClaim> {

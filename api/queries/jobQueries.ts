@@ -134,9 +134,8 @@ interface DetailRow {
   created_at: string | Date;
   updated_at: string | Date;
   unread_logs: boolean;
-  current_status: string | null;
-  /** The open run record (a run in progress), as json. */
-  open_run: (Omit<OpenRun, 'startedAt'> & { startedAt: string }) | null;
+  /** The open run record (a run in progress) with its status (queued, or its phase), as json. */
+  open_run: (Omit<OpenRun, 'startedAt'> & { startedAt: string; status: string }) | null;
   /** The last ended runs, newest first (one more than shown: the job workflow may not have taken in the newest yet). */
   recent_runs: EndedRunRow[];
   /** The missed-schedule ledger's counts by reason (null: none). */
@@ -345,8 +344,7 @@ export class JobQueries {
       `select j.id, j.domain, j.identifier, j.description, j.name, j.task_type, j.direction, j.mode, j.rules, j.source_url, j.destination_url,
          j.scheduling, j.timezone, j.active, j.recipients, j.send_report, j.setup_status, j.sampling_problems, j.logs_read_up_to, j.created_at, j.updated_at,
          exists (select 1 from runs r join run_logs l on l.run_id = r.id where r.job_id = j.id and l.id > j.logs_read_up_to) as unread_logs,
-         (select r.status from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as current_status,
-         (select json_build_object('number', r.number, 'workflowId', r.workflow_id, 'trigger', r.trigger, 'attempt', r.attempt, 'startedAt', r.started_at)
+         (select json_build_object('number', r.number, 'workflowId', r.workflow_id, 'trigger', r.trigger, 'attempt', r.attempt, 'startedAt', r.started_at, 'status', r.status)
             from runs r where r.job_id = j.id and r.ended_at is null order by r.number desc limit 1) as open_run,
          (select coalesce(json_agg(e order by e.number desc), '[]') from (
             select r.number, r.trigger, r.attempt, r.status, r.reason, r.read, r.inserted, r.updated, r.unchanged, r.deleted, r.skipped,
@@ -365,8 +363,9 @@ export class JobQueries {
       setupStatus: r.setup_status, samplingProblems: r.sampling_problems, logsReadUpTo: String(r.logs_read_up_to),
       createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
     };
-    const openRun = r.open_run && { ...r.open_run, startedAt: new Date(r.open_run.startedAt).toISOString() };
-    return { job, unreadLogs: !!r.unread_logs, currentStatus: r.current_status, openRun, recentRuns: r.recent_runs.map(endedRun), missedByReason: r.missed_by_reason };
+    const { status: currentStatus = null, ...open } = r.open_run ?? {};
+    const openRun = r.open_run && { ...open as OpenRun, startedAt: new Date(r.open_run.startedAt).toISOString() };
+    return { job, unreadLogs: !!r.unread_logs, currentStatus, openRun, recentRuns: r.recent_runs.map(endedRun), missedByReason: r.missed_by_reason };
   }
 
   /** Marks the job's logs as read up to a run-log id (never backwards). */
